@@ -1,0 +1,151 @@
+"""Input checks shared by the public functions.
+
+Every check raises ``TypeError`` (wrong kind of object or dtype) or
+``ValueError`` (wrong shape or value) with a one-line message that names the
+offending argument, so that bad input never surfaces as a NaN or as a
+traceback from deep inside NumPy.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "as_matrix",
+    "as_factor",
+    "check_lambda",
+    "check_rank",
+    "check_labels",
+    "check_scaling_vector",
+    "is_sparse",
+]
+
+
+def is_sparse(X) -> bool:
+    """True for any ``scipy.sparse`` matrix or array."""
+    return sp.issparse(X)
+
+
+def _check_dtype(dtype, name: str) -> None:
+    if dtype == object:
+        raise TypeError(f"{name} has object dtype; expected a real numeric array")
+    if np.issubdtype(dtype, np.complexfloating):
+        raise TypeError(f"{name} has complex dtype {dtype}; expected real numbers")
+    if not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_)):
+        raise TypeError(f"{name} has dtype {dtype}; expected a real numeric array")
+
+
+def as_matrix(X, name: str = "X", *, allow_sparse: bool = True):
+    """Validate a 2-D real matrix and return it as float64.
+
+    Dense input becomes a C-contiguous ``numpy.ndarray``; sparse input becomes
+    a ``scipy.sparse.csr_matrix`` (unless ``allow_sparse`` is False, in which
+    case sparse input is rejected). Boolean, integer and float32 input is
+    promoted to float64.
+
+    Raises
+    ------
+    TypeError
+        If `X` is not array-like, or has object, complex or non-numeric dtype.
+    ValueError
+        If `X` is not 2-D, is empty, or holds NaN or inf.
+    """
+    if is_sparse(X):
+        if not allow_sparse:
+            raise TypeError(f"{name} must be a dense array, got a scipy.sparse matrix")
+        _check_dtype(X.dtype, name)
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be 2-D, got {X.ndim}-D")
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"{name} is empty (shape {X.shape})")
+        X = sp.csr_matrix(X, dtype=np.float64)
+        if not np.all(np.isfinite(X.data)):
+            raise ValueError(f"{name} contains NaN or inf")
+        return X
+    if isinstance(X, (str, bytes, dict, set)) or X is None:
+        raise TypeError(f"{name} must be a 2-D numeric array, got {type(X).__name__}")
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} could not be read as an array: {exc}") from None
+    _check_dtype(arr.dtype, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got {arr.ndim}-D with shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf")
+    return arr
+
+
+def as_factor(M, name: str, *, rows: int | None = None, cols: int | None = None):
+    """Validate a dense factor matrix (A, B, P, Q, ...) and check its shape."""
+    arr = as_matrix(M, name, allow_sparse=False)
+    if rows is not None and arr.shape[0] != rows:
+        raise ValueError(f"{name} has {arr.shape[0]} rows, expected {rows}")
+    if cols is not None and arr.shape[1] != cols:
+        raise ValueError(f"{name} has {arr.shape[1]} columns, expected {cols}")
+    return arr
+
+
+def check_lambda(lam, name: str = "lam") -> float:
+    """Return λ as a float after checking it is a finite, non-negative real."""
+    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, numbers.Real):
+        if isinstance(lam, np.ndarray) and lam.ndim == 0 and np.isrealobj(lam):
+            lam = lam.item()
+        else:
+            raise TypeError(f"{name} must be a real number, got {type(lam).__name__}")
+    lam = float(lam)
+    if not np.isfinite(lam):
+        raise ValueError(f"{name} must be finite, got {lam}")
+    if lam < 0:
+        raise ValueError(f"{name} must be non-negative, got {lam}")
+    return lam
+
+
+def check_rank(k, p: int, name: str = "k") -> int:
+    """Return the rank `k` after checking ``1 <= k <= p``."""
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(k).__name__}")
+    k = int(k)
+    if k < 1 or k > p:
+        raise ValueError(f"{name} must satisfy 1 <= {name} <= {p}, got {k}")
+    return k
+
+
+def check_labels(labels, n: int, name: str = "labels"):
+    """Validate a 1-D integer label vector of length `n`."""
+    arr = np.asarray(labels)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        if np.issubdtype(arr.dtype, np.floating) and arr.size and np.all(np.isfinite(arr)) \
+                and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        else:
+            raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} has length {arr.shape[0]}, expected {n} (one per item)")
+    return arr.astype(np.int64)
+
+
+def check_scaling_vector(d, k: int, name: str = "d"):
+    """Validate the diagonal of an invertible diagonal matrix D (Eq. 3)."""
+    arr = np.asarray(d)
+    _check_dtype(arr.dtype, name)
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (the diagonal of D), got shape {arr.shape}")
+    if arr.shape[0] != k:
+        raise ValueError(f"{name} has length {arr.shape[0]}, expected {k}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf")
+    if np.any(arr == 0):
+        raise ValueError(f"{name} has a zero entry, so D is not invertible")
+    return arr

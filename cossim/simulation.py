@@ -1,0 +1,272 @@
+"""Simulated user–item data with known item clusters (paper, Section 4).
+
+The generator follows the paper's description: items fall into C clusters;
+each cluster has a popularity exponent β_c ~ Unif(0.25, 1.5); each item gets
+a baseline popularity p_i from a power law with exponent β_c; each user has
+preferences p_uc over clusters; user u consumes k_u items, drawn without
+replacement with probabilities ``p_ui ∝ p_{u,c_i} p_i``, where k_u follows a
+power law with exponent β_user = 0.5.
+
+The paper leaves several choices open (the cluster probabilities p_c, the
+exact power-law samplers, the distribution of p_uc, bounds on k_u); each one
+is a named parameter here with a documented default.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "SimulatedData",
+    "simulate",
+    "sample_power_law",
+    "sample_without_replacement",
+    "POPULARITY_SAMPLERS",
+]
+
+#: The readings of "PowerLaw(β)" that :func:`sample_power_law` offers.
+POPULARITY_SAMPLERS = ("power", "pareto", "zipf")
+
+
+class SimulatedData(NamedTuple):
+    """Output of :func:`simulate`.
+
+    Attributes
+    ----------
+    X : scipy.sparse.csr_matrix, shape (n_users, n_items)
+        Binary interactions (1.0 where user u consumed item i).
+    clusters : ndarray of int, shape (n_items,)
+        True cluster of each item, in ``0 .. n_clusters-1``.
+    popularity : ndarray, shape (n_items,)
+        Baseline popularity p_i of each item.
+    cluster_exponents : ndarray, shape (n_clusters,)
+        β_c of each cluster.
+    user_preferences : ndarray, shape (n_users, n_clusters)
+        p_uc, each row sums to 1.
+    items_per_user : ndarray of int, shape (n_users,)
+        k_u.
+    """
+
+    X: sp.csr_matrix
+    clusters: np.ndarray
+    popularity: np.ndarray
+    cluster_exponents: np.ndarray
+    user_preferences: np.ndarray
+    items_per_user: np.ndarray
+
+
+def _check_positive_int(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_positive_float(value, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be finite and positive, got {value}")
+    return value
+
+
+def sample_power_law(rng, exponent: float, size: int, kind: str = "power") -> np.ndarray:
+    """Draw `size` positive values from a power law with the given exponent.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    exponent : float
+        β > 0.
+    size : int
+    kind : {"power", "pareto", "zipf"}
+        ``"power"``: density ``β x^{β−1}`` on (0, 1] (NumPy's and SciPy's
+        "power"/"powerlaw" distribution); for β < 1 most mass sits near 0 and a
+        few values are large relative to the rest.
+        ``"pareto"``: ``P(x > t) = t^{−β}`` for t ≥ 1 (a heavy right tail).
+        ``"zipf"``: ``x = r^{−β}`` for a random ranking r = 1..size (Zipf's law
+        by rank).
+
+    Returns
+    -------
+    ndarray, shape (size,)
+        Strictly positive values.
+    """
+    exponent = _check_positive_float(exponent, "exponent")
+    if kind == "power":
+        # inverse CDF of β x^{β-1}; 1 - U lies in (0, 1] so the value is > 0
+        return (1.0 - rng.random(size)) ** (1.0 / exponent)
+    if kind == "pareto":
+        return (1.0 - rng.random(size)) ** (-1.0 / exponent)
+    if kind == "zipf":
+        ranks = rng.permutation(size) + 1.0
+        return ranks ** (-exponent)
+    raise ValueError(f"kind must be one of {POPULARITY_SAMPLERS}, got {kind!r}")
+
+
+def sample_without_replacement(rng, log_weights, counts) -> sp.csr_matrix:
+    """Weighted sampling without replacement for many rows at once.
+
+    Row r draws ``counts[r]`` distinct columns, sequentially, each time with
+    probability proportional to ``exp(log_weights[r, j])`` among the columns
+    not yet drawn. Uses the Gumbel-top-k trick: the ``counts[r]`` largest of
+    ``log_weights[r] + Gumbel noise`` are a sample from exactly that
+    sequential scheme.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    log_weights : ndarray, shape (m, p)
+        Log of the (unnormalised) weights; ``-inf`` marks weight 0.
+    counts : ndarray of int, shape (m,)
+        Items to draw per row; each must not exceed the row's number of
+        positive weights.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix, shape (m, p)
+        1.0 at the drawn positions.
+    """
+    log_weights = np.asarray(log_weights, dtype=np.float64)
+    counts = np.asarray(counts, dtype=np.int64)
+    m, p = log_weights.shape
+    if counts.shape != (m,):
+        raise ValueError(f"counts must have shape ({m},), got {counts.shape}")
+    positive = np.isfinite(log_weights).sum(axis=1)
+    if np.any(counts < 0) or np.any(counts > positive):
+        raise ValueError("counts must be between 0 and the number of positive weights per row")
+    keys = log_weights + rng.gumbel(size=(m, p))
+    order = np.argsort(-keys, axis=1, kind="stable")
+    take = np.arange(p)[None, :] < counts[:, None]
+    cols = order[take]  # row-major, so rows stay in order
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    data = np.ones(cols.shape[0], dtype=np.float64)
+    X = sp.csr_matrix((data, cols, indptr), shape=(m, p))
+    X.sort_indices()
+    return X
+
+
+def simulate(
+    n_users: int = 20_000,
+    n_items: int = 1_000,
+    n_clusters: int = 5,
+    *,
+    seed: int = 0,
+    cluster_probs=None,
+    exponent_range=(0.25, 1.5),
+    popularity_sampler: str = "power",
+    preference_concentration: float = 1.0,
+    user_exponent: float = 0.5,
+    items_per_user_sampler: str = "power",
+    min_items_per_user: int = 1,
+    max_items_per_user: int = 100,
+    block_size: int = 4096,
+) -> SimulatedData:
+    """Simulate the clustered user–item data of the paper's Section 4.
+
+    Parameters
+    ----------
+    n_users, n_items, n_clusters : int
+        n, p and C. Paper: 20,000, 1,000 and 5.
+    seed : int
+        Seed of the ``numpy.random.Generator``; the same seed gives the same
+        data.
+    cluster_probs : array_like of shape (n_clusters,), optional
+        p_c, the probability that an item belongs to cluster c. *Not given in
+        the paper.* Default: uniform, 1/C each.
+    exponent_range : (float, float)
+        β_c ~ Unif(low, high). Paper: (0.25, 1.5).
+    popularity_sampler : {"power", "pareto", "zipf"}
+        Reading of "p_i ~ PowerLaw(β_c)"; see :func:`sample_power_law`. *Not
+        given in the paper.* Default ``"power"``, the distribution that NumPy
+        and SciPy call by that name.
+    preference_concentration : float
+        p_u· ~ Dirichlet(α, …, α) with this α. *The paper says only "random".*
+        Default 1 (uniform over the simplex).
+    user_exponent : float
+        β_user of the law for k_u. Paper: 0.5.
+    items_per_user_sampler : {"power", "pareto", "zipf"}
+        Reading of "k_u ~ PowerLaw(β_user)". Default ``"power"``: k_u is
+        ``min_items_per_user + floor(x · (max_items_per_user −
+        min_items_per_user + 1))`` with x from :func:`sample_power_law`,
+        rescaled to (0, 1] for the unbounded samplers.
+    min_items_per_user, max_items_per_user : int
+        Bounds on k_u. *Not given in the paper.* Default 1 and 100.
+    block_size : int
+        Users sampled per vectorised block (memory ``block_size × n_items``).
+
+    Returns
+    -------
+    SimulatedData
+    """
+    n_users = _check_positive_int(n_users, "n_users")
+    n_items = _check_positive_int(n_items, "n_items", 2)
+    n_clusters = _check_positive_int(n_clusters, "n_clusters")
+    if n_clusters > n_items:
+        raise ValueError(f"n_clusters must be <= n_items ({n_items}), got {n_clusters}")
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    min_items_per_user = _check_positive_int(min_items_per_user, "min_items_per_user")
+    max_items_per_user = _check_positive_int(max_items_per_user, "max_items_per_user")
+    if not min_items_per_user <= max_items_per_user <= n_items:
+        raise ValueError(
+            "need min_items_per_user <= max_items_per_user <= n_items, got "
+            f"{min_items_per_user}, {max_items_per_user}, {n_items}"
+        )
+    low, high = (float(v) for v in exponent_range)
+    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
+        raise ValueError(f"exponent_range must satisfy 0 < low <= high, got {exponent_range}")
+    alpha = _check_positive_float(preference_concentration, "preference_concentration")
+    user_exponent = _check_positive_float(user_exponent, "user_exponent")
+    for name, kind in (("popularity_sampler", popularity_sampler),
+                       ("items_per_user_sampler", items_per_user_sampler)):
+        if kind not in POPULARITY_SAMPLERS:
+            raise ValueError(f"{name} must be one of {POPULARITY_SAMPLERS}, got {kind!r}")
+    if cluster_probs is None:
+        cluster_probs = np.full(n_clusters, 1.0 / n_clusters)
+    else:
+        cluster_probs = np.asarray(cluster_probs, dtype=np.float64)
+        if cluster_probs.shape != (n_clusters,):
+            raise ValueError(
+                f"cluster_probs must have length n_clusters={n_clusters}, got shape {cluster_probs.shape}"
+            )
+        if not np.all(np.isfinite(cluster_probs)) or np.any(cluster_probs < 0) \
+                or cluster_probs.sum() <= 0:
+            raise ValueError("cluster_probs must be finite, non-negative and not all zero")
+        cluster_probs = cluster_probs / cluster_probs.sum()
+    block_size = _check_positive_int(block_size, "block_size")
+
+    rng = np.random.default_rng(seed)
+    clusters = rng.choice(n_clusters, size=n_items, p=cluster_probs)
+    exponents = rng.uniform(low, high, size=n_clusters)
+    popularity = np.empty(n_items)
+    for c in range(n_clusters):
+        members = np.flatnonzero(clusters == c)
+        if members.size:
+            popularity[members] = sample_power_law(rng, exponents[c], members.size, popularity_sampler)
+    prefs = rng.dirichlet(np.full(n_clusters, alpha), size=n_users)
+
+    x = sample_power_law(rng, user_exponent, n_users, items_per_user_sampler)
+    x = x / x.max() if items_per_user_sampler != "power" else x
+    span = max_items_per_user - min_items_per_user + 1
+    counts = np.minimum(min_items_per_user + np.floor(x * span).astype(np.int64), max_items_per_user)
+
+    log_pop = np.log(popularity)
+    with np.errstate(divide="ignore"):  # a zero preference means weight 0: log = -inf
+        log_prefs = np.log(prefs)
+    # a user whose preferred clusters hold fewer items than k_u gets fewer items
+    blocks = []
+    for start in range(0, n_users, block_size):
+        stop = min(start + block_size, n_users)
+        logw = log_prefs[start:stop][:, clusters] + log_pop[None, :]
+        available = np.isfinite(logw).sum(axis=1)
+        counts[start:stop] = np.minimum(counts[start:stop], available)
+        blocks.append(sample_without_replacement(rng, logw, counts[start:stop]))
+    X = sp.vstack(blocks, format="csr")
+    return SimulatedData(X, clusters.astype(np.int64), popularity, exponents, prefs, counts)
