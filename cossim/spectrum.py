@@ -115,6 +115,23 @@ def _by_iterative(X, k: int):
     return np.clip(s[order], 0.0, None), Vt[order].T
 
 
+def _zero_unused_items(X, sigma, V):
+    """Make V exactly 0 on items nobody consumed, for components with σ > 0.
+
+    Mathematically ``v = Xᵀu / σ`` vanishes on an all-zero column of X, but an
+    eigensolver leaves rounding noise (~1e-17) there, and normalising that
+    noise would give such an item arbitrary cosine similarities.
+    """
+    if is_sparse(X):
+        unused = np.asarray(abs(X).sum(axis=0)).ravel() == 0  # ignores stored zeros
+    else:
+        unused = ~np.any(X != 0, axis=0)
+    if np.any(unused):
+        V = V.copy()
+        V[np.ix_(unused, sigma > 0)] = 0.0
+    return V
+
+
 def top_singular(X, k: int | None = None, *, method: str = "auto") -> Spectrum:
     """Top-k singular values and right singular vectors of X.
 
@@ -148,6 +165,8 @@ def top_singular(X, k: int | None = None, *, method: str = "auto") -> Spectrum:
     ``"svd"``. If rank(X) < k, the trailing σ are 0 and the matching columns of
     V are an orthonormal basis of part of X's null space. When singular values
     repeat, V is unique only up to a rotation within their eigenspace.
+    On an item (column) that nobody consumed, V is exactly 0 in every
+    component with σ > 0, so such an item gets the zero embedding.
     """
     X = as_matrix(X, "X")
     p = X.shape[1]
@@ -164,4 +183,5 @@ def top_singular(X, k: int | None = None, *, method: str = "auto") -> Spectrum:
         raise ValueError(
             f"method must be 'auto', 'gram', 'svd' or 'iterative', got {method!r}"
         )
+    V = _zero_unused_items(X, sigma, V)
     return Spectrum(np.ascontiguousarray(sigma), orient_columns(V))
