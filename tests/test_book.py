@@ -1,8 +1,5 @@
 """The book: every chapter runs under papermill, and the whole book builds with -W -n."""
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import jupytext
@@ -13,8 +10,6 @@ from chapter_params import CHAPTER_PARAMS
 from conftest import BOOK, ROOT, chapters_in_toc
 
 pytestmark = pytest.mark.book
-
-JUPYTER_BOOK = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
 
 NOTEBOOK_CHAPTERS = [
     stem for stem in chapters_in_toc()
@@ -48,21 +43,14 @@ def test_chapter_executes_with_papermill(stem, tmp_path):
     )
 
 
-def test_book_builds_without_warnings(tmp_path):
+def test_book_builds_without_warnings(built_book):
     """`jupyter-book build -W -n --keep-going` succeeds and writes every chapter's page."""
-    out = tmp_path / "out"
-    result = subprocess.run(
-        [JUPYTER_BOOK, "build", str(ROOT), "-W", "-n", "--keep-going",
-         "--path-output", str(out)],
-        capture_output=True, text=True, timeout=3600,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-5000:]
+    html, returncode, log = built_book
+    assert returncode == 0, log[-5000:]
     # Sphinx warnings look like "path:line: WARNING: ..."; the kernel's own
     # "[IPKernelApp] WARNING |" log lines are not build warnings.
     sphinx_warnings = [line for line in log.splitlines() if "WARNING:" in line]
     assert not sphinx_warnings, "\n".join(sphinx_warnings)
-    html = out / "_build" / "html"
     assert (html / "index.html").exists()
     for stem in chapters_in_toc():
         assert (html / "book" / f"{stem}.html").exists(), f"missing page for {stem}"
