@@ -33,9 +33,9 @@ np.savez(sys.argv[1], **out)
 
 
 def test_simulation_is_seeded():
-    a = cossim.simulate(500, 80, 4, seed=3)
-    b = cossim.simulate(500, 80, 4, seed=3)
-    c = cossim.simulate(500, 80, 4, seed=4)
+    a = cossim.simulate(500, 80, 4, seed=3, max_items_per_user=20)
+    b = cossim.simulate(500, 80, 4, seed=3, max_items_per_user=20)
+    c = cossim.simulate(500, 80, 4, seed=4, max_items_per_user=20)
     assert (a.X != b.X).nnz == 0 and np.array_equal(a.clusters, b.clusters)
     assert np.array_equal(a.popularity, b.popularity)
     assert (a.X != c.X).nnz > 0
