@@ -83,9 +83,24 @@ def order_items(labels, popularity) -> np.ndarray:
     """Item order of Figure 1: by label, then by descending popularity.
 
     Ties in popularity keep the original item order.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (p,)
+    popularity : array_like of float, shape (p,)
+        Baseline popularity p_i (simulation) or column sums of X (own data).
+
+    Returns
+    -------
+    ndarray of int, shape (p,)
+        A permutation: ``S[np.ix_(order, order)]`` is the displayed matrix.
     """
-    labels = check_labels(labels, np.asarray(labels).shape[0])
-    popularity = np.asarray(popularity, dtype=np.float64)
+    arr = np.asarray(labels)
+    labels = check_labels(arr, arr.shape[0] if arr.ndim >= 1 else 1)
+    try:
+        popularity = np.asarray(popularity, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError("popularity must be a 1-D array of real numbers") from None
     if popularity.shape != labels.shape:
         raise ValueError(
             f"popularity has shape {popularity.shape}, expected {labels.shape} (one per item)"

@@ -116,8 +116,11 @@ def sample_without_replacement(rng, log_weights, counts) -> sp.csr_matrix:
     Row r draws ``counts[r]`` distinct columns, sequentially, each time with
     probability proportional to ``exp(log_weights[r, j])`` among the columns
     not yet drawn. Uses the Gumbel-top-k trick: the ``counts[r]`` largest of
-    ``log_weights[r] + Gumbel noise`` are a sample from exactly that
-    sequential scheme.
+    ``log_weights[r] + G`` with independent standard Gumbel noise G are a
+    sample from exactly that sequential scheme. The noise is generated as
+    ``G = -log E`` with ``E ~ Exp(1)`` (NumPy's fast ziggurat sampler), and the
+    ``counts[r]`` largest keys of a row are found with one sort of the keys
+    and a per-row threshold, not with an ``argsort``.
 
     Parameters
     ----------
@@ -131,25 +134,54 @@ def sample_without_replacement(rng, log_weights, counts) -> sp.csr_matrix:
     Returns
     -------
     scipy.sparse.csr_matrix, shape (m, p)
-        1.0 at the drawn positions.
+        1.0 at the drawn positions (column indices sorted).
     """
     log_weights = np.asarray(log_weights, dtype=np.float64)
-    counts = np.asarray(counts, dtype=np.int64)
+    if log_weights.ndim != 2:
+        raise ValueError(f"log_weights must be 2-D, got shape {log_weights.shape}")
+    if np.any(np.isnan(log_weights)) or np.any(log_weights == np.inf):
+        raise ValueError("log_weights must not contain NaN or +inf")
+    counts = np.asarray(counts)
     m, p = log_weights.shape
     if counts.shape != (m,):
         raise ValueError(f"counts must have shape ({m},), got {counts.shape}")
+    if not np.issubdtype(counts.dtype, np.integer):
+        raise TypeError(f"counts must hold integers, got dtype {counts.dtype}")
+    counts = counts.astype(np.int64)
     positive = np.isfinite(log_weights).sum(axis=1)
     if np.any(counts < 0) or np.any(counts > positive):
         raise ValueError("counts must be between 0 and the number of positive weights per row")
-    keys = log_weights + rng.gumbel(size=(m, p))
-    order = np.argsort(-keys, axis=1, kind="stable")
-    take = np.arange(p)[None, :] < counts[:, None]
-    cols = order[take]  # row-major, so rows stay in order
+    # Gumbel noise -log(E); E is floored so that log never sees an exact 0
+    noise = rng.standard_exponential(size=(m, p))
+    np.maximum(noise, np.finfo(np.float64).tiny, out=noise)
+    keys = log_weights - np.log(noise)
+    # per-row threshold: the counts[r]-th largest key (rows with count 0 take nothing)
+    ordered = np.sort(keys, axis=1)
+    rows = np.arange(m)
+    threshold = np.full(m, np.inf)
+    some = counts > 0
+    threshold[some] = ordered[rows[some], p - counts[some]]
+    mask = keys >= threshold[:, None]
+    drawn = mask.sum(axis=1)
+    bad = np.flatnonzero(drawn != counts)
+    for r in bad:  # exact ties of keys (probability 0): fall back to a sort of that row
+        mask[r] = False
+        mask[r, np.argsort(-keys[r], kind="stable")[: counts[r]]] = True
+    r_idx, cols = np.nonzero(mask)  # row-major: rows in order, columns sorted
     indptr = np.concatenate([[0], np.cumsum(counts)])
     data = np.ones(cols.shape[0], dtype=np.float64)
-    X = sp.csr_matrix((data, cols, indptr), shape=(m, p))
-    X.sort_indices()
-    return X
+    return sp.csr_matrix((data, cols.astype(np.int32), indptr), shape=(m, p))
+
+
+def _counts_from_power_law(x, kind: str, low: int, high: int) -> np.ndarray:
+    """Turn power-law draws x into item counts k_u in [low, high] (see :func:`simulate`)."""
+    if kind == "power":  # x in (0, 1]: spread over low..high
+        k = low + np.floor(x * (high - low + 1))
+    elif kind == "pareto":  # x >= 1: P(k > t) = (t / low)^(-β), capped at high
+        k = np.floor(low * x)
+    else:  # "zipf": x = r^(-β) in (0, 1] by rank, the top-ranked user gets `high`
+        k = np.ceil(high * x)
+    return np.clip(k, low, high).astype(np.int64)
 
 
 def simulate(
@@ -165,10 +197,18 @@ def simulate(
     user_exponent: float = 0.5,
     items_per_user_sampler: str = "power",
     min_items_per_user: int = 1,
-    max_items_per_user: int = 100,
-    block_size: int = 4096,
+    max_items_per_user: int | None = None,
+    block_size: int = 2048,
 ) -> SimulatedData:
     """Simulate the clustered user–item data of the paper's Section 4.
+
+    Steps (paper §4): items get clusters with probabilities p_c; cluster c
+    gets an exponent ``β_c ~ Unif(exponent_range)``; item i gets a baseline
+    popularity ``p_i ~ PowerLaw(β_{c_i})``; user u gets cluster preferences
+    ``p_u· ~ Dirichlet(α)``; user u consumes ``k_u`` items drawn without
+    replacement with probabilities ``p_ui = p_{u,c_i} p_i / Σ_j p_{u,c_j} p_j``
+    (Gumbel-top-k, :func:`sample_without_replacement`), where
+    ``k_u ~ PowerLaw(β_user)``.
 
     Parameters
     ----------
@@ -178,32 +218,49 @@ def simulate(
         Seed of the ``numpy.random.Generator``; the same seed gives the same
         data.
     cluster_probs : array_like of shape (n_clusters,), optional
-        p_c, the probability that an item belongs to cluster c. *Not given in
-        the paper.* Default: uniform, 1/C each.
+        p_c, the probability that an item belongs to cluster c (normalised to
+        sum 1). *Not given in the paper.* Default: uniform, 1/C each.
     exponent_range : (float, float)
         β_c ~ Unif(low, high). Paper: (0.25, 1.5).
     popularity_sampler : {"power", "pareto", "zipf"}
         Reading of "p_i ~ PowerLaw(β_c)"; see :func:`sample_power_law`. *Not
-        given in the paper.* Default ``"power"``, the distribution that NumPy
-        and SciPy call by that name.
+        given in the paper.* Default ``"power"``: density ``β x^{β−1}`` on
+        (0, 1], the distribution NumPy and SciPy call by that name, and the
+        only one of the three that is a proper distribution for every β in
+        the paper's range without an extra lower bound.
     preference_concentration : float
         p_u· ~ Dirichlet(α, …, α) with this α. *The paper says only "random".*
-        Default 1 (uniform over the simplex).
+        Default 1: uniform over the probability simplex.
     user_exponent : float
         β_user of the law for k_u. Paper: 0.5.
     items_per_user_sampler : {"power", "pareto", "zipf"}
-        Reading of "k_u ~ PowerLaw(β_user)". Default ``"power"``: k_u is
-        ``min_items_per_user + floor(x · (max_items_per_user −
-        min_items_per_user + 1))`` with x from :func:`sample_power_law`,
-        rescaled to (0, 1] for the unbounded samplers.
-    min_items_per_user, max_items_per_user : int
-        Bounds on k_u. *Not given in the paper.* Default 1 and 100.
+        Reading of "k_u ~ PowerLaw(β_user)", with ``x`` from
+        :func:`sample_power_law` and ``lo, hi`` the bounds below:
+        ``"power"`` (default): ``k_u = lo + floor(x · (hi − lo + 1))``, x on
+        (0, 1] with density ``β x^{β−1}``; for β = 1/2 this is also the
+        discrete law ``P(k) ∝ k^{−1/2}`` on lo..hi.
+        ``"pareto"``: ``k_u = floor(lo · x)`` with ``P(x > t) = t^{−β}``,
+        capped at hi.
+        ``"zipf"``: ``k_u = ceil(hi · r^{−β})`` for a random rank r = 1..n.
+    min_items_per_user : int
+        Lower bound lo on k_u. *Not given in the paper.* Default 1.
+    max_items_per_user : int, optional
+        Upper bound hi on k_u. *Not given in the paper.* Default ``None``,
+        meaning ``n_items``: a user can at most consume the whole catalogue,
+        so no scale is invented (mean k_u ≈ p/3 with the default sampler).
     block_size : int
-        Users sampled per vectorised block (memory ``block_size × n_items``).
+        Users sampled per vectorised block (memory ``O(block_size × n_items)``).
 
     Returns
     -------
     SimulatedData
+        ``X`` is binary, users × items, CSR.
+
+    Notes
+    -----
+    If a user's preferences put zero weight on clusters so that fewer than
+    k_u items have positive probability, that user gets all of them (fewer
+    than k_u); ``items_per_user`` holds the numbers actually drawn.
     """
     n_users = _check_positive_int(n_users, "n_users")
     n_items = _check_positive_int(n_items, "n_items", 2)
@@ -213,13 +270,18 @@ def simulate(
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     min_items_per_user = _check_positive_int(min_items_per_user, "min_items_per_user")
+    if max_items_per_user is None:
+        max_items_per_user = n_items
     max_items_per_user = _check_positive_int(max_items_per_user, "max_items_per_user")
     if not min_items_per_user <= max_items_per_user <= n_items:
         raise ValueError(
             "need min_items_per_user <= max_items_per_user <= n_items, got "
             f"{min_items_per_user}, {max_items_per_user}, {n_items}"
         )
-    low, high = (float(v) for v in exponent_range)
+    try:
+        low, high = (float(v) for v in exponent_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"exponent_range must be a pair (low, high), got {exponent_range!r}") from None
     if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
         raise ValueError(f"exponent_range must satisfy 0 < low <= high, got {exponent_range}")
     alpha = _check_positive_float(preference_concentration, "preference_concentration")
@@ -253,14 +315,12 @@ def simulate(
     prefs = rng.dirichlet(np.full(n_clusters, alpha), size=n_users)
 
     x = sample_power_law(rng, user_exponent, n_users, items_per_user_sampler)
-    x = x / x.max() if items_per_user_sampler != "power" else x
-    span = max_items_per_user - min_items_per_user + 1
-    counts = np.minimum(min_items_per_user + np.floor(x * span).astype(np.int64), max_items_per_user)
+    counts = _counts_from_power_law(x, items_per_user_sampler, min_items_per_user,
+                                    max_items_per_user)
 
     log_pop = np.log(popularity)
     with np.errstate(divide="ignore"):  # a zero preference means weight 0: log = -inf
         log_prefs = np.log(prefs)
-    # a user whose preferred clusters hold fewer items than k_u gets fewer items
     blocks = []
     for start in range(0, n_users, block_size):
         stop = min(start + block_size, n_users)

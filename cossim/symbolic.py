@@ -37,6 +37,7 @@ __all__ = [
     "eq1_rotation_difference",
     "eq2_rotation_difference",
     "eq2_rescaling_difference",
+    "Eq2RescalingDifference",
     "eq2_counterexample",
     "Eq2Counterexample",
     "eq1_scalar_minimiser",
@@ -46,6 +47,7 @@ __all__ = [
     "eq2_scalar_solution",
     "Eq2ScalarSolution",
     "eq6_from_scalar",
+    "eq2_rescaled_optimum_excess",
 ]
 
 # Positive symbols shared by the derivations.
@@ -80,9 +82,25 @@ def diagonal(k: int = 2):
 
 
 def rotation_2d():
-    """The 2×2 rotation by a symbolic angle θ."""
-    theta = sp.Symbol("theta", real=True)
-    return sp.Matrix([[sp.cos(theta), -sp.sin(theta)], [sp.sin(theta), sp.cos(theta)]])
+    """A generic 2×2 rotation ``[[c, −s], [s, c]]`` and its constraint ``c² + s² − 1``.
+
+    Returns
+    -------
+    (Matrix, Expr, (Symbol, Symbol))
+        R, the polynomial that vanishes exactly on rotations, and (s, c).
+    """
+    c, s = sp.symbols("c s", real=True)
+    return sp.Matrix([[c, -s], [s, c]]), c**2 + s**2 - 1, (s, c)
+
+
+def _rotation_difference(objective, n: int, p: int) -> sp.Expr:
+    X, A, B = symbolic_matrices(n, p, 2)
+    R, constraint, gens = rotation_2d()
+    diff = sp.expand(objective(X, A * R, B * R) - objective(X, A, B))
+    # remainder of the polynomial division by c² + s² − 1: zero iff the
+    # difference vanishes for every rotation
+    _, remainder = sp.reduced(diff, [constraint], *gens)
+    return sp.simplify(remainder)
 
 
 def _sq(M) -> sp.Expr:
@@ -116,31 +134,57 @@ def eq1_rescaling_difference(n: int = 2, p: int = 3, k: int = 2) -> sp.Expr:
 
 
 def eq1_rotation_difference(n: int = 2, p: int = 3) -> sp.Expr:
-    """Eq. (1) at ``(AR, BR)`` minus Eq. (1) at ``(A, B)`` for a 2×2 rotation R (k = 2)."""
-    X, A, B = symbolic_matrices(n, p, 2)
-    R = rotation_2d()
-    diff = eq1_objective(X, A * R, B * R) - eq1_objective(X, A, B)
-    return sp.simplify(sp.trigsimp(sp.expand(diff)))
+    """Eq. (1) at ``(AR, BR)`` minus Eq. (1) at ``(A, B)`` for a 2×2 rotation R (k = 2).
+
+    Reduced modulo ``c² + s² − 1``, so 0 means: zero for every rotation.
+    """
+    return _rotation_difference(eq1_objective, n, p)
 
 
 def eq2_rotation_difference(n: int = 2, p: int = 3) -> sp.Expr:
-    """Eq. (2) at ``(AR, BR)`` minus Eq. (2) at ``(A, B)`` for a 2×2 rotation R (k = 2)."""
-    X, A, B = symbolic_matrices(n, p, 2)
-    R = rotation_2d()
-    diff = eq2_objective(X, A * R, B * R) - eq2_objective(X, A, B)
-    return sp.simplify(sp.trigsimp(sp.expand(diff)))
+    """Eq. (2) at ``(AR, BR)`` minus Eq. (2) at ``(A, B)`` for a 2×2 rotation R (k = 2).
+
+    Reduced modulo ``c² + s² − 1``, so 0 means: zero for every rotation.
+    """
+    return _rotation_difference(eq2_objective, n, p)
 
 
-def eq2_rescaling_difference(n: int = 2, p: int = 3, k: int = 2) -> sp.Expr:
-    """Eq. (2) at ``(AD, BD⁻¹)`` minus Eq. (2) at ``(A, B)``, simplified.
+class Eq2RescalingDifference(NamedTuple):
+    """Eq. (2) at ``(AD, BD⁻¹)`` minus Eq. (2) at ``(A, B)``.
 
-    Equals ``λ Σ_j [(d_j² − 1)‖(XA)_{:,j}‖² + (d_j⁻² − 1)‖B_{:,j}‖²]``: the fit
-    term cancels, the penalty does not, so the difference is not identically 0.
+    Attributes
+    ----------
+    difference : Expr
+        The raw difference of the two objective values.
+    compact : Expr
+        ``λ Σ_j [(d_j² − 1)‖(XA)_{:,j}‖² + (d_j⁻² − 1)‖B_{:,j}‖²]``.
+    residual : Expr
+        ``difference − compact``, simplified (0: the compact form is exact).
+    """
+
+    difference: sp.Expr
+    compact: sp.Expr
+    residual: sp.Expr
+
+
+def eq2_rescaling_difference(n: int = 2, p: int = 3, k: int = 2) -> Eq2RescalingDifference:
+    """Eq. (2) at ``(AD, BD⁻¹)`` minus Eq. (2) at ``(A, B)``, in closed form.
+
+    The fit term cancels and the penalty does not: the difference is
+    ``λ Σ_j [(d_j² − 1)‖(XA)_{:,j}‖² + (d_j⁻² − 1)‖B_{:,j}‖²]``, which is not
+    identically 0 (it is 0 for all (A, B) only if every d_j² = 1).
     """
     X, A, B = symbolic_matrices(n, p, k)
     D = diagonal(k)
+    d = [D[j, j] for j in range(k)]
     diff = eq2_objective(X, A * D, B * D.inv()) - eq2_objective(X, A, B)
-    return sp.factor(sp.simplify(sp.expand(diff)))
+    XA = X * A
+    compact = lam * sum(
+        ((d[j] ** 2 - 1) * _sq(XA[:, j]) + (d[j] ** -2 - 1) * _sq(B[:, j]) for j in range(k)),
+        sp.Integer(0),
+    )
+    residual = sp.simplify(sp.expand(diff - compact))
+    return Eq2RescalingDifference(diff, compact, residual)
 
 
 class Eq2Counterexample(NamedTuple):
@@ -344,3 +388,28 @@ def eq6_from_scalar():
     b_diff = sp.simplify((b - b_paper).subs(sigma, lam + t))
     return {"a": a, "b": b, "a_paper": a_paper, "b_paper": b_paper,
             "a_diff": a_diff, "b_diff": b_diff}
+
+
+def eq2_rescaled_optimum_excess():
+    """How much Eq. (2)'s scalar objective rises when its optimum is rescaled by d.
+
+    At the optimum ``p = q = √(σ − λ)`` (σ > λ), replace ``p → pd, q → q/d``.
+    The fit term ``(σ − pq)²`` is unchanged; the penalty becomes
+    ``λ(σ − λ)(d² + d⁻²)``. The excess over the optimum simplifies to
+    ``λ(σ − λ)(d − 1/d)²``, positive unless d = ±1: inside Eq. (2) a
+    rescaling D is never free.
+
+    Returns
+    -------
+    (Expr, Symbol)
+        The simplified excess and the symbol d.
+    """
+    d = sp.Symbol("d", real=True, nonzero=True)
+    t = sp.Symbol("t", positive=True)  # t = σ − λ > 0
+    sol = eq2_scalar_solution()
+    p, q = sorted(sol.objective.free_symbols - {sigma, lam}, key=str)
+    g = sol.objective.subs(sigma, lam + t)
+    opt = {p: sp.sqrt(t), q: sp.sqrt(t)}
+    excess = g.subs({p: p * d, q: q / d}).subs(opt) - g.subs(opt)
+    excess = sp.factor(sp.simplify(excess)).subs(t, sigma - lam)
+    return excess, d

@@ -8,9 +8,17 @@ Keys are chapter file stems under book/.
 
 CHAPTER_PARAMS = {
     "01_introduction": {},
-    "02_models": {},
-    "02_2_first_objective": {},
-    "02_3_second_objective": {},
+    "02_models": {"n_users": 3000, "n_items": 200, "rank": 20, "lam1": 400.0, "lam2": 20.0,
+                  "n_check_users": 500, "n_mc": 2000},
+    "02_2_first_objective": {"n_users": 3000, "n_items": 200, "rank": 20, "lam1": 400.0,
+                             "n_check_users": 500, "n_random_subspaces": 5},
+    "02_3_second_objective": {"n_users": 3000, "n_items": 200, "rank": 20, "lam1": 400.0,
+                              "lam2": 20.0},
     "03_remedies": {},
     "04_experiments": {},
+    "05_explorer": {"n_users": 3000, "n_items": 200, "rank": 10, "lam": 2000.0, "n_frames": 5},
+    "06_training_dynamics": {"n_runs": 3},
+    "07_movielens": {"min_ratings": 50, "rank": 20},
+    "08_diagnostic": {"n_users": 3000, "n_items": 200, "rank": 10, "lam1": 2000.0, "lam2": 20.0,
+                      "ml_min_ratings": 50, "ml_rank": 20, "n_gammas": 5},
 }

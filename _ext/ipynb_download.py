@@ -1,0 +1,95 @@
+"""Sphinx extension: every executed chapter can be downloaded as ``.ipynb``.
+
+The chapters are MyST Markdown notebooks. sphinx-book-theme only offers the
+``.ipynb`` download for such pages when a launch service (Binder, Colab,
+Thebe, ...) is configured, and those need the network. This extension does the
+offline part on its own:
+
+* it copies the notebook that MyST-NB executed during the build
+  (``<build>/jupyter_execute/<page>.ipynb``, outputs included) next to the
+  page's source in ``_sources/`` and sets ``ipynb_source``, so the theme's
+  download menu lists ``.ipynb`` beside ``.md`` and ``.pdf``;
+* it appends a short, visible "Run this page yourself" note to the end of every
+  notebook page, linking the executed ``.ipynb`` and the MyST ``.md`` source.
+
+It also removes sphinx-thebe's scripts from the pages. Jupyter Book always
+loads sphinx-thebe; with Thebe switched off (``launch_buttons.thebe: false``)
+its scripts do nothing useful, point at a CDN (unpkg.com), and are included
+twice, so that every page raised "Identifier 'THEBE_JS_URL' has already been
+declared" in the browser.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+NOTE_CLASS = "cossim-downloads"
+
+
+def _is_notebook(app, pagename: str) -> bool:
+    return "kernelspec" in app.env.metadata.get(pagename, {})
+
+
+def _is_thebe(script) -> bool:
+    filename = str(getattr(script, "filename", script) or "")
+    body = str(getattr(script, "attributes", {}).get("body", ""))
+    return "sphinx-thebe" in filename or "THEBE_JS_URL" in body or "thebe@" in filename
+
+
+def drop_thebe(app, pagename, templatename, context, doctree):
+    """``html-page-context`` handler: no Thebe scripts while Thebe is off."""
+    launch = app.config.html_theme_options.get("launch_buttons", {}) or {}
+    if launch.get("thebe"):
+        return
+    if "script_files" in context:
+        context["script_files"] = [s for s in context["script_files"] if not _is_thebe(s)]
+    if "css_files" in context:
+        context["css_files"] = [c for c in context["css_files"]
+                                if "sphinx-thebe" not in str(getattr(c, "filename", c))]
+
+
+def add_ipynb_download(app, pagename, templatename, context, doctree):
+    """``html-page-context`` handler (runs before the theme builds its buttons)."""
+    if doctree is None or app.builder.format != "html" or not _is_notebook(app, pagename):
+        return
+    outdir = Path(app.outdir)
+    executed = outdir.parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        logger.warning(f"ipynb_download: no executed notebook for {pagename!r} at {executed}",
+                       type="ipynb_download", location=pagename)
+        return
+    target = outdir / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+    pathto = context["pathto"]
+    ipynb_href = pathto(f"_sources/{pagename}.ipynb", 1)
+    source_href = pathto(f"_sources/{context['sourcename']}", 1)
+    name = Path(pagename).name
+    source_name = Path(context["sourcename"]).name
+    note = (
+        f'\n<div class="admonition tip {NOTE_CLASS}">\n'
+        '<p class="admonition-title">Run this page yourself</p>\n'
+        f'<p>Download it as a notebook, executed and with all outputs: '
+        f'<a class="reference download" href="{html.escape(ipynb_href)}" '
+        f'download="{html.escape(name)}.ipynb"><code>{html.escape(name)}.ipynb</code></a>, '
+        f'or as its MyST Markdown source: '
+        f'<a class="reference download" href="{html.escape(source_href)}" '
+        f'download="{html.escape(source_name)}"><code>{html.escape(source_name)}</code></a>. '
+        'The README explains how to open either in JupyterLab.</p>\n</div>\n'
+    )
+    context["body"] = context.get("body", "") + note
+
+
+def setup(app):
+    # sphinx-book-theme reads ``ipynb_source`` in a handler of priority 501.
+    app.connect("html-page-context", add_ipynb_download, priority=500)
+    app.connect("html-page-context", drop_thebe, priority=900)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,178 @@
+"""Every CLI command answers bad input with exit status 2, one line on stderr, no traceback,
+and no output files left behind."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "cossim", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def assert_clean_failure(result, out_dir=None):
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.strip() == ""
+    if out_dir is not None and Path(out_dir).exists():
+        leftovers = [p.name for p in Path(out_dir).iterdir()]
+        assert leftovers == [], leftovers
+
+
+@pytest.fixture()
+def files(tmp_path):
+    rng = np.random.default_rng(0)
+    X = sp.random(40, 12, density=0.3, format="csr", random_state=1)
+    X.data[:] = 1.0
+    good_x = tmp_path / "X.npz"
+    sp.save_npz(good_x, X)
+    good_y = tmp_path / "y.npy"
+    np.save(good_y, np.arange(12) % 3)
+    f = {"X": good_x, "y": good_y, "dir": tmp_path / "adir"}
+    f["dir"].mkdir()
+    f["missing"] = tmp_path / "nope.npz"
+    f["garbage"] = tmp_path / "garbage.npz"
+    f["garbage"].write_bytes(rng.bytes(500))
+    f["truncated"] = tmp_path / "trunc.npz"
+    f["truncated"].write_bytes(good_x.read_bytes()[: good_x.stat().st_size // 2])
+    f["dense_npz"] = tmp_path / "dense.npz"
+    np.savez(f["dense_npz"], a=np.ones((4, 4)))
+    f["empty_file"] = tmp_path / "empty.npz"
+    f["empty_file"].write_bytes(b"")
+    Xnan = X.copy()
+    Xnan.data[0] = np.nan
+    f["nan_x"] = tmp_path / "nan.npz"
+    sp.save_npz(f["nan_x"], Xnan)
+    f["short_y"] = tmp_path / "short.npy"
+    np.save(f["short_y"], np.arange(5))
+    f["float_y"] = tmp_path / "float.npy"
+    np.save(f["float_y"], np.linspace(0, 1, 12))
+    f["garbage_npy"] = tmp_path / "garbage.npy"
+    f["garbage_npy"].write_bytes(rng.bytes(300))
+    P = rng.standard_normal((30, 4))
+    Q = rng.standard_normal((12, 4))
+    for name, arr in {"P": P, "Q": Q, "P_nan": np.where(P > 2, np.nan, P),
+                      "Q_k3": Q[:, :3], "P_1d": P[:, 0], "Q_complex": Q.astype(complex),
+                      "P_empty": np.ones((0, 4)), "Q_obj": Q.astype(object)}.items():
+        f[name] = tmp_path / f"{name}.npy"
+        np.save(f[name], arr, allow_pickle=True)
+    f["file_as_dir"] = tmp_path / "plainfile"
+    f["file_as_dir"].write_text("x")
+    return f
+
+
+FIGURE1_BAD = {
+    "missing data": lambda f: ["--data", f["missing"], "--labels", f["y"]],
+    "data is a directory": lambda f: ["--data", f["dir"], "--labels", f["y"]],
+    "random bytes": lambda f: ["--data", f["garbage"], "--labels", f["y"]],
+    "truncated npz": lambda f: ["--data", f["truncated"], "--labels", f["y"]],
+    "empty file": lambda f: ["--data", f["empty_file"], "--labels", f["y"]],
+    "npz without sparse matrix": lambda f: ["--data", f["dense_npz"], "--labels", f["y"]],
+    "NaN in X": lambda f: ["--data", f["nan_x"], "--labels", f["y"]],
+    "labels wrong length": lambda f: ["--data", f["X"], "--labels", f["short_y"]],
+    "labels not integers": lambda f: ["--data", f["X"], "--labels", f["float_y"]],
+    "labels garbage": lambda f: ["--data", f["X"], "--labels", f["garbage_npy"]],
+    "labels missing": lambda f: ["--data", f["X"], "--labels", f["missing"]],
+    "data without labels": lambda f: ["--data", f["X"]],
+    "rank 0": lambda f: ["--data", f["X"], "--labels", f["y"], "--rank", 0],
+    "rank > items": lambda f: ["--data", f["X"], "--labels", f["y"], "--rank", 13],
+    "negative lam1": lambda f: ["--data", f["X"], "--labels", f["y"], "--lam1", -1],
+    "nan lam2": lambda f: ["--data", f["X"], "--labels", f["y"], "--lam2", "nan"],
+    "inf lam1": lambda f: ["--data", f["X"], "--labels", f["y"], "--lam1", "inf"],
+    "negative users": lambda f: ["--users", -5],
+    "not a number": lambda f: ["--rank", "ten"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(FIGURE1_BAD))
+def test_figure1_bad_input(case, files, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("figure1", *FIGURE1_BAD[case](files), "--out", out)
+    assert_clean_failure(result, out)
+
+
+DIAGNOSE_BAD = {
+    "missing users": lambda f: ["--users", f["missing"], "--items", f["Q"]],
+    "users is a directory": lambda f: ["--users", f["dir"], "--items", f["Q"]],
+    "garbage npy": lambda f: ["--users", f["garbage_npy"], "--items", f["Q"]],
+    "empty file": lambda f: ["--users", f["empty_file"], "--items", f["Q"]],
+    "NaN in P": lambda f: ["--users", f["P_nan"], "--items", f["Q"]],
+    "k mismatch": lambda f: ["--users", f["P"], "--items", f["Q_k3"]],
+    "1-D users": lambda f: ["--users", f["P_1d"], "--items", f["Q"]],
+    "complex items": lambda f: ["--users", f["P"], "--items", f["Q_complex"]],
+    "empty users": lambda f: ["--users", f["P_empty"], "--items", f["Q"]],
+    "object items": lambda f: ["--users", f["P"], "--items", f["Q_obj"]],
+}
+
+
+@pytest.mark.parametrize("case", sorted(DIAGNOSE_BAD))
+def test_diagnose_bad_input(case, files, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("diagnose", *DIAGNOSE_BAD[case](files), "--out", out)
+    assert_clean_failure(result, out)
+
+
+def unwritable_targets(files):
+    """Output folders that cannot be written, even by root."""
+    yield "under a regular file", files["file_as_dir"] / "sub"
+    yield "in /proc", Path("/proc/cossim-no-such-dir")
+
+
+@pytest.mark.parametrize("command", ["figure1", "diagnose"])
+def test_unwritable_output_folder(command, files, tmp_path):
+    for label, target in unwritable_targets(files):
+        if command == "figure1":
+            args = ["--data", files["X"], "--labels", files["y"], "--rank", 3]
+        else:
+            args = ["--users", files["P"], "--items", files["Q"]]
+        result = run_cli(command, *args, "--out", target)
+        assert_clean_failure(result)
+        assert not target.exists(), label
+
+
+def test_read_only_output_folder(files, tmp_path):
+    """A folder on a read-only file system (a real permission failure, also for root)."""
+    mount_point = tmp_path / "ro"
+    mount_point.mkdir()
+    if os.geteuid() == 0:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro", "tmpfs", str(mount_point)],
+                                 capture_output=True).returncode == 0
+    else:
+        mount_point.chmod(0o555)
+        mounted = True
+    if not mounted:
+        pytest.skip("cannot create a read-only folder here (mount not permitted)")
+    try:
+        for command, args in (
+            ("figure1", ["--data", files["X"], "--labels", files["y"], "--rank", 3]),
+            ("diagnose", ["--users", files["P"], "--items", files["Q"]]),
+        ):
+            result = run_cli(command, *args, "--out", mount_point)
+            assert_clean_failure(result)
+            assert list(mount_point.iterdir()) == []
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", str(mount_point)], capture_output=True)
+        else:
+            mount_point.chmod(0o755)
+
+
+def test_good_input_succeeds(files, tmp_path):
+    """The same fixtures minus the defect do work, so the failures above are about the defect."""
+    out = tmp_path / "ok"
+    result = run_cli("figure1", "--data", files["X"], "--labels", files["y"], "--rank", 3,
+                     "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert (out / "figure1.json").exists() and (out / "figure1.png").exists()
+    out2 = tmp_path / "ok2"
+    result = run_cli("diagnose", "--users", files["P"], "--items", files["Q"], "--out", out2)
+    assert result.returncode == 0, result.stderr
+    assert any(out2.iterdir())
