@@ -18,6 +18,7 @@ diagnostic   how arbitrary are the cosines of given factors P, Q? (``python -m c
 explorer     the static HTML/JS slider over the rescaling exponent γ
 experiment   Figure 1 of §4: panels, scores, robustness, γ sweep (``python -m cossim figure1``)
 plotting     heat maps (one shared colour scale) and the γ-sweep plot
+remedies     §3's remedies: cosine-trained model, projection back, standardising, IPS
 """
 
 from .metrics import cluster_auc, neighbour_purity, order_items
@@ -46,7 +47,7 @@ from .similarity import (
     user_user_cosine,
 )
 from .simulation import SimulatedData, sample_power_law, sample_without_replacement, simulate
-from .spectrum import Spectrum, orient_columns, top_singular
+from .spectrum import Spectrum, auto_method, orient_columns, top_singular
 # gauge, noise, optim (Sections 2.1-2.3; cossim.symbolic needs SymPy and is imported on demand)
 from .gauge import eq4_item_item, eq4_user_item, eq4_user_user, paper_choice_d
 from .noise import (
@@ -58,7 +59,7 @@ from .noise import (
     noise_penalty_weights,
     weighted_penalty,
 )
-from .optim import eq1_optimal_value, eq1_value_on_subspace, minimize_eq1, minimize_eq2
+from .optim import eq1_optimal_value, eq1_value_on_subspace, gram_matrix, minimize_eq1, minimize_eq2
 # training, movielens, diagnostic, explorer (beyond the paper; Chapters 5-8)
 from .training import TrainingRun, cosine_spread, gradient_descent, train_runs
 from .movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
@@ -76,11 +77,32 @@ from .experiment import (
     simulate_figure1,
 )
 
+# remedies (Chapter 3: the paper's §3, measured)
+from .remedies import (
+    CosineModel,
+    RescalingCheck,
+    fit_cosine_model,
+    gradient_cosine,
+    objective_cosine,
+    objective_eq1_gram,
+    objective_eq2_gram,
+    projected_item_cosine,
+    projected_user_cosine,
+    projected_user_embeddings,
+    propensity_weights,
+    random_rescalings,
+    recovery_scores,
+    rescaling_check,
+    spectrum_from_gram,
+    standardized_gram,
+    weighted_gram,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
     # spectrum
-    "Spectrum", "top_singular", "orient_columns",
+    "Spectrum", "top_singular", "orient_columns", "auto_method",
     # models
     "Factors", "SCALINGS", "eq1_shrinkage", "eq1_factors", "eq2_factors", "fit_eq1",
     "fit_eq2", "rescale", "user_embeddings", "objective_eq1", "objective_eq2",
@@ -98,7 +120,7 @@ __all__ = [
     "gaussian_noise_lambda", "noise_penalty_weights", "weighted_penalty", "corrupt",
     "expected_noisy_loss", "monte_carlo_noisy_loss", "fit_weighted_full_rank",
     # optim
-    "minimize_eq1", "minimize_eq2", "eq1_optimal_value", "eq1_value_on_subspace",
+    "minimize_eq1", "minimize_eq2", "eq1_optimal_value", "eq1_value_on_subspace", "gram_matrix",
     # training / movielens / diagnostic / explorer
     "TrainingRun", "gradient_descent", "train_runs", "cosine_spread",
     "MovieLens", "load_movielens", "genre_auc", "genre_jaccard_at_k",
@@ -107,4 +129,10 @@ __all__ = [
     # experiment
     "PANELS", "Figure1Result", "run_figure1", "simulate_figure1", "figure1_json",
     "robustness", "gamma_sweep", "item_spectrum",
+    # remedies
+    "CosineModel", "objective_cosine", "gradient_cosine", "fit_cosine_model",
+    "projected_user_embeddings", "projected_user_cosine", "projected_item_cosine",
+    "standardized_gram", "propensity_weights", "weighted_gram", "spectrum_from_gram",
+    "objective_eq1_gram", "objective_eq2_gram", "RescalingCheck", "rescaling_check",
+    "random_rescalings", "recovery_scores",
 ]

@@ -117,6 +117,8 @@ class DiagnosticReport:
     most_variable_items: list       # items with the largest neighbour-set union
     most_variable_pairs: list       # [{i, j, min, max, gamma_min, gamma_max}]
     max_score_change: float         # max |P'_γ Q'_γᵀ − P Qᵀ| over γ and sampled entries
+    item_union_size: list = field(default_factory=list)       # per item: |∪_γ N_γ(i)|
+    item_stable_fraction: list = field(default_factory=list)  # per item: |∩_γ N_γ(i)| / n
     scope: str = field(default=SCOPE_NOTE)
 
     def to_dict(self) -> dict:
@@ -276,6 +278,8 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
         union_size_mean=float(union.mean()), union_size_max=int(union.max()),
         most_variable_items=[int(i) for i in worst_items], most_variable_pairs=pairs,
         max_score_change=max_change,
+        item_union_size=[int(u) for u in union],
+        item_stable_fraction=[float(x) for x in stable],
     )
 
 
@@ -289,7 +293,7 @@ def diagnostic_figure(report: DiagnosticReport):
              label="vs the given Q")
     ax1.plot(report.gammas, report.overlap_with_balanced, "s--", color=cmap(0.7),
              label="vs γ = 1/2")
-    ax1.set_xlabel("rescaling exponent γ  (Q' = V S^γ)")
+    ax1.set_xlabel(r"rescaling exponent $\gamma$  ($Q' = V S^{\gamma}$)")
     ax1.set_ylabel(f"mean top-{report.n_neighbours} overlap")
     ax1.set_ylim(0, 1.02)
     ax1.legend(loc="lower center")
@@ -304,7 +308,7 @@ def diagnostic_figure(report: DiagnosticReport):
         ax2.plot(hi, y, "o", color=cmap(0.85), label="max over γ")
         ax2.set_yticks(y, [f"({q['i']}, {q['j']})" for q in pairs])
         ax2.invert_yaxis()
-        ax2.legend(loc="lower right")
+        ax2.legend(loc="center left")
     ax2.set_xlabel("cosine similarity of the item pair")
     ax2.set_ylabel("item pair (i, j)")
     ax2.set_xlim(-1.05, 1.05)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import numbers
 from dataclasses import dataclass, field
@@ -90,6 +89,14 @@ PANEL_DEFINITIONS = {
     "eq2": "cos(B,B), B = V_k dMat(sqrt(sigma*max(0,1-lam2/sigma))) (Eq. 2, Eq. 6)",
 }
 
+_PANEL_B = {
+    "truth": "— (same cluster: 1, else 0)",
+    "eq1_gamma0": "Eq. (1): V_k",
+    "eq1_gamma0.5": "Eq. (1): V_k·dMat(m)^½",
+    "eq1_gamma1": "Eq. (1): V_k·dMat(m)",
+    "eq2": "Eq. (2): V_k·dMat(√(σ(1−λ₂/σ)₊))",
+}
+
 _EQ1_GAMMA = {"eq1_gamma0": 0.0, "eq1_gamma0.5": 0.5, "eq1_gamma1": 1.0}
 
 #: The paper's full-scale setting (Section 4).
@@ -101,6 +108,10 @@ PAPER_PARAMETERS = {
 #: Largest number of items the figure-1 pipeline accepts: it holds five dense
 #: p × p similarity matrices in memory.
 MAX_ITEMS = 4000
+
+#: Largest n·p the ``figure1`` command simulates (with k_u ≤ p about a third of
+#: the entries are interactions).
+MAX_SIMULATED_ENTRIES = 300_000_000
 
 #: Alternative readings of the choices the paper leaves open, as changes to the
 #: defaults of :func:`cossim.simulate`. ``"decreasing"`` for ``cluster_probs``
@@ -383,7 +394,7 @@ def scores_table(result: Figure1Result):
     """The score table of Figure 1 as a pandas DataFrame (one row per panel)."""
     import pandas as pd
 
-    rows = [{"panel": name, "B": PANEL_DEFINITIONS[name],
+    rows = [{"panel": name, "item embeddings B": _PANEL_B[name],
              "AUC": result.scores[name]["auc"],
              f"top-{result.parameters['neighbours']} own-cluster share":
                  result.scores[name]["neighbour_purity"]}
@@ -456,13 +467,25 @@ def robustness(seeds=range(5), readings=tuple(READINGS), *, n_users: int = 20_00
     return pd.DataFrame(rows)
 
 
-def robustness_summary(frame, score: str = "auc", digits: int = 3):
-    """Mean ± sd (over seeds) of `score`, one row per reading, one column per panel."""
+def robustness_summary(frame, score: str = "auc", digits: int = 3, panels=PANELS):
+    """Mean ± sd (over seeds) of `score`, one row per reading, one column per panel.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`robustness`.
+    score : {"auc", "neighbour_purity"}
+    digits : int
+        Decimals shown.
+    panels : sequence of str
+        Columns, in order (default: all of :data:`PANELS`).
+    """
     if score not in ("auc", "neighbour_purity"):
         raise ValueError(f"score must be 'auc' or 'neighbour_purity', got {score!r}")
+    panels = list(panels)
     grouped = frame.groupby(["reading", "panel"], sort=False)[score]
-    mean = grouped.mean().unstack("panel")[list(PANELS)]
-    sd = grouped.std(ddof=1).unstack("panel")[list(PANELS)]
+    mean = grouped.mean().unstack("panel")[panels]
+    sd = grouped.std(ddof=1).unstack("panel")[panels]
     table = mean.copy().astype(object)
     for r in mean.index:
         for c in mean.columns:
@@ -545,9 +568,11 @@ the same data under five modelling choices, with cluster-recovery scores.
 
 Data. Without --data: simulated as in the paper's Section 4 (cossim.simulate
 with its documented defaults; n = --users, p = --items, C = --clusters,
---seed). With --data X.npz --labels y.npy: X is a users x items matrix saved
-with scipy.sparse.save_npz, values used as given (not centred or binarised);
-y.npy holds one integer label per item (np.save, no pickles).
+--seed; every setting is recorded in figure1.json under
+parameters.simulation). With --data X.npz --labels y.npy: X is a users x
+items matrix saved with scipy.sparse.save_npz, values used as given (not
+centred or binarised); y.npy holds one integer label per item (np.save, no
+pickles).
 
 Model. sigma, V_k = top-k singular values / right singular vectors of X
 (k = --rank), m_i = 1 / (1 + lam1 / sigma_i^2). Panels, in this order:
@@ -721,18 +746,19 @@ def run_figure1_command(args) -> None:
             raise CLIError(f"--clusters must satisfy 2 <= C < items ({n_items}), got {n_clusters}")
         if args.rank > n_items:
             raise CLIError(f"--rank must satisfy 1 <= rank <= items ({n_items}), got {args.rank}")
+        if n_users * n_items > MAX_SIMULATED_ENTRIES:
+            raise CLIError(f"--users x --items must be <= {MAX_SIMULATED_ENTRIES:.0e} (about a third "
+                           f"of the entries are interactions), got {n_users * n_items:.2e}")
         if args.neighbours > n_items - 1:
             raise CLIError(f"--neighbours must be <= items - 1 ({n_items - 1}), got {args.neighbours}")
         result = simulate_figure1(n_users, n_items, n_clusters, seed=seed, **common)
 
-    from .plotting import plot_figure1
+    from .plotting import figure_png, plot_figure1
 
-    fig = plot_figure1(result)
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=110, metadata={"Software": None})
+    png = figure_png(plot_figure1(result), dpi=110)
     text = figure1_json(result)
     out = ensure_output_dir(out)
     with atomic_write(out / "figure1.png", "wb") as handle:
-        handle.write(png.getvalue())
+        handle.write(png)
     with atomic_write(out / "figure1.json", "w") as handle:
         handle.write(text)

@@ -30,6 +30,7 @@ __all__ = [
     "minimize_eq2",
     "eq1_optimal_value",
     "eq1_value_on_subspace",
+    "gram_matrix",
 ]
 
 
@@ -140,14 +141,45 @@ def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
     return _fro2(X) - float(gain.sum())
 
 
-def eq1_value_on_subspace(X, Q, lam) -> float:
+def gram_matrix(X) -> np.ndarray:
+    """Dense ``XᵀX`` (p × p), the only statistic of X that Eq. (1) depends on.
+
+    Sparse X that is more than 1 % full is densified first: a dense BLAS
+    product is then much faster than a sparse–sparse one.
+    """
+    X = as_matrix(X, "X")
+    if is_sparse(X):
+        if X.nnz > 0.01 * X.shape[0] * X.shape[1]:
+            Xd = X.toarray()
+            return Xd.T @ Xd
+        return np.asarray((X.T @ X).toarray())
+    return X.T @ X
+
+
+def eq1_value_on_subspace(X, Q, lam, *, gram=None) -> float:
     """Minimum of Eq. (1) over A when B = Q, a p × k matrix with orthonormal columns.
 
     Every rank-k ``W = ABᵀ`` whose row space is span(Q) can be written as
     ``A Qᵀ``; then ``‖AQᵀ‖ = ‖A‖`` and the problem is the ridge regression
     ``min_A ‖XQ − XA‖² + λ‖A‖²`` plus the constant ``‖X(I − QQᵀ)‖²``, solved by
-    ``A = (XᵀX + λI)⁻¹ XᵀX Q``. Minimising this over all Q gives the rank-k
-    optimum of Eq. (1); the top-k right singular vectors attain it.
+    ``A = (G + λI)⁻¹ G Q`` with ``G = XᵀX``. Minimising this over all Q gives
+    the rank-k optimum of Eq. (1); the top-k right singular vectors attain it.
+
+    Parameters
+    ----------
+    X : array_like or sparse, shape (n, p)
+    Q : ndarray, shape (p, k)
+        Orthonormal columns.
+    lam : float
+        λ > 0 (λ = 0 is allowed if XᵀX is invertible).
+    gram : ndarray, shape (p, p), optional
+        Precomputed ``XᵀX`` (see :func:`gram_matrix`), to reuse across many Q.
+
+    Returns
+    -------
+    float
+        The value, computed from G alone:
+        ``tr(G) − 2 tr(QᵀGA) + tr(AᵀGA) + λ‖A‖²``.
     """
     X = as_matrix(X, "X")
     lam = check_lambda(lam)
@@ -155,8 +187,15 @@ def eq1_value_on_subspace(X, Q, lam) -> float:
     Q = as_factor(Q, "Q", rows=p)
     if not np.allclose(Q.T @ Q, np.eye(Q.shape[1]), atol=1e-8):
         raise ValueError("Q must have orthonormal columns")
-    G = X.T @ X
-    G = G.toarray() if is_sparse(G) else np.asarray(G)
-    A = np.linalg.solve(G + lam * np.eye(p), G @ Q) if lam > 0 else np.linalg.lstsq(G, G @ Q,
-                                                                                    rcond=None)[0]
-    return objective_eq1(X, A, Q, lam)
+    if gram is None:
+        G = gram_matrix(X)
+    else:
+        G = as_factor(gram, "gram", rows=p, cols=p)
+    GQ = G @ Q
+    try:
+        A = np.linalg.solve(G + lam * np.eye(p), GQ)
+    except np.linalg.LinAlgError:
+        raise ValueError("XᵀX + λI is singular; use lam > 0") from None
+    GA = G @ A
+    value = np.trace(G) - 2.0 * np.sum(GQ * A) + np.sum(A * GA) + lam * np.sum(A * A)
+    return float(max(value, 0.0))

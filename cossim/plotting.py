@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["plot_heatmaps", "plot_figure1", "plot_gamma_sweep", "UNIFORM_COLORMAPS"]
+__all__ = ["plot_heatmaps", "plot_figure1", "plot_gamma_sweep", "figure_png", "UNIFORM_COLORMAPS"]
 
 #: Perceptually uniform, colour-blind-safe colormaps accepted by the plots.
 UNIFORM_COLORMAPS = ("viridis", "cividis", "magma", "inferno", "plasma")
@@ -28,7 +28,7 @@ def _check_cmap(cmap: str) -> str:
 def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vmax: float = 1.0,
                   cmap: str = "viridis", panel_size: float = 3.0,
                   colorbar_label: str = "item–item cosine similarity",
-                  axis_label: str = "items (sorted)") -> Figure:
+                  axis_label: str = "items (sorted)", title_size: float = 10) -> Figure:
     """One row of square heat maps on one shared colour scale with one colour bar.
 
     Parameters
@@ -46,6 +46,10 @@ def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vma
         One of :data:`UNIFORM_COLORMAPS`.
     panel_size : float
         Width of one panel in inches.
+    colorbar_label, axis_label : str
+        Labels of the colour bar and of the (shared) item axes.
+    title_size : float
+        Font size of the panel titles (labels are one point smaller).
 
     Returns
     -------
@@ -73,21 +77,21 @@ def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vma
     for ax, M, title in zip(axes, matrices, titles):
         image = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="antialiased",
                           origin="upper")
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel(axis_label, fontsize=8)
+        ax.set_title(title, fontsize=title_size)
         if ticks is not None:
             ax.set_xticks(ticks)
             ax.set_yticks(ticks)
             ax.set_xticklabels([])
             ax.set_yticklabels([])
         ax.tick_params(length=3)
-    axes[0].set_ylabel(axis_label, fontsize=8)
-    bar = fig.colorbar(image, ax=list(axes), shrink=0.85, pad=0.01)
-    bar.set_label(colorbar_label, fontsize=8)
+    axes[0].set_ylabel(axis_label, fontsize=title_size - 1)
+    fig.supxlabel(axis_label, fontsize=title_size - 1)
+    bar = fig.colorbar(image, ax=list(axes), shrink=0.9, pad=0.01)
+    bar.set_label(colorbar_label, fontsize=title_size - 1)
     return fig
 
 
-def plot_figure1(result, *, cmap: str = "viridis", panel_size: float = 3.0,
+def plot_figure1(result, *, cmap: str = "viridis", panel_size: float = 2.6,
                  show_scores: bool = True) -> Figure:
     """Figure 1: the five panels of a :class:`cossim.experiment.Figure1Result`.
 
@@ -107,8 +111,8 @@ def plot_figure1(result, *, cmap: str = "viridis", panel_size: float = 3.0,
         titles.append(title)
     return plot_heatmaps([result.ordered(name) for name in PANELS], titles,
                          group_sizes=sizes, cmap=cmap, panel_size=panel_size,
-                         axis_label="items: by cluster, then popularity ↓",
-                         colorbar_label="item–item cosine similarity (truth: 1 = same cluster)")
+                         axis_label="items: by cluster, then by popularity (descending)",
+                         colorbar_label="cosine similarity of item pairs")
 
 
 def plot_gamma_sweep(sweep, reference=None, *, score: str = "auc", cmap: str = "viridis",
@@ -164,3 +168,16 @@ def plot_gamma_sweep(sweep, reference=None, *, score: str = "auc", cmap: str = "
         labels.append("Eq. (2), same k")
     fig.legend(handles, labels, loc="outside right center", fontsize=8)
     return fig
+
+
+def figure_png(fig: Figure, dpi: int = 110) -> bytes:
+    """Render `fig` to PNG bytes (no timestamp or software metadata).
+
+    Lets a notebook display or ``glue`` a figure as an image without relying
+    on an interactive matplotlib backend.
+    """
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()

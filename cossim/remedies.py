@@ -4,14 +4,16 @@ The paper (Steck, Ekanadham & Kallus 2024, §3) suggests three ways out of the
 arbitrariness of cosine similarity under the rescaling freedom of Eq. (3):
 
 1. **Train with respect to cosine similarity.** :func:`fit_cosine_model` fits
-   the model whose prediction for user u and item i is a scale s times the
-   cosine of the user embedding ``(XA)_u`` and the item embedding ``B_i``::
+   Eq. (1) with row-normalised factors: item j feeds the prediction of item i
+   with weight ``s · cos(A_j, B_i)``::
 
-       min_{A, B, s}  ‖X − s · Ω_A XA (Ω_B B)ᵀ‖²_F            (cosine objective)
+       min_{A, B, s}  ‖X − s·X Ω_A A (Ω_B B)ᵀ‖²_F + λ s² ‖Ω_A A (Ω_B B)ᵀ‖²_F
 
    with the row normalisers Ω of Eq. (4). The loss sees the embeddings only
    through their cosines, so a diagonal rescaling ``(AD, BD⁻¹)`` of Eq. (3)
-   changes the model (and the loss); it is no longer a free choice.
+   changes the model (and the loss); it is no longer a free choice (except
+   D = cI, which changes no cosine). The loss depends on X only through
+   ``XᵀX``, so each evaluation costs O(p²k) for any number of users.
 2. **Project back to the original item space.** The product ``ÂB̂ᵀ`` of
    Eq. (1) is the same for every D of Eq. (3), so any embedding built from it
    is too: users as rows of the smoothed data ``XÂB̂ᵀ``
@@ -39,9 +41,9 @@ import scipy.linalg
 import scipy.optimize
 
 from ._validation import as_factor, as_matrix, check_lambda, check_rank, check_scaling_vector, is_sparse
-from .models import Factors
+from .optim import gram_matrix
 from .spectrum import Spectrum, orient_columns
-from .similarity import cosine_similarity
+from .metrics import cluster_auc, neighbour_purity
 
 __all__ = [
     "CosineModel",
@@ -61,6 +63,7 @@ __all__ = [
     "RescalingCheck",
     "rescaling_check",
     "random_rescalings",
+    "recovery_scores",
 ]
 
 
@@ -352,10 +355,8 @@ def projected_item_cosine(A, B, X=None) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 def gram(X) -> np.ndarray:
-    """The p × p Gram matrix ``XᵀX`` as a dense array (X dense or sparse)."""
-    X = as_matrix(X, "X")
-    G = X.T @ X
-    return np.asarray(G.toarray() if is_sparse(G) else G, dtype=np.float64)
+    """The p × p Gram matrix ``XᵀX`` as a dense array (see :func:`cossim.gram_matrix`)."""
+    return np.asarray(gram_matrix(X), dtype=np.float64)
 
 
 def standardized_gram(X):
@@ -520,7 +521,11 @@ class RescalingCheck(NamedTuple):
 def random_rescalings(k: int, n: int = 3, *, low: float = 0.1, high: float = 10.0,
                       seed: int = 0) -> list[np.ndarray]:
     """`n` random diagonals of D, log-uniform on [low, high], as a list of (k,) arrays."""
-    k = check_rank(k, np.iinfo(np.int64).max)
+    for name, value in (("k", k), ("n", n)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
     if not (0 < low <= high) or not np.isfinite(high):
         raise ValueError(f"need 0 < low <= high < inf, got low={low}, high={high}")
     rng = np.random.default_rng(seed)
@@ -567,3 +572,13 @@ def rescaling_check(objective: Callable[[np.ndarray, np.ndarray], float],
     obj, cos = np.array(obj), np.array(cos)
     free = obj <= objective_tol
     return RescalingCheck(obj, cos, free, bool(np.any(free & (cos > cosine_tol))))
+
+
+def recovery_scores(S, labels, n_neighbours: int = 10) -> dict:
+    """Cluster recovery of an item–item similarity: ``{"auc": …, "purity": …}``.
+
+    ``auc`` is :func:`cossim.cluster_auc` (same- vs different-cluster pairs),
+    ``purity`` is :func:`cossim.neighbour_purity` with `n_neighbours`.
+    """
+    return {"auc": cluster_auc(S, labels),
+            "purity": neighbour_purity(S, labels, n_neighbours=n_neighbours)}

@@ -95,11 +95,45 @@ def user_item_cosine(X, A, B) -> np.ndarray:
     return cosine_similarity(np.asarray(X @ A), B)
 
 
-def top_k_neighbours(E, n_neighbours: int = 10, *, block_size: int = 2048) -> np.ndarray:
+#: Default memory budget of one block of :func:`top_k_neighbours`: this many
+#: similarity entries (float32), i.e. 32 MiB.
+TOPK_BLOCK_ENTRIES = 2**23
+
+
+def _top_n_block(En, En32, start: int, stop: int, n: int, margin: float) -> np.ndarray:
+    """Exact top-n cosine neighbours of rows ``start:stop`` of the unit rows En.
+
+    A float32 pass finds, per row, the n-th largest similarity ``t`` with a
+    linear-time partition; every entry whose float32 value is at least
+    ``t − margin`` is a candidate. `margin` exceeds twice the float32 rounding
+    error of a dot product of unit vectors, so the candidates hold every entry
+    whose exact similarity reaches the exact n-th largest (ties included).
+    Candidates are then scored in float64 and sorted by decreasing similarity,
+    ties by the smaller index, so the result equals sorting the float64
+    similarities of the whole row.
+    """
+    b, p = stop - start, En.shape[0]
+    S = En32[start:stop] @ En32.T
+    S[np.arange(b), np.arange(start, stop)] = -np.inf  # exclude self
+    kth = np.partition(S, p - n, axis=1)[:, p - n]
+    rows, cols = np.nonzero(S >= (kth - np.float32(margin))[:, None])
+    del S
+    vals = np.einsum("ij,ij->i", En[start + rows], En[cols])
+    order = np.lexsort((cols, -vals, rows))  # by row, then similarity down, then index up
+    cols = cols[order]
+    first = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=b))[:-1]])
+    return cols[first[:, None] + np.arange(n)[None, :]]
+
+
+def top_k_neighbours(E, n_neighbours: int = 10, *, block_size: int | None = None) -> np.ndarray:
     """Indices of each row's most cosine-similar other rows, computed blockwise.
 
-    Never forms the full p × p similarity matrix: rows are processed in blocks
-    of `block_size`, so memory is ``O(block_size · p)``.
+    Never forms the full p × p similarity matrix: rows of ``Ω E`` (Eq. 4) are
+    processed in blocks of `block_size`; each block's similarities to all rows
+    come from one float32 matrix product, a linear-time partition keeps only
+    candidates within float32 rounding of the n-th largest, and those are
+    re-scored in float64 and sorted. The result is the same as sorting each
+    row of the float64 similarities. Memory is ``O(block_size · p)``.
 
     Parameters
     ----------
@@ -107,14 +141,16 @@ def top_k_neighbours(E, n_neighbours: int = 10, *, block_size: int = 2048) -> np
         Embeddings, one row per item (or user).
     n_neighbours : int
         How many neighbours per row, ``1 <= n_neighbours <= p - 1``.
-    block_size : int
-        Rows per block.
+    block_size : int, optional
+        Rows per block. Default: as many as keep one block of similarities
+        within ``TOPK_BLOCK_ENTRIES`` (2²³ entries, 32 MiB in float32), at least 1.
 
     Returns
     -------
     ndarray of int, shape (p, n_neighbours)
         Neighbours in decreasing similarity; the row itself is excluded. Ties
-        are broken by the smaller index, so the result is deterministic.
+        are broken by the smaller index, so the result is deterministic. A
+        zero row has cosine 0 with every row (see :func:`row_normalize`).
     """
     E = as_factor(E, "E")
     p = E.shape[0]
@@ -122,15 +158,17 @@ def top_k_neighbours(E, n_neighbours: int = 10, *, block_size: int = 2048) -> np
         raise TypeError(f"n_neighbours must be an integer, got {type(n_neighbours).__name__}")
     if not 1 <= n_neighbours <= p - 1:
         raise ValueError(f"n_neighbours must satisfy 1 <= n_neighbours <= {p - 1}, got {n_neighbours}")
-    if isinstance(block_size, (bool, np.bool_)) or not isinstance(block_size, numbers.Integral) \
+    if block_size is None:
+        block_size = max(1, min(p, TOPK_BLOCK_ENTRIES // p))
+    elif isinstance(block_size, (bool, np.bool_)) or not isinstance(block_size, numbers.Integral) \
             or block_size < 1:
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
     En = row_normalize(E)
+    En32 = En.astype(np.float32)
+    # float32 error of a dot product of unit k-vectors (and of rounding them): < (k + 2)·u
+    margin = 4.0 * (E.shape[1] + 4) * 2.0**-24
     out = np.empty((p, n_neighbours), dtype=np.int64)
     for start in range(0, p, block_size):
         stop = min(start + block_size, p)
-        S = En[start:stop] @ En.T
-        S[np.arange(stop - start), np.arange(start, stop)] = -np.inf  # exclude self
-        # stable sort of -S breaks ties by the smaller index
-        out[start:stop] = np.argsort(-S, axis=1, kind="stable")[:, :n_neighbours]
+        out[start:stop] = _top_n_block(En, En32, start, stop, n_neighbours, margin)
     return out

@@ -100,6 +100,7 @@ def test_bad_input_simulated(tmp_path, capsys):
     _bad(tmp_path, ["--items", "50", "--rank", "60"], capsys, "--rank")
     _bad(tmp_path, ["--items", str(E.MAX_ITEMS + 1)], capsys, "--items")
     _bad(tmp_path, ["--items", "10", "--clusters", "10"], capsys, "--clusters")
+    _bad(tmp_path, ["--users", "10000000", "--items", "1000"], capsys, "--users x --items")
     _bad(tmp_path, ["--items", "10", "--clusters", "2", "--rank", "3", "--neighbours", "10"],
          capsys, "--neighbours")
 

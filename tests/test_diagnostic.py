@@ -42,6 +42,8 @@ def test_family_keeps_scores_and_report_is_consistent():
     assert rep.rank == 4 and len(rep.overlap_with_given) == 5
     assert all(0 <= o <= 1 for o in rep.overlap_with_given)
     assert 5 <= rep.union_size_mean <= 25
+    assert len(rep.item_union_size) == 40 and min(rep.item_union_size) >= 5
+    assert np.mean(rep.item_stable_fraction) == pytest.approx(rep.stable_fraction_mean)
     # the γ = 1/2 row of the balanced overlap is 1 by construction
     assert rep.overlap_with_balanced[2] == pytest.approx(1.0)
     ranges = [q["cos_range"] for q in rep.most_variable_pairs]

@@ -218,3 +218,14 @@ def test_gamma_sweep_plot(small):
     fig = plot_gamma_sweep(sweep, ref)
     assert len([ax for ax in fig.axes if ax.lines]) == 2
     assert "gamma" in fig.axes[0].get_xlabel()
+
+
+def test_scores_table_and_png(small):
+    from cossim.plotting import figure_png
+
+    _, result = small
+    table = E.scores_table(result)
+    assert list(table.index) == list(E.PANELS)
+    assert_allclose(table["AUC"].to_numpy(), [result.scores[n]["auc"] for n in E.PANELS])
+    png = figure_png(plot_figure1(result), dpi=40)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

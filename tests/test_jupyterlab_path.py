@@ -3,8 +3,8 @@
 The README tells a reader to open a chapter in JupyterLab in one of two ways:
 
 1. open ``book/<chapter>.md`` directly as a notebook (jupytext's JupyterLab
-   extension; ``jupytext-config set-default-viewer markdown myst`` once makes a double click
-   do that), or
+   extension; running ``jupytext-config set-default-viewer markdown myst``
+   once makes a double click do that), or
 2. convert it first with ``jupytext --to ipynb book/<chapter>.md`` and open or
    run the ``.ipynb``; non-interactively:
    ``jupyter execute --inplace book/<chapter>.ipynb``.
@@ -16,8 +16,8 @@ at the paper's scale get the small parameters of ``tests/chapter_params.py``
 written into their ``parameters`` cell between the two commands, which is
 what a reader trying the chapter quickly would do; all others run exactly as
 converted. For (1) the test checks that jupytext's JupyterLab extension is
-installed with jupytext and that ``jupytext-config set-default-viewer markdown myst``
-writes the setting that makes JupyterLab open Markdown files as notebooks.
+installed with jupytext and that
+``jupytext-config set-default-viewer markdown myst`` writes the setting that makes JupyterLab open Markdown files as notebooks.
 """
 
 from __future__ import annotations

@@ -70,3 +70,21 @@ def test_bad_input():
         cossim.eq1_optimal_value(X, np.ones(3), 1.0, np.array([0, 0]))
     with pytest.raises(ValueError, match="sigma"):
         cossim.eq1_optimal_value(X, np.array([1.0, -1.0]), 1.0)
+
+
+def test_gram_matrix_and_reuse():
+    import scipy.sparse as sp
+    X = small(4)
+    G = cossim.optim.gram_matrix(X)
+    assert_allclose(G, X.T @ X, rtol=1e-14)
+    assert_allclose(cossim.optim.gram_matrix(sp.csr_matrix(X)), G, rtol=1e-14)
+    rng = np.random.default_rng(1)
+    Q, _ = np.linalg.qr(rng.standard_normal((10, 3)))
+    assert_allclose(cossim.eq1_value_on_subspace(X, Q, 1.5, gram=G),
+                    cossim.eq1_value_on_subspace(X, Q, 1.5), rtol=1e-14)
+    # the value is that of the explicit ridge solution
+    A = np.linalg.solve(G + 1.5 * np.eye(10), G @ Q)
+    assert_allclose(cossim.eq1_value_on_subspace(X, Q, 1.5, gram=G),
+                    cossim.objective_eq1(X, A, Q, 1.5), rtol=1e-10)
+    with pytest.raises(ValueError, match="gram"):
+        cossim.eq1_value_on_subspace(X, Q, 1.5, gram=G[:3])
