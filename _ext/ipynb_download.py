@@ -12,7 +12,12 @@ offline part on its own:
 * it appends a short, visible "Run this page yourself" note to the end of every
   notebook page, linking the executed ``.ipynb`` and the MyST ``.md`` source.
 
-It also removes sphinx-thebe's scripts from the pages. Jupyter Book always
+It also makes the ``{nb-exec-table}`` of the execution-status page easier to
+read: each row names its page by title rather than by file name, and the
+status is spelled out next to the check mark (which some systems lack a font
+for).
+
+Finally it removes sphinx-thebe's scripts from the pages. Jupyter Book always
 loads sphinx-thebe; with Thebe switched off (``launch_buttons.thebe: false``)
 its scripts do nothing useful, point at a CDN (unpkg.com), and are included
 twice, so that every page raised "Identifier 'THEBE_JS_URL' has already been
@@ -22,9 +27,13 @@ declared" in the browser.
 from __future__ import annotations
 
 import html
+import posixpath
 import shutil
 from pathlib import Path
 
+from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -88,7 +97,39 @@ def add_ipynb_download(app, pagename, templatename, context, doctree):
     context["body"] = context.get("body", "") + note
 
 
+EXEC_TABLE_HEADER = ["Document", "Modified", "Method", "Run Time (s)", "Status"]
+STATUS_WORDS = {"✅": "✅ ran without error", "❌": "❌ failed"}
+
+
+class ReadableExecTable(SphinxPostTransform):
+    """Page titles and spelled-out status in myst-nb's execution table.
+
+    Runs after myst-nb builds the table (priority 8) and before references
+    are resolved (10).
+    """
+
+    default_priority = 9
+
+    def run(self, **kwargs):
+        for table in self.document.findall(nodes.table):
+            head = next(table.findall(nodes.thead), None)
+            if head is None or [e.astext() for e in head.findall(nodes.entry)] != EXEC_TABLE_HEADER:
+                continue
+            for row in next(table.findall(nodes.tbody)).children:
+                entries = row.children
+                for xref in entries[0].findall(pending_xref):
+                    target = posixpath.normpath(posixpath.join(
+                        posixpath.dirname(self.env.docname), xref["reftarget"]))
+                    title = self.env.titles.get(target)
+                    if title is not None:
+                        xref.children = [nodes.inline(text=title.astext())]
+                for text in list(entries[-1].findall(nodes.Text)):
+                    if text.astext() in STATUS_WORDS:
+                        text.parent.replace(text, nodes.Text(STATUS_WORDS[text.astext()]))
+
+
 def setup(app):
+    app.add_post_transform(ReadableExecTable)
     # sphinx-book-theme reads ``ipynb_source`` in a handler of priority 501.
     app.connect("html-page-context", add_ipynb_download, priority=500)
     app.connect("html-page-context", drop_thebe, priority=900)

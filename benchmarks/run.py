@@ -289,7 +289,8 @@ def stage_book_cold(work: Path, sz):
 def stage_book_warm(work: Path, sz):
     sec, chapters, status = _book_build(work / "book_full")
     return dict(seconds=sec, chapters=chapters,
-                note=f"rebuild of the same output dir, nothing changed; {status}")
+                note=f"rebuild of the same output dir, nothing changed; re-executed {len(chapters)} "
+                     f"chapters ({', '.join(sorted(chapters))}); {status}")
 
 
 def stage_book_off(work: Path, sz):

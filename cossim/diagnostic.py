@@ -308,7 +308,7 @@ def diagnostic_figure(report: DiagnosticReport):
         ax2.plot(hi, y, "o", color=cmap(0.85), label="max over γ")
         ax2.set_yticks(y, [f"({q['i']}, {q['j']})" for q in pairs])
         ax2.invert_yaxis()
-        ax2.legend(loc="center left")
+        ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     ax2.set_xlabel("cosine similarity of the item pair")
     ax2.set_ylabel("item pair (i, j)")
     ax2.set_xlim(-1.05, 1.05)

@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.blas
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
@@ -114,11 +115,53 @@ def orient_columns(V):
     return V * signs
 
 
+#: Dense BLAS runs roughly this many times more multiply–adds per second than
+#: scipy's sparse × sparse product; :func:`_gram` takes the cheaper route.
+DENSE_SPEEDUP = 30
+
+
+def _exact_in_float32(values, n: int) -> bool:
+    """True if every entry of XᵀX is an integer below 2²⁴, so float32 sums are exact."""
+    if values.size == 0:
+        return True
+    if not np.all(values == np.round(values)):
+        return False
+    return float(np.max(np.abs(values))) ** 2 * n < 2**24
+
+
 def _gram(X):
-    G = X.T @ X
-    if is_sparse(G):
-        G = G.toarray()
-    return np.asarray(G, dtype=np.float64)
+    """XᵀX as a dense float64 array (p × p).
+
+    Sparse X with few non-zeros per row: scipy's sparse product, whose cost
+    is Σ_u (non-zeros of row u)². Otherwise (dense X, or sparse X dense
+    enough that ``DENSE_SPEEDUP · Σ_u nnz_u² > n·p²/2``): dense row blocks
+    and BLAS ``syrk`` (half of the product, by symmetry). When X holds small
+    integers (e.g. 0/1 interactions) with ``max|x|² · n < 2²⁴``, every partial
+    sum is an integer below 2²⁴, so single precision is exact and twice as
+    fast; otherwise double precision is used.
+    """
+    n, p = X.shape
+    if is_sparse(X):
+        nnz_rows = np.diff(X.indptr).astype(np.float64)
+        if DENSE_SPEEDUP * float(nnz_rows @ nnz_rows) <= n * p * p / 2:
+            return np.asarray((X.T @ X).toarray(), dtype=np.float64)
+        values = X.data
+    else:
+        values = X
+    single = _exact_in_float32(values, n)
+    dtype = np.float32 if single else np.float64
+    syrk = scipy.linalg.blas.ssyrk if single else scipy.linalg.blas.dsyrk
+    G = np.zeros((p, p), dtype=dtype, order="F")
+    rows = max(1, min(n, 2**22 // p))  # a dense block of at most 4 M entries
+    for start in range(0, n, rows):
+        block = X[start:start + rows]
+        if is_sparse(block):
+            block = block.astype(dtype).toarray()
+        block = np.ascontiguousarray(block, dtype=dtype)
+        # block.T is Fortran-ordered without a copy: G += block.T @ block (upper triangle)
+        G = syrk(1.0, block.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=1)
+    G = np.triu(G).astype(np.float64)
+    return G + np.triu(G, 1).T
 
 
 def _by_dense_svd(X, k: int):
@@ -346,16 +389,27 @@ def _tree_sum(parts):
 
 
 def _dask_spectrum(X, k: int, method: str, tol: float):
+    """(σ, V, mask of all-zero columns) of a dask array X."""
     import dask
 
     n, p = (int(s) for s in X.shape)
+    if method == "gram":
+        G = np.asarray(_tree_sum([dask.delayed(_chunk_gram)(b) for b in X.to_delayed().ravel()]).compute())
+        if not np.all(np.isfinite(G)):
+            raise ValueError("X contains NaN or inf")
+        return (*_eigh_top(G, k), np.diag(G) == 0)
+    # the other methods read X more than once: keep it in the cluster's memory
+    # (persisted), so it is read from storage or built only once
+    X = X.persist()
+    blocks = list(X.to_delayed().ravel())
+    unused = np.asarray(_tree_sum([dask.delayed(_chunk_abs_colsum)(b) for b in blocks]).compute()) == 0
     if method == "svd":
         if is_sparse(X._meta):
             raise TypeError("method='svd' needs a dask array with dense chunks")
         import dask.array as da
 
         _, s, Vt = dask.compute(*da.linalg.svd(X))
-        return _pad_svd(np.asarray(s), np.asarray(Vt).T, k, n, p)
+        return (*_pad_svd(np.asarray(s), np.asarray(Vt).T, k, n, p), unused)
     if method == "randomized":
         import dask.array as da
 
@@ -363,25 +417,17 @@ def _dask_spectrum(X, k: int, method: str, tol: float):
             X, k, n_power_iter=2 * RANDOMIZED_POWER_ITERS, n_oversamples=_oversampling(k),
             seed=0, compute=True)
         s, Vt = dask.compute(s, Vt)
-        return np.asarray(s), np.asarray(Vt).T
-    blocks = list(X.to_delayed().ravel())
-    if method == "gram":
-        G = np.asarray(_tree_sum([dask.delayed(_chunk_gram)(b) for b in blocks]).compute())
-        if not np.all(np.isfinite(G)):
-            raise ValueError("X contains NaN or inf")
-        return _eigh_top(G, k)
-    # "iterative" / "arpack": each product XᵀXQ is one distributed job; X is kept
-    # in the cluster's memory (persisted) so it is read from disk or built only once
-    X = X.persist()
-    blocks = list(X.to_delayed().ravel())
+        return np.asarray(s), np.asarray(Vt).T, unused
 
+    # "iterative": each product XᵀXQ is one distributed job
     def matmat(Q):
         Qd = dask.delayed(Q)
         return np.asarray(_tree_sum([dask.delayed(_chunk_xtxq)(b, Qd) for b in blocks]).compute())
 
     if not _krylov_fits(p, k):
-        return _eigh_top(np.asarray(_tree_sum([dask.delayed(_chunk_gram)(b) for b in blocks]).compute()), k)
-    return _block_krylov(matmat, p, k, tol)
+        G = np.asarray(_tree_sum([dask.delayed(_chunk_gram)(b) for b in blocks]).compute())
+        return (*_eigh_top(G, k), unused)
+    return (*_block_krylov(matmat, p, k, tol), unused)
 
 
 def _pad_svd(s, V, k, n, p):
@@ -392,6 +438,31 @@ def _pad_svd(s, V, k, n, p):
         s = np.concatenate([s, np.zeros(k - s.shape[0])])
     tol = max(n, p) * np.finfo(np.float64).eps * (s[0] if s.size else 0.0)
     return np.where(s > tol, s, 0.0), V
+
+
+def _zero_unused_items(unused, sigma, V):
+    """Make V exactly 0 on items nobody consumed, for components with σ > 0.
+
+    Mathematically ``v = Xᵀu / σ`` vanishes on an all-zero column of X, but an
+    eigensolver leaves rounding noise (~1e-17) there, and normalising that
+    noise would give such an item arbitrary cosine similarities.
+    `unused` is a boolean mask of the all-zero columns.
+    """
+    if np.any(unused):
+        V = V.copy()
+        V[np.ix_(unused, sigma > 0)] = 0.0
+    return V
+
+
+def _unused_columns(X):
+    """Boolean mask of X's all-zero columns (in-memory X)."""
+    if is_sparse(X):
+        return np.asarray(abs(X).sum(axis=0)).ravel() == 0  # ignores stored zeros
+    return ~np.any(X != 0, axis=0)
+
+
+def _chunk_abs_colsum(block):
+    return np.asarray(abs(block).sum(axis=0), dtype=np.float64).ravel()
 
 
 def _check_tol(tol):
@@ -470,6 +541,8 @@ def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | 
     are 0 and the matching columns of V are an orthonormal basis of part of
     X's null space. When singular values repeat, V is unique only up to a
     rotation within their eigenspace.
+    On an item (column) that nobody consumed, V is exactly 0 in every
+    component with σ > 0, so such an item gets the zero embedding.
 
     To run on a real Dask cluster, connect a client before the call, e.g.
     ``distributed.Client("tcp://scheduler:8786")``; ``top_singular`` then
@@ -490,7 +563,8 @@ def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | 
             method = auto_method(p, k)
         if method == "arpack":
             raise ValueError("method='arpack' works on in-memory X only; use 'iterative' for a dask array")
-        sigma, V = _dask_spectrum(X, k, method, DEFAULT_TOL if tol is None else tol)
+        sigma, V, unused = _dask_spectrum(X, k, method, DEFAULT_TOL if tol is None else tol)
+        V = _zero_unused_items(unused, sigma, V)
         return Spectrum(np.ascontiguousarray(sigma), orient_columns(V))
     X = as_matrix(X, "X")
     n, p = X.shape
@@ -510,4 +584,5 @@ def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | 
         sigma, V = _block_krylov(_xtx_times(X), p, k, DEFAULT_TOL if tol is None else tol)
     else:  # randomized
         sigma, V = _randomized(_xtx_times(X), p, k)
+    V = _zero_unused_items(_unused_columns(X), sigma, V)
     return Spectrum(np.ascontiguousarray(sigma), orient_columns(V))

@@ -236,10 +236,13 @@ COLLECT_JS = r"""
     // A MyST label `(name)=` before a heading is an empty span next to its target.
     if (el.matches('span:empty')) {
       if (el.nextElementSibling) el = el.nextElementSibling;
-      if (el.matches('h1, h2, h3, h4, h5, h6') && el.parentElement.matches('section')) return 'section';
+      const heading = el.matches('h1, h2, h3, h4, h5, h6');
+      if (heading && el.parentElement.matches('section')) return 'section';
     }
     if (el.matches('.math, [id^="equation-"]')) return 'equation';
-    if (el.matches('.citation, [role="doc-biblioentry"]') || el.closest('.citation')) return 'citation';
+    if (el.matches('.citation, [role="doc-biblioentry"]') || el.closest('.citation')) {
+      return 'citation';
+    }
     if (el.matches('figure, .figure') || el.closest('figure')) return 'figure';
     if (el.matches('.proof, .theorem, .lemma, .definition, .corollary, .proposition, ' +
                    '.example, .remark, [class*="proof"], .admonition')) return 'theorem';
@@ -280,7 +283,9 @@ FRAME_SIGNATURE_JS = r"""
   const parts = [...box.querySelectorAll(visual)].filter(el => el !== slider).map(el => {
     let content = '';
     if (el.tagName === 'IMG') content = (el.currentSrc || el.src) + '|' + el.naturalWidth;
-    else if (el.tagName === 'CANVAS') { try { content = el.toDataURL(); } catch (e) { content = 'tainted'; } }
+    else if (el.tagName === 'CANVAS') {
+      try { content = el.toDataURL(); } catch (e) { content = 'tainted'; }
+    }
     else if (el.tagName.toLowerCase() === 'svg') content = el.outerHTML;
     else content = el.outerHTML.slice(0, 2000);
     return (isVisible(el) ? 'V:' : 'H:') + el.tagName + ':' + content;

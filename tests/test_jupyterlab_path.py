@@ -17,7 +17,8 @@ written into their ``parameters`` cell between the two commands, which is
 what a reader trying the chapter quickly would do; all others run exactly as
 converted. For (1) the test checks that jupytext's JupyterLab extension is
 installed with jupytext and that
-``jupytext-config set-default-viewer markdown myst`` writes the setting that makes JupyterLab open Markdown files as notebooks.
+``jupytext-config set-default-viewer markdown myst`` writes the setting that
+makes JupyterLab open Markdown files as notebooks.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ def test_rotation_check_can_fail():
     """The reduction modulo c² + s² − 1 does not make everything vanish."""
     X, A, B = symbolic.symbolic_matrices(1, 2, 2)
     R, constraint, gens = symbolic.rotation_2d()
-    # a shear is not a rotation: the Eq. (1) value changes
+    # a shear is not a rotation: the Eq. (2) value changes
     shear = sp.Matrix([[1, gens[0]], [0, 1]])
     diff = sp.expand(symbolic.eq2_objective(X, A * shear, B * shear)
                      - symbolic.eq2_objective(X, A, B))
