@@ -50,6 +50,20 @@ def _peak_rss_mib() -> float:
     return max(self_, kids) / 1024.0  # Linux: KiB
 
 
+#: Figure 1 stages take seconds: each is timed REPEATS times in its process and the
+#: fastest run is reported (as timeit does), for the stage and its baseline alike.
+REPEATS = 3
+
+
+def _best_of(fn, repeats=REPEATS):
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
 def _sizes(quick: bool):
     if quick:
         return dict(fig_users=2_000, fig_items=200, n=13_800, p=5_400, nnz=400_000)
@@ -62,9 +76,7 @@ def stage_fig_simulate(work: Path, sz):
 
     import cossim
 
-    t = time.perf_counter()
-    data = cossim.simulate(n_users=sz["fig_users"], n_items=sz["fig_items"], seed=0)
-    sec = time.perf_counter() - t
+    sec, data = _best_of(lambda: cossim.simulate(n_users=sz["fig_users"], n_items=sz["fig_items"], seed=0))
     sp.save_npz(work / "fig_X.npz", data.X, compressed=False)
     np.savez(work / "fig_meta.npz", clusters=data.clusters, popularity=data.popularity,
              prefs=data.user_preferences, counts=data.items_per_user)
@@ -79,18 +91,20 @@ def stage_fig_simulate_loop(work: Path, sz):
     m = np.load(work / "fig_meta.npz")
     clusters, pop, prefs, counts = m["clusters"], m["popularity"], m["prefs"], m["counts"]
     p = pop.size
-    rng = np.random.default_rng(0)
-    t = time.perf_counter()
-    rows, cols = [], []
-    for u in range(prefs.shape[0]):
-        w = prefs[u, clusters] * pop
-        w /= w.sum()
-        items = rng.choice(p, size=int(counts[u]), replace=False, p=w)
-        rows.append(np.full(items.size, u))
-        cols.append(items)
-    r, c = np.concatenate(rows), np.concatenate(cols)
-    X = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(prefs.shape[0], p))
-    sec = time.perf_counter() - t
+
+    def loop():
+        rng = np.random.default_rng(0)
+        rows, cols = [], []
+        for u in range(prefs.shape[0]):
+            w = prefs[u, clusters] * pop
+            w /= w.sum()
+            items = rng.choice(p, size=int(counts[u]), replace=False, p=w)
+            rows.append(np.full(items.size, u))
+            cols.append(items)
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        return sp.csr_matrix((np.ones(r.size), (r, c)), shape=(prefs.shape[0], p))
+
+    sec, X = _best_of(loop)
     return dict(seconds=sec, note=f"nnz {X.nnz}")
 
 
@@ -106,11 +120,14 @@ def stage_fig_fit(work: Path, sz):
     import cossim
 
     X = _load(work / "fig_X.npz")
-    t = time.perf_counter()
-    spec = cossim.top_singular(X, K)
-    bs = {f"eq1_{g}": cossim.eq1_factors(spec, LAM1, g).B for g in (0.0, 0.5, 1.0)}
-    bs["eq2"] = cossim.eq2_factors(spec, LAM2).B
-    sec = time.perf_counter() - t
+
+    def fit():
+        spec = cossim.top_singular(X, K)
+        bs = {f"eq1_{g}": cossim.eq1_factors(spec, LAM1, g).B for g in (0.0, 0.5, 1.0)}
+        bs["eq2"] = cossim.eq2_factors(spec, LAM2).B
+        return bs
+
+    sec, bs = _best_of(fit)
     np.savez(work / "fig_B.npz", **bs)
     return dict(seconds=sec, note=f"top_singular auto -> {cossim.spectrum.auto_method(X.shape[1], K)}")
 
@@ -119,9 +136,8 @@ def stage_fig_dense_svd(work: Path, sz):
     import numpy as np
 
     D = _load(work / "fig_X.npz").toarray()
-    t = time.perf_counter()
-    np.linalg.svd(D, full_matrices=False)
-    return dict(seconds=time.perf_counter() - t, note=f"dense {D.shape}")
+    sec, _ = _best_of(lambda: np.linalg.svd(D, full_matrices=False))
+    return dict(seconds=sec, note=f"dense {D.shape}")
 
 
 def stage_fig_panels(work: Path, sz):
@@ -131,11 +147,14 @@ def stage_fig_panels(work: Path, sz):
 
     bs = dict(np.load(work / "fig_B.npz"))
     labels = np.load(work / "fig_meta.npz")["clusters"]
-    t = time.perf_counter()
-    panels = {"truth": (labels[:, None] == labels[None, :]).astype(float)}
-    for name, B in bs.items():
-        panels[name] = cossim.item_item_cosine(B)
-    sec = time.perf_counter() - t
+
+    def make():
+        panels = {"truth": (labels[:, None] == labels[None, :]).astype(float)}
+        for name, B in bs.items():
+            panels[name] = cossim.item_item_cosine(B)
+        return panels
+
+    sec, panels = _best_of(make)
     np.savez(work / "fig_S.npz", **panels)
     return dict(seconds=sec, note="5 panels")
 
@@ -147,9 +166,7 @@ def stage_fig_scores(work: Path, sz):
 
     panels = dict(np.load(work / "fig_S.npz"))
     labels = np.load(work / "fig_meta.npz")["clusters"]
-    t = time.perf_counter()
-    aucs = {name: cossim.cluster_auc(S, labels) for name, S in panels.items()}
-    sec = time.perf_counter() - t
+    sec, aucs = _best_of(lambda: {name: cossim.cluster_auc(S, labels) for name, S in panels.items()})
     return dict(seconds=sec, note="AUC " + ", ".join(f"{k} {v:.3f}" for k, v in aucs.items()))
 
 
@@ -265,7 +282,7 @@ def stage_scale_sklearn30(work: Path, sz):
 _EXEC_RE = re.compile(r"([^\s:]+\.(?:md|ipynb))(?::\d+)?: Executed notebook in ([\d.]+) seconds")
 
 
-def _book_build(out: Path, config: Path | None = None):
+def _book_build(out: Path, config: Path | None = None, log_name: str | None = None):
     cmd = ["jupyter-book", "build", str(ROOT), "--path-output", str(out)]
     if config is not None:
         cmd += ["--config", str(config)]
@@ -273,7 +290,7 @@ def _book_build(out: Path, config: Path | None = None):
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     sec = time.perf_counter() - t
     log = proc.stdout + proc.stderr
-    (out.parent / (out.name + ".log")).write_text(log)
+    (out.parent / ((log_name or out.name) + ".log")).write_text(log)
     chapters = {Path(m.group(1)).stem: float(m.group(2)) for m in _EXEC_RE.finditer(log)}
     status = "ok" if proc.returncode == 0 else f"FAILED (exit {proc.returncode})"
     return sec, chapters, status
@@ -287,7 +304,7 @@ def stage_book_cold(work: Path, sz):
 
 
 def stage_book_warm(work: Path, sz):
-    sec, chapters, status = _book_build(work / "book_full")
+    sec, chapters, status = _book_build(work / "book_full", log_name="book_warm")
     return dict(seconds=sec, chapters=chapters,
                 note=f"rebuild of the same output dir, nothing changed; re-executed {len(chapters)} "
                      f"chapters ({', '.join(sorted(chapters))}); {status}")
@@ -481,7 +498,6 @@ def render(res, sz, args, started) -> str:
         ok = {n: sec(n) for n in ("scale_arpack_ref", "scale_arpack", "scale_sklearn5", "scale_sklearn30",
                                   "scale_lobpcg")
               if n in res and "sigma" in res[n] and _relerr(res[n]["sigma"], ref) <= ACCURACY}
-        ok.pop("scale_arpack_ref", None) if "scale_arpack" in ok else None
         err = _relerr(res["scale_fit"]["sigma"], ref)
         if ok:
             best = min(ok, key=ok.get)
@@ -497,6 +513,8 @@ def render(res, sz, args, started) -> str:
             f"BLAS: {blas_info()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
             f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
             f"load average at the end {os.getloadavg()[0]:.1f}.\n"
+            f"Figure 1 stages: best of {REPEATS} runs each (stage and baseline alike); book and scale "
+            f"stages: one run each.\n"
             f"Sizes: Figure 1 {sz['fig_users']:,} × {sz['fig_items']:,}; scale {sz['n']:,} × {sz['p']:,}, "
             f"~{sz['nnz']:,} non-zeros, k = {K}.\n\n")
     table = ("| part | stage | seconds | peak RSS MiB | ratio | target | notes |\n"

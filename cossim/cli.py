@@ -35,6 +35,10 @@ def atomic_write(path, mode: str = "wb"):
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
+        # mkstemp creates 0600; give the file the permissions a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -221,6 +221,22 @@ def test_notebook_and_source_downloads(context, server, guard, crawl, stem):
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
+def test_execution_status_lists_every_chapter(crawl):
+    """The execution-status page names every notebook page, each run without error."""
+    if "execution_status" not in crawl:
+        pytest.skip("no execution_status page in _toc.yml")
+    text = crawl["execution_status"]["fullText"]
+    assert "Document" in text, "the execution table is missing"
+    table = text[text.index("Document"):]  # the table, without the prose above it
+    notebooks = [stem for stem in PAGES
+                 if "kernelspec:" in (BOOK / f"{stem}.md").read_text(encoding="utf-8")]
+    for stem in notebooks:
+        title = crawl[stem]["h1"].strip().rstrip("#").strip()
+        assert title in table, f"execution status does not list {stem} ({title!r})"
+    assert table.count("ran without error") == len(notebooks), table[-2000:]
+    assert "failed" not in table
+
+
 def test_no_request_left_the_machine(crawl, guard):
     """Across the whole crawl (and any test since), nothing non-local was requested."""
     leaked = sorted({u for d in crawl.values() for u in d["blocked"]} | set(guard.take()))

@@ -172,6 +172,10 @@ def test_good_input_succeeds(files, tmp_path):
                      "--out", out)
     assert result.returncode == 0, result.stderr
     assert (out / "figure1.json").exists() and (out / "figure1.png").exists()
+    umask = os.umask(0)
+    os.umask(umask)
+    for written in out.iterdir():  # written atomically, but with ordinary permissions
+        assert written.stat().st_mode & 0o777 == 0o666 & ~umask, written
     out2 = tmp_path / "ok2"
     result = run_cli("diagnose", "--users", files["P"], "--items", files["Q"], "--out", out2)
     assert result.returncode == 0, result.stderr
