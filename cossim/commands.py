@@ -4,19 +4,14 @@ from __future__ import annotations
 
 
 def register(subparsers) -> None:
-    """Add every sub-command's parser to `subparsers`."""
-    # figure1: cossim/experiment.py provides add_figure1_parser(subparsers)
-    # diagnose: cossim/diagnostic.py provides add_diagnose_parser(subparsers)
-    # Each add_* function must call parser.set_defaults(func=run) where run(args) does the work.
-    try:
-        from .experiment import add_figure1_parser
-    except ImportError:  # pragma: no cover - module not written yet
-        add_figure1_parser = None
-    try:
-        from .diagnostic import add_diagnose_parser
-    except ImportError:  # pragma: no cover
-        add_diagnose_parser = None
-    if add_figure1_parser is not None:
-        add_figure1_parser(subparsers)
-    if add_diagnose_parser is not None:
-        add_diagnose_parser(subparsers)
+    """Add every sub-command's parser to `subparsers`.
+
+    Each ``add_*_parser`` function sets ``func=run`` on its parser, where
+    ``run(args)`` does the work and raises :class:`cossim.cli.CLIError` (or
+    ``ValueError``/``TypeError``/``OSError``) on bad input.
+    """
+    from .diagnostic import add_diagnose_parser
+    from .experiment import add_figure1_parser
+
+    add_figure1_parser(subparsers)
+    add_diagnose_parser(subparsers)
