@@ -71,7 +71,6 @@ from .experiment import (
     Figure1Result,
     figure1_json,
     gamma_sweep,
-    item_spectrum,
     robustness,
     run_figure1,
     simulate_figure1,
@@ -128,7 +127,7 @@ __all__ = [
     "explorer_frames", "explorer_html",
     # experiment
     "PANELS", "Figure1Result", "run_figure1", "simulate_figure1", "figure1_json",
-    "robustness", "gamma_sweep", "item_spectrum",
+    "robustness", "gamma_sweep",
     # remedies
     "CosineModel", "objective_cosine", "gradient_cosine", "fit_cosine_model",
     "projected_user_embeddings", "projected_user_cosine", "projected_item_cosine",

@@ -369,12 +369,16 @@ def _run(args) -> None:
     with atomic_write(out / "diagnose.json", "w") as handle:
         handle.write(report.to_json() + "\n")
     print(f"items {report.n_items}, users {report.n_users}, k {report.k}, rank {report.rank}")
-    print(f"mean top-{report.n_neighbours} overlap with the given Q over gamma: "
-          f"min {min(report.overlap_with_given):.3f}, max {max(report.overlap_with_given):.3f}"
-          f" (best gamma {report.best_gamma_for_given:g})")
-    print(f"share of each item's top-{report.n_neighbours} kept for every gamma: "
+    # short lines (under 72 characters), so the output fits a narrow terminal
+    nn = report.n_neighbours
+    print(f"top-{nn} overlap with the given Q over gamma: "
+          f"min {min(report.overlap_with_given):.3f}, max {max(report.overlap_with_given):.3f}")
+    print(f"best-matching gamma: {report.best_gamma_for_given:g}")
+    print(f"share of top-{nn} kept for every gamma: "
           f"mean {report.stable_fraction_mean:.3f}, min {report.stable_fraction_min:.3f}")
-    print(f"wrote {out / 'diagnose.json'} and {out / 'diagnose.png'}")
+    print(f"largest score change over gamma: {report.max_score_change:.1e}")
+    print(f"wrote {out / 'diagnose.json'}")
+    print(f"  and {out / 'diagnose.png'}")
 
 
 def add_diagnose_parser(subparsers) -> None:

@@ -2,7 +2,8 @@
 
 The pipeline (paper, Section 4), for a users × items matrix X and item labels:
 
-1. the top-k spectrum ``X = U Σ Vᵀ`` (σ of the uncentred X, values as given);
+1. the top-k spectrum ``X = U Σ Vᵀ`` (σ of the uncentred X, values as given),
+   from :func:`cossim.top_singular`;
 2. five item–item similarity matrices ("panels"), in this order:
 
    ``truth``         1 if two items share a label, else 0;
@@ -35,23 +36,22 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg
 
-from ._validation import as_matrix, check_labels, check_lambda, check_rank, is_sparse
+from ._validation import as_matrix, check_labels, check_lambda, check_rank
 from .metrics import cluster_auc, neighbour_purity, order_items
 from .models import eq1_factors, eq1_shrinkage, eq2_factors
 from .similarity import item_item_cosine
 from .simulation import simulate
-from .spectrum import Spectrum, orient_columns, top_singular
+from .spectrum import Spectrum, top_singular
 
 __all__ = [
     "PANELS",
     "PANEL_TITLES",
+    "PANEL_SHORT_TITLES",
     "PAPER_PARAMETERS",
     "READINGS",
     "MAX_ITEMS",
     "Figure1Result",
-    "item_spectrum",
     "truth_similarity",
     "panel_similarities",
     "run_figure1",
@@ -78,6 +78,16 @@ PANEL_TITLES = {
     "eq1_gamma0.5": "Eq. (1), $B = V_k\\,\\mathrm{dMat}(m)^{1/2}$\n[Eq. (5), $\\gamma = 1/2$]",
     "eq1_gamma1": "Eq. (1), $B = V_k\\,\\mathrm{dMat}(m)$\n[case (b), $\\gamma = 1$]",
     "eq2": "Eq. (2), $B$ of Eq. (6)\n[unique]",
+}
+
+#: Short panel titles (one line each) for figures at book width; the caption
+#: names the cases: γ = 0 is case (a), γ = ½ Eq. (5), γ = 1 case (b).
+PANEL_SHORT_TITLES = {
+    "truth": "truth (same cluster)",
+    "eq1_gamma0": "Eq. (1), γ = 0",
+    "eq1_gamma0.5": "Eq. (1), γ = ½",
+    "eq1_gamma1": "Eq. (1), γ = 1",
+    "eq2": "Eq. (2)",
 }
 
 #: Plain-text description of each panel's B (written to figure1.json).
@@ -128,63 +138,12 @@ READINGS = {
 #: One-line description of each reading (for tables).
 READING_DESCRIPTIONS = {
     "default": "defaults of cossim.simulate",
-    "pareto_popularity": "p_i ~ Pareto(β_c): P(p_i > t) = t^(−β_c), t ≥ 1",
-    "zipf_popularity": "p_i = r^(−β_c) for a random rank r within the cluster",
-    "peaked_preferences": "p_u· ~ Dirichlet(0.2): most users favour one or two clusters",
-    "unequal_clusters": "p_c ∝ C, C−1, …, 1 instead of uniform",
-    "capped_activity": "k_u ≤ p/10 (100 at paper scale) instead of k_u ≤ p",
+    "pareto_popularity": "pᵢ ~ Pareto(β(c)): P(pᵢ > t) = t^(−β(c)), t ≥ 1",
+    "zipf_popularity": "pᵢ = r^(−β(c)) for a random rank r within the cluster",
+    "peaked_preferences": "pᵤ(c) ~ Dirichlet(0.2): most users favour one or two clusters",
+    "unequal_clusters": "p(c) ∝ C, C−1, …, 1 instead of uniform",
+    "capped_activity": "kᵤ ≤ p/10 (100 at paper scale) instead of kᵤ ≤ p",
 }
-
-
-# --------------------------------------------------------------------------- spectrum
-
-
-def item_spectrum(X, k: int) -> Spectrum:
-    """Top-k singular values and right singular vectors of X, fast for Figure 1.
-
-    Same result and conventions as :func:`cossim.top_singular` with
-    ``method="gram"`` (eigen-decomposition of XᵀX, σ below the noise floor
-    ``p·eps·σ₁²`` set to 0, columns oriented by :func:`cossim.orient_columns`),
-    but the p × p Gram matrix is formed with dense BLAS when that is cheaper
-    than a sparse product: for a sparse X with more than 1 % non-zeros and at
-    most 2·10⁸ entries. When X holds small integers (every partial sum of XᵀX
-    is an integer below 2²⁴), the product is done in float32, which is then
-    exact.
-
-    Parameters
-    ----------
-    X : array_like or scipy.sparse matrix, shape (n, p)
-    k : int
-        ``1 <= k <= p``.
-
-    Returns
-    -------
-    Spectrum
-    """
-    X = as_matrix(X, "X")
-    n, p = X.shape
-    k = check_rank(k, p)
-    if p > MAX_ITEMS * 2:
-        return top_singular(X, k)
-    if is_sparse(X):
-        dense_ok = X.nnz > 0.01 * n * p and n * p <= 2e8
-        if not dense_ok:
-            G = (X.T @ X).toarray()
-        else:
-            values = X.data
-            integer = bool(np.all(values == np.round(values)))
-            bound = float(np.max(np.abs(values))) ** 2 * n if values.size else 0.0
-            dtype = np.float32 if integer and bound < 2.0**24 else np.float64
-            D = X.astype(dtype).toarray()
-            G = (D.T @ D).astype(np.float64)
-    else:
-        G = X.T @ X
-    G = (G + G.T) / 2
-    evals, evecs = scipy.linalg.eigh(G, subset_by_index=[p - k, p - 1], driver="evr")
-    evals, evecs = evals[::-1], evecs[:, ::-1]
-    floor = p * np.finfo(np.float64).eps * max(evals[0], 0.0)
-    sigma = np.sqrt(np.where(evals > floor, evals, 0.0))
-    return Spectrum(np.ascontiguousarray(sigma), orient_columns(evecs))
 
 
 # --------------------------------------------------------------------------- panels
@@ -326,7 +285,7 @@ def run_figure1(X, labels, popularity=None, *, rank: int = 50, lam1=10_000.0, la
     else:
         popularity_name = "given"
     order = order_items(labels, popularity)
-    spectrum = item_spectrum(X, rank)
+    spectrum = top_singular(X, rank)
     sims = panel_similarities(spectrum, labels, lam1, lam2)
     scores = {name: {"auc": cluster_auc(S, labels),
                      "neighbour_purity": neighbour_purity(S, labels, n_neighbours)}
@@ -470,6 +429,8 @@ def robustness(seeds=range(5), readings=tuple(READINGS), *, n_users: int = 20_00
 def robustness_summary(frame, score: str = "auc", digits: int = 3, panels=PANELS):
     """Mean ± sd (over seeds) of `score`, one row per reading, one column per panel.
 
+    Each cell is one string ``"0.655 ± 0.005"`` (no-break spaces around ±).
+
     Parameters
     ----------
     frame : pandas.DataFrame
@@ -489,7 +450,8 @@ def robustness_summary(frame, score: str = "auc", digits: int = 3, panels=PANELS
     table = mean.copy().astype(object)
     for r in mean.index:
         for c in mean.columns:
-            table.loc[r, c] = f"{mean.loc[r, c]:.{digits}f} ± {sd.loc[r, c]:.{digits}f}"
+            # no-break spaces: a cell never wraps inside "0.655 ± 0.005"
+            table.loc[r, c] = f"{mean.loc[r, c]:.{digits}f}\u00a0±\u00a0{sd.loc[r, c]:.{digits}f}"
     return table
 
 
@@ -540,7 +502,7 @@ def gamma_sweep(X, labels, gammas=None, lam1s=(1_000.0, 10_000.0, 100_000.0),
     ranks = [check_rank(k, p, "rank") for k in ranks]
     lam1s = [check_lambda(lam, "lam1") for lam in lam1s]
     lam2 = check_lambda(lam2, "lam2")
-    full = item_spectrum(X, max(ranks))
+    full = top_singular(X, max(ranks))
 
     def score(B):
         S = item_item_cosine(B)

@@ -137,17 +137,28 @@ def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
                           max_change, labels, order)
 
 
+AXIS_LABEL = "item (sorted by cluster, then popularity)"
+COLOUR_LABEL = "cosine similarity"
+
 _TEMPLATE = """
 <div class="cossim-explorer" id="{uid}" style="font-family:sans-serif;max-width:760px">
 <div style="display:flex;gap:18px;flex-wrap:wrap;align-items:flex-start">
 <figure style="margin:0">
+<div style="display:flex;align-items:center;gap:4px">
+<div style="writing-mode:vertical-rl;transform:rotate(180deg);font-size:12px;text-align:center;
+ height:{size}px">{axis_label}</div>
 <img id="{uid}-img" alt="item-item cosine heat map" width="{size}" height="{size}"
  style="image-rendering:pixelated;border:1px solid #888" src="data:image/png;base64,{first}">
-<div style="display:flex;align-items:center;gap:6px;font-size:12px;width:{size}px">
+</div>
+<div style="margin-left:20px;width:{size}px">
+<div style="font-size:12px;text-align:center">{axis_label}</div>
+<div style="display:flex;align-items:center;gap:6px;font-size:12px;margin-top:6px">
 <span>&minus;1</span><img alt="colour bar (viridis, cosine from -1 to +1)"
  src="data:image/png;base64,{bar}" style="width:{barw}px;height:12px"><span>+1</span></div>
-<figcaption style="font-size:12px;width:{size}px">Item&ndash;item cosine cos(B, B), items
-sorted by cluster (white lines) and by popularity within a cluster.</figcaption>
+<div style="font-size:12px;text-align:center">{colour_label}</div>
+<figcaption style="font-size:12px;margin-top:6px">Item&ndash;item cosine cos(B, B); white
+lines separate the clusters.</figcaption>
+</div>
 </figure>
 <div style="min-width:300px;font-size:14px">
 <label for="{uid}-slider"><b>rescaling exponent &gamma; = <span id="{uid}-g"></span></b>
@@ -216,5 +227,6 @@ def explorer_html(frames: ExplorerFrames, *, uid: str = "cossim-explorer", size:
     return _TEMPLATE.format(
         uid=_html.escape(uid), size=size, first=imgs[start],
         bar=base64.b64encode(_colour_bar_png()).decode("ascii"), last=F - 1, start=start,
-        maxchange=f"{frames.max_prediction_change:.1e}", barw=size - 50, nn=nn, options=options,
+        maxchange=f"{frames.max_prediction_change:.1e}", barw=size - 50,
+        axis_label=AXIS_LABEL, colour_label=COLOUR_LABEL, nn=nn, options=options,
         data=json.dumps(data, separators=(",", ":")))

@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_MIN_RATINGS",
     "similarity_choices",
     "neighbours_from_cosine",
+    "short_title",
 ]
 
 #: Movies with fewer ratings than this are dropped by :func:`load_movielens`.
@@ -228,8 +229,10 @@ def neighbour_jaccard(N1, N2) -> np.ndarray:
 def similarity_choices(X, k: int, lam1, lam2, *, gammas=(0.0, 0.5, 1.0), remedies: bool = True):
     """Item embeddings (or item–item cosine matrices) for each modelling choice.
 
-    Returns a dict name → item–item cosine matrix (p × p): Eq. (1) at each γ
-    (``"Eq.1 γ=…"``), Eq. (1) with §2.3's ``"inv_sqrt_sigma"`` scaling, Eq. (2),
+    Returns a dict name → item–item cosine matrix (p × p), names readable as
+    table labels: Eq. (1) at each γ (``"Eq. (1), γ = …"``), Eq. (1) with
+    §2.3's ``"inv_sqrt_sigma"`` scaling (``"Eq. (1), D = dMat(σ)^−½"``),
+    Eq. (2) (``"Eq. (2)"``),
     and, if `remedies`, two §3 remedies from :mod:`cossim.remedies`: items in
     the original space (rows of ``BAᵀ``, the same for every D) and Eq. (1)
     fitted to inverse-propensity-weighted data (column weights
@@ -244,19 +247,20 @@ def similarity_choices(X, k: int, lam1, lam2, *, gammas=(0.0, 0.5, 1.0), remedie
     spec = top_singular(X, k)
     out = {}
     for g in gammas:
-        out[f"Eq.1 γ={g:g}"] = item_item_cosine(eq1_factors(spec, lam1, float(g)).B)
-    out["Eq.1 D=σ^-1/2"] = item_item_cosine(eq1_factors(spec, lam1, "inv_sqrt_sigma").B)
-    out["Eq.2"] = item_item_cosine(eq2_factors(spec, lam2).B)
+        out[f"Eq. (1), γ = {g:g}"] = item_item_cosine(eq1_factors(spec, lam1, float(g)).B)
+    out["Eq. (1), D = dMat(σ)^−½"] = item_item_cosine(eq1_factors(spec, lam1, "inv_sqrt_sigma").B)
+    out["Eq. (2)"] = item_item_cosine(eq2_factors(spec, lam2).B)
     if remedies:
         from . import remedies as rem
 
         f = eq1_factors(spec, lam1, 0.5)
-        out["§3.2 items as rows of BAᵀ"] = rem.projected_item_cosine(f.A, f.B)
+        out["§3.2: items as rows of BAᵀ"] = rem.projected_item_cosine(f.A, f.B)
         w = rem.propensity_weights(X, 1.0)
         Gw = rem.weighted_gram(X, w)
         spec_w = rem.spectrum_from_gram(Gw, k)
         lam_w = lam1 * (spec_w.sigma[0] / spec.sigma[0]) ** 2  # same relative shrinkage
-        out["§3.3 IPS-weighted Eq.1 γ=0.5"] = item_item_cosine(eq1_factors(spec_w, lam_w, 0.5).B)
+        out["§3.3: IPS-weighted Eq. (1), γ = 0.5"] = item_item_cosine(
+            eq1_factors(spec_w, lam_w, 0.5).B)
     return out
 
 
@@ -265,3 +269,23 @@ def neighbours_from_cosine(S, n_neighbours: int = 10) -> np.ndarray:
     S = _check_square(S).copy()
     np.fill_diagonal(S, -np.inf)
     return np.argsort(-S, axis=1, kind="stable")[:, :n_neighbours]
+
+
+def short_title(title: str, width: int = 26) -> str:
+    """A movie title for a narrow table cell.
+
+    Drops a trailing ``" (year)"``, turns a trailing article back to the
+    front (``"Matrix, The"`` → ``"The Matrix"``) and cuts the result to at
+    most `width` characters, ending with ``"…"`` if it was cut.
+    """
+    import re
+
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a str, got {type(title).__name__}")
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 2:
+        raise ValueError(f"width must be an integer >= 2, got {width!r}")
+    t = re.sub(r"\s*\(\d{4}\)\s*$", "", title.strip())
+    m = re.match(r"^(.*), (The|A|An|La|Le|Les|Il|Das|Der|Die)$", t)
+    if m:
+        t = f"{m.group(2)} {m.group(1)}"
+    return t if len(t) <= width else t[:width - 1].rstrip() + "…"

@@ -117,6 +117,11 @@ def test_cli_writes_report_and_figure(npy, capsys):
     assert "only through the scores" in report["scope"]
     assert (out / "diagnose.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in out.iterdir()) == ["diagnose.json", "diagnose.png"]
+    lines = capsys.readouterr().out.replace(str(npy) + "/", "").splitlines()
+    assert all(len(line) < 72 for line in lines), lines   # fits a narrow terminal
+    change = [ln for ln in lines if ln.startswith("largest score change")]
+    assert change and float(change[0].split(":")[1]) == float(
+        f"{report['max_score_change']:.1e}")
 
 
 def _bad_files(tmp):

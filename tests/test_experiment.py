@@ -23,26 +23,31 @@ def small():
 def test_panel_names_and_order():
     assert E.PANELS == ("truth", "eq1_gamma0", "eq1_gamma0.5", "eq1_gamma1", "eq2")
     assert set(E.PANEL_TITLES) == set(E.PANELS)
+    assert set(E.PANEL_SHORT_TITLES) == set(E.PANELS)
 
 
 @pytest.mark.parametrize("integer", [True, False])
-def test_item_spectrum_matches_dense_svd(integer):
+def test_figure1_spectrum_matches_dense_svd(integer):
+    """Figure 1 takes σ and V from cossim.top_singular; on 0/1 and real-valued X
+    (dense and sparse) they equal a dense SVD's, with the same sign convention."""
     rng = np.random.default_rng(0)
     dense = (rng.random((400, 60)) < 0.3).astype(float)
     if not integer:
         dense *= rng.gamma(2.0, size=dense.shape)
+    labels = np.arange(60) % 3
+    ref = cossim.top_singular(dense, 8, method="svd")
     for X in (sp.csr_matrix(dense), dense):
-        fast = E.item_spectrum(X, 8)
-        ref = cossim.top_singular(dense, 8, method="svd")
-        assert_allclose(fast.sigma, ref.sigma, rtol=1e-10)
-        assert_allclose(fast.V, ref.V, atol=1e-8)  # same sign convention
+        result = E.run_figure1(X, labels, rank=8, lam1=50.0, lam2=2.0)
+        assert_allclose(result.sigma, ref.sigma, rtol=1e-10)
+        fast = cossim.top_singular(X, 8)
+        assert_allclose(fast.V, ref.V, atol=1e-8)
 
 
-def test_item_spectrum_sparse_path():
+def test_figure1_spectrum_sparse_path():
     """Very sparse X takes the sparse Gram product; same answer."""
     X = sp.random(500, 80, density=0.005, random_state=3, format="csr")
     ref = cossim.top_singular(X.toarray(), 5, method="svd")
-    assert_allclose(E.item_spectrum(X, 5).sigma, ref.sigma, rtol=1e-9)
+    assert_allclose(cossim.top_singular(X, 5).sigma, ref.sigma, rtol=1e-9)
 
 
 def test_panels_follow_their_definitions(small):
@@ -68,7 +73,7 @@ def test_panels_follow_their_definitions(small):
 def test_the_eq1_panels_are_one_model(small):
     """The three Eq. (1) panels have the same A Bᵀ (so the same loss) yet different cosines."""
     data, result = small
-    spectrum = E.item_spectrum(data.X, 12)
+    spectrum = cossim.top_singular(data.X, 12)
     products = [cossim.eq1_factors(spectrum, 2000.0, g) for g in (0.0, 0.5, 1.0)]
     for A, B in products[1:]:
         assert_allclose(A @ B.T, products[0].A @ products[0].B.T, atol=1e-12)
@@ -137,7 +142,8 @@ def test_robustness_table_shape():
     assert list(table.columns) == list(E.PANELS)
     assert list(table.index) == ["default", "capped_activity"]
     mean = frame[(frame.reading == "default") & (frame.panel == "eq2")].auc.mean()
-    assert table.loc["default", "eq2"].startswith(f"{mean:.3f} ± ")
+    sd = frame[(frame.reading == "default") & (frame.panel == "eq2")].auc.std(ddof=1)
+    assert table.loc["default", "eq2"] == f"{mean:.3f}\u00a0±\u00a0{sd:.3f}"  # never wraps
     with pytest.raises(ValueError, match="score"):
         E.robustness_summary(frame, "precision")
 
@@ -191,17 +197,22 @@ def test_bad_input(call, error, match):
 
 def test_figure1_plot_shares_one_colour_scale(small):
     _, result = small
-    fig = plot_figure1(result)
-    images = [ax.images[0] for ax in fig.axes if ax.images]
-    assert len(images) == 5
-    for image in images:
-        assert image.get_clim() == (-1.0, 1.0)
-        assert image.get_cmap().name == "viridis"
-    titles = [ax.get_title() for ax in fig.axes if ax.images]
-    assert "truth" in titles[0] and "Eq. (2)" in titles[4]
-    assert "case (a)" in titles[1] and "Eq. (5)" in titles[2] and "case (b)" in titles[3]
-    colorbars = [ax for ax in fig.axes if not ax.images and ax.get_ylabel()]
-    assert any("cosine" in ax.get_ylabel() for ax in colorbars)
+    for nrows in (1, 2):  # the paper's single row, and the 2 × 3 grid
+        fig = plot_figure1(result, nrows=nrows)
+        images = [ax.images[0] for ax in fig.axes if ax.images]
+        assert len(images) == 5
+        for image in images:
+            assert image.get_clim() == (-1.0, 1.0)
+            assert image.get_cmap().name == "viridis"
+        titles = [ax.get_title() for ax in fig.axes if ax.images]
+        assert "truth" in titles[0] and "Eq. (2)" in titles[4]
+        assert "γ = 0" in titles[1] and "γ = ½" in titles[2] and "γ = 1" in titles[3]
+        for name, title in zip(E.PANELS, titles):  # second line: the panel's AUC
+            assert title.split("\n")[1] == f"AUC {result.scores[name]['auc']:.2f}"
+        colorbars = [ax for ax in fig.axes if not ax.images and ax.get_ylabel()]
+        assert any("cosine" in ax.get_ylabel() for ax in colorbars)
+    with pytest.raises(ValueError, match="nrows"):
+        plot_figure1(result, nrows=6)
 
 
 def test_heatmaps_reject_non_uniform_colormaps():

@@ -58,3 +58,14 @@ def test_bad_input():
         explorer_frames(data.X, spec, 1.0, data.clusters, order, items=[99])
     with pytest.raises(ValueError, match="labels"):
         explorer_frames(data.X, spec, 1.0, data.clusters[:-1], order)
+
+
+def test_html_labels_axes_and_colour_bar(frames):
+    """Both heat-map axes and the colour bar carry a text label."""
+    from cossim.explorer import AXIS_LABEL, COLOUR_LABEL
+
+    page = explorer_html(frames, uid="t2")
+    assert AXIS_LABEL == "item (sorted by cluster, then popularity)"
+    assert page.count(AXIS_LABEL) == 2          # x and y axis
+    assert "writing-mode:vertical-rl" in page   # the y label is vertical
+    assert page.count(COLOUR_LABEL) == 1

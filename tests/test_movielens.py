@@ -76,3 +76,34 @@ def test_bad_input():
         genre_auc(np.full((2, 2), np.nan), np.ones((2, 1)))
     with pytest.raises(ValueError, match="out of range"):
         genre_jaccard_at_k(np.array([[5]]), np.ones((1, 1)))
+
+
+def test_similarity_choices_labels_and_remedy_identity(ml):
+    """Readable table labels; remedy §3.2 has the Gram matrix of γ = 1 (V m² Vᵀ)."""
+    from cossim.movielens import similarity_choices
+
+    X = ml.X[:, :150]
+    ch = similarity_choices(X, 8, 400.0, 10.0)
+    assert list(ch) == ["Eq. (1), γ = 0", "Eq. (1), γ = 0.5", "Eq. (1), γ = 1",
+                        "Eq. (1), D = dMat(σ)^−½", "Eq. (2)", "§3.2: items as rows of BAᵀ",
+                        "§3.3: IPS-weighted Eq. (1), γ = 0.5"]
+    for S in ch.values():
+        assert S.shape == (150, 150)
+        np.testing.assert_allclose(S, S.T, atol=1e-12)
+    np.testing.assert_allclose(ch["§3.2: items as rows of BAᵀ"], ch["Eq. (1), γ = 1"],
+                               atol=1e-8)
+    assert np.abs(ch["Eq. (1), γ = 0"] - ch["Eq. (1), γ = 1"]).max() > 1e-3
+
+
+def test_short_title():
+    from cossim.movielens import short_title
+
+    assert short_title("Matrix, The (1999)") == "The Matrix"
+    assert short_title("Toy Story (1995)") == "Toy Story"
+    long = short_title("Star Wars: Episode IV - A New Hope (1977)", width=20)
+    assert len(long) <= 20 and long.endswith("…") and long.startswith("Star Wars")
+    assert short_title("Heat (1995)", width=2) == "H…"
+    with pytest.raises(ValueError, match="width"):
+        short_title("Heat (1995)", width=0)
+    with pytest.raises(TypeError, match="title"):
+        short_title(3)
