@@ -23,6 +23,7 @@ import scipy.optimize
 
 from ._validation import as_factor, as_matrix, check_lambda, check_rank, is_sparse
 from .models import Factors, gradient_eq1, gradient_eq2, objective_eq1, objective_eq2
+from .spectrum import _gram
 
 __all__ = [
     "OptimizationResult",
@@ -144,16 +145,10 @@ def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
 def gram_matrix(X) -> np.ndarray:
     """Dense ``XᵀX`` (p × p), the only statistic of X that Eq. (1) depends on.
 
-    Sparse X that is more than 1 % full is densified first: a dense BLAS
-    product is then much faster than a sparse–sparse one.
+    Computed by the same routine as :func:`cossim.top_singular`'s Gram method,
+    which picks a sparse product or dense row blocks by cost.
     """
-    X = as_matrix(X, "X")
-    if is_sparse(X):
-        if X.nnz > 0.01 * X.shape[0] * X.shape[1]:
-            Xd = X.toarray()
-            return Xd.T @ Xd
-        return np.asarray((X.T @ X).toarray())
-    return X.T @ X
+    return _gram(as_matrix(X, "X"))
 
 
 def eq1_value_on_subspace(X, Q, lam, *, gram=None) -> float:
