@@ -139,6 +139,7 @@ def _cosine_value_grad(G, A, B, scale, lam, trace_G):
 
 
 def _check_cosine_args(G, A, B, lam):
+    """Validate (G, A, B, λ) of the objectives computed from the Gram matrix G = XᵀX."""
     G = as_matrix(G, "G", allow_sparse=False)
     if G.shape[0] != G.shape[1]:
         raise ValueError(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
@@ -467,7 +468,7 @@ def objective_eq1_gram(G, A, B, lam) -> float:
 
     ``= tr G − 2 tr(AᵀGB) + tr(AᵀGA·BᵀB) + λ tr(AᵀA·BᵀB)``.
     """
-    G, A, B, lam = _check_gram_model(G, A, B, lam)
+    G, A, B, lam = _check_cosine_args(G, A, B, lam)
     GA = G @ A
     BtB = B.T @ B
     return float(np.trace(G) - 2.0 * np.sum(GA * B) + np.sum((A.T @ GA) * BtB)
@@ -476,20 +477,11 @@ def objective_eq1_gram(G, A, B, lam) -> float:
 
 def objective_eq2_gram(G, A, B, lam) -> float:
     """Eq. (2) ``‖X − XABᵀ‖² + λ(‖XA‖² + ‖B‖²)`` for any X with ``XᵀX = G``."""
-    G, A, B, lam = _check_gram_model(G, A, B, lam)
+    G, A, B, lam = _check_cosine_args(G, A, B, lam)
     GA = G @ A
     AtGA = A.T @ GA
     return float(np.trace(G) - 2.0 * np.sum(GA * B) + np.sum(AtGA * (B.T @ B))
                  + lam * (np.trace(AtGA) + np.sum(B * B)))
-
-
-def _check_gram_model(G, A, B, lam):
-    G = as_matrix(G, "G", allow_sparse=False)
-    if G.shape[0] != G.shape[1]:
-        raise ValueError(f"G must be square, got shape {G.shape}")
-    A = as_factor(A, "A", rows=G.shape[0])
-    B = as_factor(B, "B", rows=G.shape[0], cols=A.shape[1])
-    return G, A, B, check_lambda(lam)
 
 
 # --------------------------------------------------------------------------
