@@ -129,7 +129,7 @@ def stage_fig_fit(work: Path, sz):
 
     sec, bs = _best_of(fit)
     np.savez(work / "fig_B.npz", **bs)
-    return dict(seconds=sec, note=f"top_singular auto -> {cossim.spectrum.auto_method(X.shape[1], K)}")
+    return dict(seconds=sec, note=f"top_singular auto -> {cossim.linalg.spectrum.auto_method(X.shape[1], K)}")
 
 
 def stage_fig_dense_svd(work: Path, sz):
@@ -208,7 +208,7 @@ def stage_scale_fit(work: Path, sz):
     np.savez(work / "scale_spec.npz", sigma=spec.sigma, V=spec.V)
     del f1, f2
     return dict(seconds=sec, sigma=spec.sigma.tolist(),
-                note=f"top_singular auto -> {cossim.spectrum.auto_method(X.shape[1], K)}; Eq.(5)+Eq.(6)")
+                note=f"top_singular auto -> {cossim.linalg.spectrum.auto_method(X.shape[1], K)}; Eq.(5)+Eq.(6)")
 
 
 def stage_scale_neighbours(work: Path, sz):

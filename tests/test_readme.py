@@ -3,7 +3,7 @@
 import re
 
 import cossim
-from conftest import ROOT
+from support.book import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -23,7 +23,7 @@ def test_ci_runs_the_readmes_test_command():
 
 
 def test_jupyterlab_commands_match_the_automated_path():
-    """tests/test_jupyterlab_path.py runs exactly these commands."""
+    """tests/book/test_jupyterlab_path.py runs exactly these commands."""
     for command in ("jupytext --to ipynb book/", "jupyter execute --inplace book/",
                     "jupytext-config set-default-viewer markdown myst"):
         assert command in README, command

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 import cossim
-from cossim.spectrum import GRAM_MAX_ITEMS, auto_method
+from cossim.linalg.spectrum import GRAM_MAX_ITEMS, auto_method
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +175,7 @@ def test_top_k_bad_input():
 
 @pytest.mark.parametrize("kind", ["binary_sparse", "integer_dense", "real_sparse", "very_sparse"])
 def test_gram_routes_equal_the_plain_product(kind):
-    from cossim.spectrum import _gram
+    from cossim.linalg.spectrum import _gram
 
     rng = np.random.default_rng(13)
     mask = rng.random((3000, 300)) < (0.001 if kind == "very_sparse" else 0.3)

@@ -1,0 +1,232 @@
+"""The D explorer: a self-contained HTML/JS slider over the rescaling exponent γ.
+
+For the Eq. (1) solution ``A = V_k dMat(m)^{1−γ}``, ``B = V_k dMat(m)^γ``
+(Eq. (5) rescaled as in Eq. (3)), every γ gives the same model ``X A Bᵀ`` but
+its own item–item cosines. :func:`explorer_frames` computes, per γ, the
+cosine heat map, the top-5 neighbours of a few chosen items and the cluster
+recovery score (:func:`cossim.cluster_auc`), plus the largest change of the
+predictions ``X A Bᵀ`` over the whole range. :func:`explorer_html` turns them
+into one HTML fragment: heat maps as 8-bit palette PNGs (viridis, base64),
+a range slider and a few lines of plain JavaScript. It needs no kernel, no
+network and no library, so it works in the static book.
+"""
+
+from __future__ import annotations
+
+import base64
+import html as _html
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import as_matrix, check_labels
+from ..paper.metrics import cluster_auc
+from ..paper.models import eq1_factors
+from ..linalg.similarity import cosine_similarity
+
+__all__ = ["ExplorerFrames", "explorer_frames", "explorer_html", "heatmap_png"]
+
+
+@dataclass
+class ExplorerFrames:
+    """Everything the slider shows, one entry per γ."""
+
+    gammas: np.ndarray            # (F,)
+    heatmaps: list                # F PNG images (bytes)
+    neighbours: dict              # item -> (F, 5) int array of neighbour indices
+    neighbour_cos: dict           # item -> (F, 5) cosines
+    auc: np.ndarray               # (F,) cluster_auc of the cosine matrix
+    max_prediction_change: float  # max |X A_γ B_γᵀ − X A_½ B_½ᵀ| over all γ and entries
+    labels: np.ndarray
+    order: np.ndarray
+
+
+def heatmap_png(S, *, vmin=-1.0, vmax=1.0, pixels: int = 250, boundaries=()) -> bytes:
+    """Render a square matrix as an 8-bit palette PNG with the viridis colormap.
+
+    The matrix is block-averaged down to at most `pixels` × `pixels`; palette
+    entry 255 (white) marks the rows/columns in `boundaries` (cluster edges).
+    """
+    from matplotlib import colormaps
+    from PIL import Image
+
+    S = np.asarray(S, dtype=np.float64)
+    p = S.shape[0]
+    f = max(1, int(np.ceil(p / pixels)))
+    q = -(-p // f)
+    pad = np.full((q * f, q * f), np.nan)
+    pad[:p, :p] = S
+    small = np.nanmean(pad.reshape(q, f, q, f), axis=(1, 3))
+    idx = np.clip(np.round((small - vmin) / (vmax - vmin) * 254), 0, 254).astype(np.uint8)
+    for b in boundaries:
+        r = int(b) // f
+        if 0 < r < q:
+            idx[r, :] = 255
+            idx[:, r] = 255
+    lut = (colormaps["viridis"](np.linspace(0, 1, 255))[:, :3] * 255).astype(np.uint8)
+    palette = np.vstack([lut, [[255, 255, 255]]]).ravel().tolist()
+    img = Image.fromarray(idx, mode="P")
+    img.putpalette(palette)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
+                    n_neighbours: int = 5, pixels: int = 250,
+                    user_block: int = 4096) -> ExplorerFrames:
+    """Compute the explorer's frames for the Eq. (1) family over γ.
+
+    Parameters
+    ----------
+    X : array_like or sparse, shape (n, p)
+        Data (for the predictions ``X A Bᵀ``).
+    spectrum : Spectrum
+        ``cossim.top_singular(X, k)``.
+    lam : float
+        λ of Eq. (1).
+    labels : array_like of int, shape (p,)
+        Ground-truth clusters (for the recovery score).
+    order : array_like of int, shape (p,)
+        Item order of the heat map (e.g. :func:`cossim.order_items`).
+    gammas : array_like, optional
+        Default 21 values in [0, 1].
+    items : sequence of int
+        Items whose top neighbours are listed.
+    """
+    X = as_matrix(X, "X")
+    p = X.shape[1]
+    labels = check_labels(labels, p)
+    order = np.asarray(order)
+    if order.shape != (p,) or not np.array_equal(np.sort(order), np.arange(p)):
+        raise ValueError(f"order must be a permutation of range({p})")
+    gammas = np.linspace(0, 1, 21) if gammas is None else np.asarray(gammas, dtype=np.float64)
+    if gammas.ndim != 1 or gammas.size < 1 or not np.all(np.isfinite(gammas)):
+        raise ValueError("gammas must be a non-empty 1-D array of finite numbers")
+    items = [int(i) for i in items]
+    if any(not 0 <= i < p for i in items):
+        raise ValueError(f"items must be indices in range({p})")
+    sorted_labels = labels[order]
+    boundaries = np.flatnonzero(np.diff(sorted_labels)) + 1
+    ref = eq1_factors(spectrum, lam, 0.5)
+    W_ref = ref.A @ ref.B.T
+    XA_ref = np.asarray(X @ ref.A)
+    heat, auc, max_change = [], [], 0.0
+    nb = {i: [] for i in items}
+    nbc = {i: [] for i in items}
+    for g in gammas:
+        fac = eq1_factors(spectrum, lam, float(g))
+        S = cosine_similarity(fac.B)
+        heat.append(heatmap_png(S[np.ix_(order, order)], pixels=pixels, boundaries=boundaries))
+        auc.append(cluster_auc(S, labels))
+        for i in items:
+            row = S[i].copy()
+            row[i] = -np.inf
+            top = np.argsort(-row, kind="stable")[:n_neighbours]
+            nb[i].append(top)
+            nbc[i].append(S[i, top])
+        # predictions X A_γ B_γᵀ against γ = ½, in blocks of users
+        XA = np.asarray(X @ fac.A)
+        for a in range(0, XA.shape[0], user_block):
+            diff = XA[a:a + user_block] @ fac.B.T - XA_ref[a:a + user_block] @ ref.B.T
+            max_change = max(max_change, float(np.abs(diff).max()))
+        assert np.allclose(fac.A @ fac.B.T, W_ref, rtol=0, atol=1e-10)
+    return ExplorerFrames(gammas, heat, {i: np.array(v) for i, v in nb.items()},
+                          {i: np.array(v) for i, v in nbc.items()}, np.array(auc),
+                          max_change, labels, order)
+
+
+AXIS_LABEL = "item (sorted by cluster, then popularity)"
+COLOUR_LABEL = "cosine similarity"
+
+_TEMPLATE = """
+<div class="cossim-explorer" id="{uid}" style="font-family:sans-serif;max-width:760px">
+<div style="display:flex;gap:18px;flex-wrap:wrap;align-items:flex-start">
+<figure style="margin:0">
+<div style="display:flex;align-items:center;gap:4px">
+<div style="writing-mode:vertical-rl;transform:rotate(180deg);font-size:12px;text-align:center;
+ height:{size}px">{axis_label}</div>
+<img id="{uid}-img" alt="item-item cosine heat map" width="{size}" height="{size}"
+ style="image-rendering:pixelated;border:1px solid #888" src="data:image/png;base64,{first}">
+</div>
+<div style="margin-left:20px;width:{size}px">
+<div style="font-size:12px;text-align:center">{axis_label}</div>
+<div style="display:flex;align-items:center;gap:6px;font-size:12px;margin-top:6px">
+<span>&minus;1</span><img alt="colour bar (viridis, cosine from -1 to +1)"
+ src="data:image/png;base64,{bar}" style="width:{barw}px;height:12px"><span>+1</span></div>
+<div style="font-size:12px;text-align:center">{colour_label}</div>
+<figcaption style="font-size:12px;margin-top:6px">Item&ndash;item cosine cos(B, B); white
+lines separate the clusters.</figcaption>
+</div>
+</figure>
+<div style="min-width:300px;font-size:14px">
+<label for="{uid}-slider"><b>rescaling exponent &gamma; = <span id="{uid}-g"></span></b>
+(B = V<sub>k</sub> m<sup>&gamma;</sup>, A = V<sub>k</sub> m<sup>1&minus;&gamma;</sup>)</label><br>
+<input type="range" id="{uid}-slider" min="0" max="{last}" step="1" value="{start}"
+ style="width:100%">
+<p>Cluster recovery (AUC): <b id="{uid}-auc"></b><br>
+Largest change of the predictions X A B<sup>T</sup> over the whole slider range:
+<b>{maxchange}</b></p>
+<label for="{uid}-item">Top-{nn} neighbours of item</label>
+<select id="{uid}-item">{options}</select>
+<ol id="{uid}-nb" style="margin-top:4px"></ol>
+</div></div></div>
+<script>
+(function() {{
+  var D = {data};
+  var root = document.getElementById("{uid}");
+  var s = document.getElementById("{uid}-slider"), sel = document.getElementById("{uid}-item");
+  function show() {{
+    var f = parseInt(s.value), it = sel.value;
+    document.getElementById("{uid}-img").src = "data:image/png;base64," + D.img[f];
+    document.getElementById("{uid}-g").textContent = D.g[f].toFixed(2);
+    document.getElementById("{uid}-auc").textContent = D.auc[f].toFixed(3);
+    var nb = D.nb[it][f], html = "";
+    for (var j = 0; j < nb.length; j++) {{
+      html += "<li>item " + nb[j][0] + " (cluster " + nb[j][1] + "), cos " + nb[j][2].toFixed(3)
+        + (nb[j][1] === D.lab[it] ? "" : " &#9888; other cluster") + "</li>";
+    }}
+    document.getElementById("{uid}-nb").innerHTML = html;
+  }}
+  s.addEventListener("input", show); sel.addEventListener("change", show); show();
+}})();
+</script>
+"""
+
+
+def _colour_bar_png() -> bytes:
+    from matplotlib import colormaps
+    from PIL import Image
+
+    lut = (colormaps["viridis"](np.linspace(0, 1, 255))[:, :3] * 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(np.tile(lut[None], (2, 1, 1)), mode="RGB").save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def explorer_html(frames: ExplorerFrames, *, uid: str = "cossim-explorer", size: int = 330,
+                  start=None) -> str:
+    """One self-contained HTML fragment (no external resources) for the frames."""
+    import json
+
+    F = len(frames.gammas)
+    start = int(np.argmin(np.abs(frames.gammas - 0.5))) if start is None else int(start)
+    imgs = [base64.b64encode(b).decode("ascii") for b in frames.heatmaps]
+    nb = {}
+    for i, idx in frames.neighbours.items():
+        nb[str(i)] = [[[int(j), int(frames.labels[j]), float(c)] for j, c in zip(row, crow)]
+                      for row, crow in zip(idx, frames.neighbour_cos[i])]
+    data = {"img": imgs, "g": [float(g) for g in frames.gammas],
+            "auc": [float(a) for a in frames.auc], "nb": nb,
+            "lab": {str(i): int(frames.labels[i]) for i in frames.neighbours}}
+    options = "".join(
+        f'<option value="{i}">{i} (cluster {int(frames.labels[i])})</option>'
+        for i in frames.neighbours)
+    nn = next(iter(frames.neighbours.values())).shape[1] if frames.neighbours else 0
+    return _TEMPLATE.format(
+        uid=_html.escape(uid), size=size, first=imgs[start],
+        bar=base64.b64encode(_colour_bar_png()).decode("ascii"), last=F - 1, start=start,
+        maxchange=f"{frames.max_prediction_change:.1e}", barw=size - 50,
+        axis_label=AXIS_LABEL, colour_label=COLOUR_LABEL, nn=nn, options=options,
+        data=json.dumps(data, separators=(",", ":")))

@@ -1,0 +1,323 @@
+"""Plain gradient descent for the objectives Eq. (1) and Eq. (2).
+
+The closed forms of the paper (Eq. (5) with the rescaling Eq. (3), and
+Eq. (6)) say *which* factorisations are optimal. This module asks where a
+practitioner's optimiser actually lands: full-batch gradient descent from a
+random initialisation, with the analytic gradients of
+:func:`cossim.gradient_eq1` and :func:`cossim.gradient_eq2` (evaluated here
+through the p × p Gram matrix ``G = XᵀX``, formed once, so that one step costs
+``O(p²k)`` whatever the number of users).
+
+Step size: for fixed B each objective is a quadratic in A (and vice versa)
+whose Hessian is a Kronecker product, so each block has an exact Lipschitz
+constant at the current point (:func:`block_lipschitz`); both blocks move by
+``step_scale / L`` times their gradient. Updating both blocks at once can
+still overshoot, so a step that would raise the objective is rejected and
+``step_scale`` is halved: the recorded objective never increases.
+
+Gradient flow on Eq. (1) conserves ``AᵀA − BᵀB`` (the objective depends on
+ABᵀ only), so the rescaling a run lands on is set by its initialisation; Eq.
+(2) has no such conserved quantity, and every run ends at Eq. (6) up to a
+rotation.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validation import as_matrix, check_lambda, check_rank
+
+__all__ = ["TrainingRun", "gradient_descent", "train_runs", "block_lipschitz", "cosine_spread",
+           "relative_error", "OBJECTIVES"]
+
+OBJECTIVES = ("eq1", "eq2")
+
+
+class TrainingRun(NamedTuple):
+    """Result of one gradient-descent run.
+
+    Attributes
+    ----------
+    A, B : ndarray, shape (p, k)
+        Final factors; the model is ``X A Bᵀ``.
+    history : ndarray
+        Objective value after every recorded step (every `record_every` steps,
+        first entry: at the initialisation).
+    n_steps : int
+        Number of gradient steps taken.
+    step_scale : float
+        Final multiplier of the block step sizes ``1/L_A``, ``1/L_B`` (after any halvings).
+    converged : bool
+        True if the relative change of the objective fell below `tol`.
+    """
+
+    A: np.ndarray
+    B: np.ndarray
+    history: np.ndarray
+    n_steps: int
+    step_scale: float
+    converged: bool
+
+
+def _check_objective(objective):
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+    return objective
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def _gram(X):
+    G = X.T @ X
+    if hasattr(G, "toarray"):
+        G = G.toarray()
+    G = np.asarray(G, dtype=np.float64)
+    return (G + G.T) / 2
+
+
+def _objective(G, x2, A, B, lam, objective):
+    """Eq. (1) or Eq. (2) from G = XᵀX and x2 = ‖X‖²_F (no n × p residual)."""
+    GA = G @ A
+    AtGA = A.T @ GA
+    BtB = B.T @ B
+    rec = x2 - 2.0 * float(np.sum(GA * B)) + float(np.sum(AtGA * BtB))
+    if objective == "eq1":
+        return rec + lam * float(np.sum((A.T @ A) * BtB))
+    return rec + lam * (float(np.trace(AtGA)) + float(np.sum(B * B)))
+
+
+def _gradient(G, A, B, lam, objective):
+    """Analytic gradients; equal to cossim.gradient_eq1 / gradient_eq2 (tested)."""
+    GA = G @ A
+    GB = G @ B
+    BtB = B.T @ B
+    if objective == "eq1":
+        dA = 2.0 * (GA @ BtB + lam * (A @ BtB) - GB)
+        dB = 2.0 * (B @ (A.T @ GA) + lam * (B @ (A.T @ A)) - GA)
+    else:
+        dA = 2.0 * (GA @ BtB - GB) + 2.0 * lam * GA
+        dB = 2.0 * (B @ (A.T @ GA) - GA) + 2.0 * lam * B
+    return dA, dB
+
+
+def block_lipschitz(G, A, B, lam, objective, sigma_max=None):
+    """Lipschitz constants ``(L_A, L_B)`` of the two blocks of the gradient at (A, B).
+
+    For fixed B each objective is a quadratic in A whose Hessian is a
+    Kronecker product, so its Lipschitz constant is exact:
+
+    * Eq. (1): ``L_A = 2(σ₁² + λ)‖BᵀB‖₂``, ``L_B = 2‖Aᵀ(G + λI)A‖₂``;
+    * Eq. (2): ``L_A = 2σ₁²(‖BᵀB‖₂ + λ)``, ``L_B = 2(‖AᵀGA‖₂ + λ)``,
+
+    with ``G = XᵀX`` and σ₁² its largest eigenvalue.
+    """
+    objective = _check_objective(objective)
+    lam = check_lambda(lam)
+    if sigma_max is None:
+        sigma_max = np.sqrt(max(float(np.linalg.eigvalsh(G)[-1]), 0.0))
+    s2 = float(sigma_max) ** 2
+    BtB = np.linalg.norm(B.T @ B, 2)
+    AtGA = np.linalg.norm(A.T @ (G @ A), 2)
+    if objective == "eq1":
+        return 2.0 * (s2 + lam) * BtB, 2.0 * (AtGA + lam * np.linalg.norm(A.T @ A, 2))
+    return 2.0 * s2 * (BtB + lam), 2.0 * (AtGA + lam)
+
+
+def gradient_descent(X, k: int, lam, objective: str = "eq1", *, seed=0, n_steps: int = 3000,
+                     init_scale=1.0, step_scale: float = 1.0, tol: float = 0.0,
+                     record_every: int = 10, A0=None, B0=None) -> TrainingRun:
+    """Fit Eq. (1) or Eq. (2) by full-batch gradient descent.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n, p)
+    k : int
+        Rank, ``1 <= k <= p``.
+    lam : float
+        λ ≥ 0 (on the σ² scale for Eq. (1), the σ scale for Eq. (2)).
+    objective : {"eq1", "eq2"}
+        ``"eq1"``: ‖X − XABᵀ‖² + λ‖ABᵀ‖²; ``"eq2"``: ‖X − XABᵀ‖² + λ(‖XA‖² + ‖B‖²).
+    seed : int
+        Seed of the initialisation: entries of A₀ and B₀ are i.i.d.
+        ``N(0, init_scale² / p)``, so columns have norm ≈ `init_scale`.
+        A₀ is drawn before B₀ from the same generator.
+    n_steps : int
+        Maximum number of steps.
+    init_scale : float or (float, float)
+        Size of the initialisation (see `seed`); a pair gives A₀ and B₀
+        different sizes. Its *imbalance* ``A₀ᵀA₀ − B₀ᵀB₀``
+        is what gradient flow on Eq. (1) conserves, and what fixes the
+        implicit rescaling D a run lands on.
+    step_scale : float
+        Each block moves by ``step_scale / L`` times its gradient, with L its
+        Lipschitz constant at the current point (:func:`block_lipschitz`). If
+        a step would increase the objective it is rejected and the multiplier
+        halved (it then grows back by 1 % per accepted step, up to
+        `step_scale`), so the recorded objective never increases.
+    tol : float
+        Stop when the relative decrease of the objective over `record_every`
+        steps is below `tol` (0: run all `n_steps`).
+    record_every : int
+        Record the objective every this many steps.
+    A0, B0 : ndarray, optional
+        Explicit initialisation (overrides `seed` / `init_scale`).
+
+    Returns
+    -------
+    TrainingRun
+    """
+    X = as_matrix(X, "X")
+    p = X.shape[1]
+    k = check_rank(k, p)
+    lam = check_lambda(lam)
+    objective = _check_objective(objective)
+    n_steps = _check_positive_int(n_steps, "n_steps")
+    record_every = _check_positive_int(record_every, "record_every")
+    scales = np.broadcast_to(np.asarray(init_scale, dtype=object), (2,)) \
+        if np.ndim(init_scale) == 0 else np.asarray(init_scale, dtype=object)
+    if scales.shape != (2,) or not all(
+            isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+            and np.isfinite(v) and v > 0 for v in scales):
+        raise ValueError(f"init_scale must be a positive number or a pair of them, got {init_scale!r}")
+    scale_A, scale_B = float(scales[0]), float(scales[1])
+    rng = np.random.default_rng(seed)
+    if A0 is None:
+        A = rng.standard_normal((p, k)) * scale_A / np.sqrt(p)
+    else:
+        A = np.array(as_matrix(A0, "A0", allow_sparse=False))
+    if B0 is None:
+        B = rng.standard_normal((p, k)) * scale_B / np.sqrt(p)
+    else:
+        B = np.array(as_matrix(B0, "B0", allow_sparse=False))
+    for name, M in (("A0", A), ("B0", B)):
+        if M.shape != (p, k):
+            raise ValueError(f"{name} has shape {M.shape}, expected {(p, k)}")
+    G = _gram(X)
+    x2 = float(np.trace(G))
+    sigma_max = np.sqrt(max(float(np.linalg.eigvalsh(G)[-1]), 0.0))
+    step_scale = scale = float(step_scale)
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"step_scale must be a positive finite number, got {step_scale!r}")
+    eq1 = objective == "eq1"
+    s2 = sigma_max**2
+    tiny = np.finfo(np.float64).tiny
+
+    def evaluate(A, B):
+        """Objective, G A and the k × k products, shared with the gradient."""
+        GA = G @ A
+        AtGA, BtB, AtA = A.T @ GA, B.T @ B, A.T @ A
+        rec = x2 - 2.0 * float(np.sum(GA * B)) + float(np.sum(AtGA * BtB))
+        if eq1:
+            f = rec + lam * float(np.sum(AtA * BtB))
+        else:
+            f = rec + lam * (float(np.trace(AtGA)) + float(np.sum(B * B)))
+        return f, GA, AtGA, BtB, AtA
+
+    f, GA, AtGA, BtB, AtA = evaluate(A, B)
+    history = [f]
+    converged = False
+    f_rec = f
+    t = 0
+    while t < n_steps:
+        GB = G @ B
+        nB = np.linalg.eigvalsh(BtB)[-1]
+        if eq1:
+            L_A = 2.0 * (s2 + lam) * nB
+            L_B = 2.0 * np.linalg.eigvalsh(AtGA + lam * AtA)[-1]
+            dA = 2.0 * (GA @ BtB + lam * (A @ BtB) - GB)
+            dB = 2.0 * (B @ (AtGA + lam * AtA) - GA)
+        else:
+            L_A = 2.0 * s2 * (nB + lam)
+            L_B = 2.0 * (np.linalg.eigvalsh(AtGA)[-1] + lam)
+            dA = 2.0 * (GA @ BtB - GB) + 2.0 * lam * GA
+            dB = 2.0 * (B @ AtGA - GA) + 2.0 * lam * B
+        A_new = A - (scale / max(L_A, tiny)) * dA
+        B_new = B - (scale / max(L_B, tiny)) * dB
+        state = evaluate(A_new, B_new)
+        if not np.isfinite(state[0]) or state[0] > f + 1e-13 * abs(f):
+            scale /= 2.0  # safeguard: the simultaneous step overshot
+            if scale < 1e-12:
+                break
+            continue
+        A, B = A_new, B_new
+        f, GA, AtGA, BtB, AtA = state
+        t += 1
+        scale = min(step_scale, scale * 1.01)  # let a halved step recover slowly
+        if t % record_every == 0:
+            history.append(f)
+            if tol > 0 and abs(f_rec - f) <= tol * max(abs(f), tiny):
+                converged = True
+                break
+            f_rec = f
+    return TrainingRun(A, B, np.asarray(history), t, scale, converged)
+
+
+def train_runs(X, k: int, lam, objective: str = "eq1", *, n_runs: int = 5, seed: int = 0,
+               **kwargs) -> list[TrainingRun]:
+    """Run :func:`gradient_descent` from `n_runs` initialisations (seeds seed, seed+1, …)."""
+    n_runs = _check_positive_int(n_runs, "n_runs")
+    return [gradient_descent(X, k, lam, objective, seed=seed + r, **kwargs)
+            for r in range(n_runs)]
+
+
+def cosine_spread(item_embeddings, n_neighbours: int = 10) -> dict:
+    """How much item–item cosine similarities differ between several runs.
+
+    Parameters
+    ----------
+    item_embeddings : list of ndarray, each shape (p, k)
+        The B of each run (at least two).
+    n_neighbours : int
+        Size of the neighbour lists compared.
+
+    Returns
+    -------
+    dict
+        ``max_abs_diff`` and ``mean_abs_diff``: over all pairs of runs and all
+        item pairs i < j, of ``|cos_r(i, j) − cos_s(i, j)|``;
+        ``mean_topk_overlap``: mean over pairs of runs and items of
+        ``|N_r(i) ∩ N_s(i)| / n_neighbours``; ``min_topk_overlap``: its
+        smallest per-run-pair mean.
+    """
+    from ..linalg.similarity import item_item_cosine, top_k_neighbours
+
+    Bs = list(item_embeddings)
+    if len(Bs) < 2:
+        raise ValueError(f"item_embeddings must hold at least 2 runs, got {len(Bs)}")
+    S = [item_item_cosine(B) for B in Bs]
+    p = S[0].shape[0]
+    if any(s.shape != (p, p) for s in S):
+        raise ValueError("item_embeddings must all have the same number of rows")
+    N = [top_k_neighbours(B, n_neighbours) for B in Bs]
+    iu = np.triu_indices(p, k=1)
+    diffs, overlaps = [], []
+    for r in range(len(S)):
+        for s in range(r):
+            diffs.append(np.abs(S[r][iu] - S[s][iu]))
+            hits = (N[r][:, :, None] == N[s][:, None, :]).any(axis=2).sum(axis=1)
+            overlaps.append(float(np.mean(hits / n_neighbours)))
+    d = np.concatenate(diffs)
+    return {
+        "max_abs_diff": float(d.max()),
+        "mean_abs_diff": float(d.mean()),
+        "mean_topk_overlap": float(np.mean(overlaps)),
+        "min_topk_overlap": float(np.min(overlaps)),
+    }
+
+
+def relative_error(M, reference) -> float:
+    """``‖M − reference‖_F / ‖reference‖_F``."""
+    M = np.asarray(M, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    if M.shape != reference.shape:
+        raise ValueError(f"M has shape {M.shape}, reference has {reference.shape}")
+    return float(np.linalg.norm(M - reference) / np.linalg.norm(reference))

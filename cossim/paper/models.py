@@ -1,0 +1,343 @@
+"""The two linear matrix-factorization objectives and their closed-form solutions.
+
+The model reconstructs the users × items matrix X as ``X A Bᵀ`` with
+``A, B ∈ R^{p×k}`` (paper, Section 2). Item embeddings are the rows of B,
+user embeddings the rows of XA, and the prediction for user u and item i is
+the dot product ``⟨(XA)_u, B_i⟩``.
+
+Objectives (paper, Section 2.1)::
+
+    Eq. (1):  ‖X − XABᵀ‖²_F + λ ‖ABᵀ‖²_F
+    Eq. (2):  ‖X − XABᵀ‖²_F + λ (‖XA‖²_F + ‖B‖²_F)
+
+Closed forms (Sections 2.2 and 2.3), with ``X = U Σ Vᵀ``::
+
+    Eq. (5):  Â = B̂ = V_k · dMat(m)^{1/2},  m_i = 1 / (1 + λ/σ_i²)
+    Eq. (3):  (Â D, B̂ D⁻¹) is equally optimal for Eq. (1), any invertible diagonal D
+    Eq. (6):  Â = V_k · dMat(√((1/σ_i)(1 − λ/σ_i)₊)),  B̂ = V_k · dMat(√(σ_i (1 − λ/σ_i)₊))
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validation import (
+    as_factor,
+    as_matrix,
+    check_lambda,
+    check_rank,
+    check_scaling_vector,
+    is_sparse,
+)
+from ..linalg.spectrum import Spectrum, top_singular
+
+__all__ = [
+    "Factors",
+    "SCALINGS",
+    "eq1_shrinkage",
+    "eq1_factors",
+    "eq2_factors",
+    "fit_eq1",
+    "fit_eq2",
+    "rescale",
+    "user_embeddings",
+    "objective_eq1",
+    "objective_eq2",
+    "gradient_eq1",
+    "gradient_eq2",
+]
+
+#: Named rescalings of the Eq. (1) solution, as exponents γ in B = V_k·dMat(m)^γ,
+#: A = V_k·dMat(m)^{1−γ}; ``"inv_sqrt_sigma"`` is the §2.3 analogue, not a γ.
+SCALINGS = {"a": 0.0, "symmetric": 0.5, "b": 1.0, "inv_sqrt_sigma": None}
+
+
+class Factors(NamedTuple):
+    """A factorisation ``X ≈ X A Bᵀ``.
+
+    Attributes
+    ----------
+    A : ndarray, shape (p, k)
+        Encoder: user embeddings are the rows of ``X @ A``.
+    B : ndarray, shape (p, k)
+        Decoder: item embeddings are the rows of B.
+    """
+
+    A: np.ndarray
+    B: np.ndarray
+
+
+def _check_spectrum(spectrum) -> Spectrum:
+    if not isinstance(spectrum, tuple) or len(spectrum) != 2:
+        raise TypeError("spectrum must be a Spectrum (sigma, V) from cossim.top_singular")
+    sigma = np.asarray(spectrum[0], dtype=np.float64)
+    if sigma.ndim != 1 or sigma.size == 0:
+        raise ValueError(f"spectrum.sigma must be a non-empty 1-D array, got shape {sigma.shape}")
+    if not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
+        raise ValueError("spectrum.sigma must be finite and non-negative")
+    V = as_factor(spectrum[1], "spectrum.V", cols=sigma.shape[0])
+    return Spectrum(sigma, V)
+
+
+def eq1_shrinkage(sigma, lam) -> np.ndarray:
+    """Shrinkage factors ``m_i = 1 / (1 + λ/σ_i²)`` of the Eq. (1) solution.
+
+    The closed form of Eq. (1) is ``ÂB̂ᵀ = V_k dMat(m) V_kᵀ`` (paper §2.2).
+
+    Parameters
+    ----------
+    sigma : array_like, shape (k,)
+        Singular values of X, non-negative.
+    lam : float
+        Regularisation λ ≥ 0.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        ``σ² / (σ² + λ)``. Convention: a component with σ_i = 0 gets m_i = 0,
+        also when λ = 0 (it lies in X's null space, where the loss is flat;
+        0 is the minimum-norm choice).
+    """
+    lam = check_lambda(lam)
+    sigma = np.asarray(sigma, dtype=np.float64)
+    if sigma.ndim != 1:
+        raise ValueError(f"sigma must be 1-D, got shape {sigma.shape}")
+    if not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
+        raise ValueError("sigma must be finite and non-negative")
+    s2 = sigma**2
+    out = np.zeros_like(s2)
+    pos = s2 > 0
+    out[pos] = s2[pos] / (s2[pos] + lam)
+    return out
+
+
+def _safe_power(m, gamma: float):
+    """m**gamma with the convention 0**gamma = 0 for every gamma."""
+    out = np.zeros_like(m)
+    pos = m > 0
+    out[pos] = m[pos] ** gamma
+    return out
+
+
+def _resolve_scaling(scaling):
+    if isinstance(scaling, str):
+        if scaling not in SCALINGS:
+            raise ValueError(
+                f"scaling must be a number γ or one of {sorted(SCALINGS)}, got {scaling!r}"
+            )
+        return scaling, SCALINGS[scaling]
+    if isinstance(scaling, (bool, np.bool_)) or not isinstance(scaling, numbers.Real):
+        raise TypeError(f"scaling must be a number γ or a name, got {type(scaling).__name__}")
+    gamma = float(scaling)
+    if not np.isfinite(gamma):
+        raise ValueError(f"scaling γ must be finite, got {gamma}")
+    return None, gamma
+
+
+def eq1_factors(spectrum, lam, scaling=0.5) -> Factors:
+    """A solution of Eq. (1) from the spectrum of X, with a chosen rescaling D.
+
+    With shrinkage ``m`` from :func:`eq1_shrinkage`, every member of the family
+    ``Â = V_k dMat(m)^{1−γ}``, ``B̂ = V_k dMat(m)^γ`` has the same product
+    ``ÂB̂ᵀ = V_k dMat(m) V_kᵀ`` and so the same value of Eq. (1); it is
+    Eq. (5)'s solution rescaled by ``D = dMat(m)^{1/2−γ}`` as in Eq. (3).
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        From :func:`cossim.top_singular`; its length is the rank k.
+    lam : float
+        λ ≥ 0 of Eq. (1).
+    scaling : float or str
+        The exponent γ, or a name: ``"a"`` (γ = 0: B = V_k, the paper's choice
+        (a)), ``"symmetric"`` (γ = 1/2: Eq. (5)), ``"b"`` (γ = 1: A = V_k, the
+        paper's choice (b)), ``"inv_sqrt_sigma"`` (§2.3's analogue of Eq. (6):
+        Eq. (5) rescaled by ``D = dMat(σ^{-1/2})``, i.e.
+        ``Â = V_k dMat(√(m/σ))``, ``B̂ = V_k dMat(√(m σ))``).
+
+    Returns
+    -------
+    Factors
+        Components with m_i = 0 (σ_i = 0) are 0 in both A and B.
+    """
+    spectrum = _check_spectrum(spectrum)
+    name, gamma = _resolve_scaling(scaling)
+    sigma, V = spectrum
+    m = eq1_shrinkage(sigma, lam)
+    if name == "inv_sqrt_sigma":
+        a = np.zeros_like(m)
+        b = np.zeros_like(m)
+        pos = m > 0
+        a[pos] = np.sqrt(m[pos] / sigma[pos])
+        b[pos] = np.sqrt(m[pos] * sigma[pos])
+    else:
+        a, b = _safe_power(m, 1.0 - gamma), _safe_power(m, gamma)
+    return Factors(V * a, V * b)
+
+
+def eq2_factors(spectrum, lam) -> Factors:
+    """The solution of Eq. (2) from the spectrum of X, per Eq. (6).
+
+    ``Â = V_k dMat(√((1/σ_i)(1 − λ/σ_i)₊))``,
+    ``B̂ = V_k dMat(√(σ_i (1 − λ/σ_i)₊))``, so that the user embeddings
+    ``XÂ = U_k dMat(√(σ_i − λ)₊)`` and item embeddings carry the same scale,
+    and ``XÂB̂ᵀ = U_k dMat((σ_i − λ)₊) V_kᵀ`` soft-thresholds the spectrum.
+    Unique up to a rotation (paper §2.3, after Zheng, Ding & Nie 2018).
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        From :func:`cossim.top_singular`; its length is the rank k.
+    lam : float
+        λ ≥ 0 of Eq. (2). Note that it is on the scale of σ, not σ².
+
+    Returns
+    -------
+    Factors
+        Convention: components with σ_i ≤ λ (including σ_i = 0) are 0.
+    """
+    spectrum = _check_spectrum(spectrum)
+    lam = check_lambda(lam)
+    sigma, V = spectrum
+    keep = sigma > lam
+    a = np.zeros_like(sigma)
+    b = np.zeros_like(sigma)
+    shrink = 1.0 - lam / sigma[keep]
+    a[keep] = np.sqrt(shrink / sigma[keep])
+    b[keep] = np.sqrt(shrink * sigma[keep])
+    return Factors(V * a, V * b)
+
+
+def fit_eq1(X, k: int, lam, scaling=0.5, *, method: str = "auto") -> Factors:
+    """Fit Eq. (1) in closed form: top-k SVD, then :func:`eq1_factors`.
+
+    The rank-k truncation is exact: Eq. (1) is a reduced-rank ridge
+    regression whose optimum keeps the k largest singular values.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n, p)
+    k : int
+        Rank, ``1 <= k <= p``.
+    lam : float
+        λ ≥ 0.
+    scaling : float or str
+        See :func:`eq1_factors`.
+    method : str
+        Spectrum method, see :func:`cossim.top_singular`.
+    """
+    X = as_matrix(X, "X")
+    k = check_rank(k, X.shape[1])
+    lam = check_lambda(lam)
+    _resolve_scaling(scaling)
+    return eq1_factors(top_singular(X, k, method=method), lam, scaling)
+
+
+def fit_eq2(X, k: int, lam, *, method: str = "auto") -> Factors:
+    """Fit Eq. (2) in closed form: top-k SVD, then Eq. (6) (:func:`eq2_factors`)."""
+    X = as_matrix(X, "X")
+    k = check_rank(k, X.shape[1])
+    lam = check_lambda(lam)
+    return eq2_factors(top_singular(X, k, method=method), lam)
+
+
+def rescale(A, B, d) -> Factors:
+    """Apply Eq. (3): ``A → A D``, ``B → B D⁻¹`` with ``D = dMat(d)``.
+
+    Leaves ``ABᵀ`` (hence Eq. (1)) unchanged for every invertible diagonal D.
+
+    Parameters
+    ----------
+    A, B : ndarray, shape (p, k)
+    d : array_like, shape (k,)
+        Diagonal of D: finite and non-zero.
+    """
+    A = as_factor(A, "A")
+    B = as_factor(B, "B", rows=A.shape[0], cols=A.shape[1])
+    d = check_scaling_vector(d, A.shape[1], "d")
+    return Factors(A * d, B / d)
+
+
+def user_embeddings(X, A) -> np.ndarray:
+    """User embeddings ``XA``: row u is the sum of the rows of A of u's items."""
+    X = as_matrix(X, "X")
+    A = as_factor(A, "A", rows=X.shape[1])
+    return np.asarray(X @ A)
+
+
+def _check_model(X, A, B, lam):
+    X = as_matrix(X, "X")
+    p = X.shape[1]
+    A = as_factor(A, "A", rows=p)
+    B = as_factor(B, "B", rows=p, cols=A.shape[1])
+    return X, A, B, check_lambda(lam)
+
+
+def _reconstruction_error(X, A, B) -> float:
+    """‖X − XABᵀ‖²_F without forming an n × p dense residual when that is large."""
+    XA = np.asarray(X @ A)
+    n, p = X.shape
+    if not is_sparse(X) and n * p <= 10_000_000:
+        return float(np.sum((X - XA @ B.T) ** 2))
+    x2 = float(X.multiply(X).sum()) if is_sparse(X) else float(np.sum(X**2))
+    cross = float(np.sum(XA * np.asarray(X @ B)))  # tr(Aᵀ XᵀX B)
+    quad = float(np.sum((XA.T @ XA) * (B.T @ B)))  # ‖XABᵀ‖²
+    return max(x2 - 2.0 * cross + quad, 0.0)
+
+
+def objective_eq1(X, A, B, lam) -> float:
+    """Value of Eq. (1): ``‖X − XABᵀ‖²_F + λ‖ABᵀ‖²_F``."""
+    X, A, B, lam = _check_model(X, A, B, lam)
+    penalty = float(np.sum((A.T @ A) * (B.T @ B)))  # ‖ABᵀ‖² = tr(AᵀA BᵀB)
+    return _reconstruction_error(X, A, B) + lam * penalty
+
+
+def objective_eq2(X, A, B, lam) -> float:
+    """Value of Eq. (2): ``‖X − XABᵀ‖²_F + λ(‖XA‖²_F + ‖B‖²_F)``."""
+    X, A, B, lam = _check_model(X, A, B, lam)
+    XA = np.asarray(X @ A)
+    return _reconstruction_error(X, A, B) + lam * (float(np.sum(XA**2)) + float(np.sum(B**2)))
+
+
+def _loss_gradient_parts(X, A, B):
+    """Return XᵀXA, XᵀXB and XᵀX-free pieces used by both gradients."""
+    XA = np.asarray(X @ A)
+    GA = np.asarray(X.T @ XA)  # XᵀX A
+    GB = np.asarray(X.T @ np.asarray(X @ B))  # XᵀX B
+    return GA, GB
+
+
+def gradient_eq1(X, A, B, lam) -> Factors:
+    """Gradient of Eq. (1) with respect to A and B.
+
+    With ``G = XᵀX`` and ``W = ABᵀ``, ``∂/∂W = 2((G + λI)W − G)``, so
+    ``∂/∂A = 2((G + λI)W − G) B`` and ``∂/∂B = 2(Wᵀ(G + λI) − G) A``.
+
+    Returns
+    -------
+    Factors
+        ``(dA, dB)``, each of shape (p, k).
+    """
+    X, A, B, lam = _check_model(X, A, B, lam)
+    GA, GB = _loss_gradient_parts(X, A, B)
+    BtB, AtA = B.T @ B, A.T @ A
+    dA = 2.0 * (GA @ BtB + lam * A @ BtB - GB)
+    dB = 2.0 * (B @ (A.T @ GA) + lam * B @ AtA - GA)
+    return Factors(dA, dB)
+
+
+def gradient_eq2(X, A, B, lam) -> Factors:
+    """Gradient of Eq. (2) with respect to A and B.
+
+    ``∂/∂A = 2(G A BᵀB − G B) + 2λ G A`` and
+    ``∂/∂B = 2(B AᵀG A − G A) + 2λ B`` with ``G = XᵀX``.
+    """
+    X, A, B, lam = _check_model(X, A, B, lam)
+    GA, GB = _loss_gradient_parts(X, A, B)
+    BtB = B.T @ B
+    dA = 2.0 * (GA @ BtB - GB) + 2.0 * lam * GA
+    dB = 2.0 * (B @ (A.T @ GA) - GA) + 2.0 * lam * B
+    return Factors(dA, dB)

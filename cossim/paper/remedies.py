@@ -1,0 +1,576 @@
+"""The remedies of the paper's Section 3, implemented so that they can be measured.
+
+The paper (Steck, Ekanadham & Kallus 2024, §3) suggests three ways out of the
+arbitrariness of cosine similarity under the rescaling freedom of Eq. (3):
+
+1. **Train with respect to cosine similarity.** :func:`fit_cosine_model` fits
+   Eq. (1) with row-normalised factors: item j feeds the prediction of item i
+   with weight ``s · cos(A_j, B_i)``::
+
+       min_{A, B, s}  ‖X − s·X Ω_A A (Ω_B B)ᵀ‖²_F + λ s² ‖Ω_A A (Ω_B B)ᵀ‖²_F
+
+   with the row normalisers Ω of Eq. (4). The loss sees the embeddings only
+   through their cosines, so a diagonal rescaling ``(AD, BD⁻¹)`` of Eq. (3)
+   changes the model (and the loss); it is no longer a free choice (except
+   D = cI, which changes no cosine). The loss depends on X only through
+   ``XᵀX``, so each evaluation costs O(p²k) for any number of users.
+2. **Project back to the original item space.** The product ``ÂB̂ᵀ`` of
+   Eq. (1) is the same for every D of Eq. (3), so any embedding built from it
+   is too: users as rows of the smoothed data ``XÂB̂ᵀ``
+   (:func:`projected_user_cosine`), items as rows of ``B̂Âᵀ`` or as columns of
+   ``XÂB̂ᵀ`` (:func:`projected_item_cosine`).
+3. **Normalise or de-bias before or during training.** Standardising X's
+   columns (:func:`standardized_gram`) and inverse-propensity weighting of the
+   items (:func:`propensity_weights`, :func:`weighted_gram`) change the data
+   the closed forms of Eq. (1) and Eq. (2) are fitted to
+   (:func:`spectrum_from_gram`, then :func:`cossim.eq1_factors` /
+   :func:`cossim.eq2_factors`).
+
+:func:`rescaling_check` decides, by computation, whether a fitted model's
+item–item cosines depend on a free rescaling: it applies diagonal D's and
+reports how much the training objective and the cosines move.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Callable, NamedTuple, Sequence
+
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+
+from .._validation import as_factor, as_matrix, check_lambda, check_rank, check_scaling_vector, is_sparse
+from .optim import gram_matrix
+from ..linalg.spectrum import Spectrum, orient_columns
+from .metrics import cluster_auc, neighbour_purity
+
+__all__ = [
+    "CosineModel",
+    "objective_cosine",
+    "gradient_cosine",
+    "fit_cosine_model",
+    "projected_user_embeddings",
+    "projected_user_cosine",
+    "projected_item_cosine",
+    "gram",
+    "standardized_gram",
+    "propensity_weights",
+    "weighted_gram",
+    "spectrum_from_gram",
+    "objective_eq1_gram",
+    "objective_eq2_gram",
+    "RescalingCheck",
+    "rescaling_check",
+    "random_rescalings",
+    "recovery_scores",
+]
+
+
+# --------------------------------------------------------------------------
+# Remedy 1: a model trained with respect to cosine similarity
+# --------------------------------------------------------------------------
+
+class CosineModel(NamedTuple):
+    """A fitted cosine model ``X ≈ X · s Ω_A A (Ω_B B)ᵀ``.
+
+    Attributes
+    ----------
+    A, B : ndarray, shape (p, k)
+        Input (encoder) and output (decoder) item embeddings; only the
+        direction of each row matters to the model.
+    scale : float
+        The scale s multiplying every cosine.
+    lam : float
+        The λ the model was fitted with.
+    objective : float
+        Final value of :func:`objective_cosine`.
+    n_iter : int
+        L-BFGS iterations used.
+    converged : bool
+        Whether L-BFGS reported convergence.
+    """
+
+    A: np.ndarray
+    B: np.ndarray
+    scale: float
+    lam: float
+    objective: float
+    n_iter: int
+    converged: bool
+
+
+def _normalise_rows(E):
+    """Return (E / ‖E_r‖, 1/‖E_r‖); zero rows stay zero (inverse norm 0)."""
+    norms = np.sqrt(np.einsum("ij,ij->i", E, E))
+    inv = np.zeros_like(norms)
+    nz = norms > 0
+    inv[nz] = 1.0 / norms[nz]
+    return E * inv[:, None], inv
+
+
+def _normalise_backward(G, En, inv):
+    """Gradient through ``E → E/‖E‖``: ``(G − En ⟨En, G⟩) / ‖E‖`` per row."""
+    return (G - En * np.einsum("ij,ij->i", En, G)[:, None]) * inv[:, None]
+
+
+def _check_scale(scale):
+    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
+        raise TypeError(f"scale must be a real number, got {type(scale).__name__}")
+    scale = float(scale)
+    if not np.isfinite(scale):
+        raise ValueError(f"scale must be finite, got {scale}")
+    return scale
+
+
+def _cosine_value_grad(G, A, B, scale, lam, trace_G):
+    """Value of the cosine objective (from the Gram matrix) and its gradient."""
+    An, inv_a = _normalise_rows(A)
+    Bn, inv_b = _normalise_rows(B)
+    GA = G @ An
+    AtGA, AtA, BtB = An.T @ GA, An.T @ An, Bn.T @ Bn
+    cross = float(np.sum(GA * Bn))  # tr(Anᵀ G Bn)
+    quad = float(np.sum(AtGA * BtB)) + lam * float(np.sum(AtA * BtB))
+    value = trace_G - 2.0 * scale * cross + scale**2 * quad
+    gAn = -2.0 * scale * (G @ Bn) + 2.0 * scale**2 * (GA @ BtB + lam * (An @ BtB))
+    gBn = -2.0 * scale * GA + 2.0 * scale**2 * (Bn @ AtGA + lam * (Bn @ AtA))
+    gs = -2.0 * cross + 2.0 * scale * quad
+    return value, _normalise_backward(gAn, An, inv_a), _normalise_backward(gBn, Bn, inv_b), gs, cross, quad
+
+
+def _check_cosine_args(G, A, B, lam):
+    """Validate (G, A, B, λ) of the objectives computed from the Gram matrix G = XᵀX."""
+    G = as_matrix(G, "G", allow_sparse=False)
+    if G.shape[0] != G.shape[1]:
+        raise ValueError(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
+    A = as_factor(A, "A", rows=G.shape[0])
+    B = as_factor(B, "B", rows=G.shape[0], cols=A.shape[1])
+    return G, A, B, check_lambda(lam)
+
+
+def objective_cosine(G, A, B, scale, lam) -> float:
+    """Cosine objective: Eq. (1) with row-normalised factors and a scale s.
+
+    ``‖X − s·X Ω_A A (Ω_B B)ᵀ‖²_F + λ s² ‖Ω_A A (Ω_B B)ᵀ‖²_F``, where Ω are
+    the row normalisers of Eq. (4). The weight with which item j feeds the
+    prediction of item i is ``s · cos(A_j, B_i)``: the model is built from
+    cosine similarities of its embeddings (remedy 1 of the paper's §3). It
+    depends on X only through ``G = XᵀX``::
+
+        tr G − 2s tr(AₙᵀGBₙ) + s² tr(AₙᵀGAₙ BₙᵀBₙ) + λs² tr(AₙᵀAₙ BₙᵀBₙ)
+
+    Parameters
+    ----------
+    G : ndarray, shape (p, p)
+        Gram matrix ``XᵀX`` (:func:`gram`).
+    A, B : ndarray, shape (p, k)
+    scale : float
+        s.
+    lam : float
+        λ ≥ 0, as in Eq. (1).
+    """
+    G, A, B, lam = _check_cosine_args(G, A, B, lam)
+    return _cosine_value_grad(G, A, B, _check_scale(scale), lam, float(np.trace(G)))[0]
+
+
+def gradient_cosine(G, A, B, scale, lam):
+    """Analytic gradient of :func:`objective_cosine` with respect to A, B and s.
+
+    Returns
+    -------
+    (dA, dB, ds) : (ndarray (p, k), ndarray (p, k), float)
+        Zero rows of A or B get zero gradient (Ω leaves them at zero).
+    """
+    G, A, B, lam = _check_cosine_args(G, A, B, lam)
+    _, gA, gB, gs, _, _ = _cosine_value_grad(G, A, B, _check_scale(scale), lam, float(np.trace(G)))
+    return gA, gB, gs
+
+
+def fit_cosine_model(G, lam, k: int | None = None, *, init=None, max_iter: int = 1000,
+                     tol: float = 1e-12, seed: int = 0) -> CosineModel:
+    """Fit the cosine model (remedy 1 of §3) by L-BFGS with analytic gradients.
+
+    Minimises :func:`objective_cosine` over A, B and the scale s. At every
+    evaluation s could be set to its least-squares optimum ``s* = c/q`` (c the
+    cross term, q the quadratic term); it is instead learned jointly, starting
+    from that optimum for the initial factors.
+
+    Parameters
+    ----------
+    G : ndarray, shape (p, p)
+        Gram matrix ``XᵀX`` of the data (:func:`gram`).
+    lam : float
+        λ ≥ 0 (same role and scale as in Eq. (1)).
+    k : int, optional
+        Rank. Required when `init` is None; otherwise taken from `init`.
+    init : (A, B), optional
+        Starting factors, e.g. an Eq. (1) solution with some rescaling D.
+        Default: Gaussian factors drawn with `seed`.
+    max_iter : int
+        L-BFGS iteration limit.
+    tol : float
+        Relative tolerance on the objective (L-BFGS ``ftol``).
+    seed : int
+        Seed of the random initialisation.
+
+    Returns
+    -------
+    CosineModel
+    """
+    G = as_matrix(G, "G", allow_sparse=False)
+    p = G.shape[0]
+    if G.shape != (p, p):
+        raise ValueError(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
+    lam = check_lambda(lam)
+    if init is None:
+        if k is None:
+            raise ValueError("k is required when init is not given")
+        k = check_rank(k, p)
+        rng = np.random.default_rng(seed)
+        A0 = rng.standard_normal((p, k))
+        B0 = rng.standard_normal((p, k))
+    else:
+        if not isinstance(init, tuple) or len(init) != 2:
+            raise TypeError("init must be a pair (A, B)")
+        A0 = as_factor(init[0], "init[0]", rows=p)
+        B0 = as_factor(init[1], "init[1]", rows=p, cols=A0.shape[1])
+        if k is not None and check_rank(k, p) != A0.shape[1]:
+            raise ValueError(f"k={k} does not match init with {A0.shape[1]} columns")
+        k = A0.shape[1]
+    if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, numbers.Integral) \
+            or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    trace_G = float(np.trace(G))
+    _, _, _, _, cross, quad = _cosine_value_grad(G, A0, B0, 1.0, lam, trace_G)
+    s0 = cross / quad if quad > 0 else 1.0
+    size = p * k
+
+    def fun(theta):
+        A = theta[:size].reshape(p, k)
+        B = theta[size:2 * size].reshape(p, k)
+        value, gA, gB, gs, _, _ = _cosine_value_grad(G, A, B, theta[-1], lam, trace_G)
+        return value, np.concatenate([gA.ravel(), gB.ravel(), [gs]])
+
+    theta0 = np.concatenate([A0.ravel(), B0.ravel(), [s0]])
+    res = scipy.optimize.minimize(fun, theta0, jac=True, method="L-BFGS-B",
+                                  options={"maxiter": int(max_iter), "ftol": float(tol),
+                                           "gtol": 1e-9, "maxcor": 30})
+    A = res.x[:size].reshape(p, k).copy()
+    B = res.x[size:2 * size].reshape(p, k).copy()
+    return CosineModel(A, B, float(res.x[-1]), lam, float(res.fun), int(res.nit), bool(res.success))
+
+
+# --------------------------------------------------------------------------
+# Remedy 2: back to the original item space
+# --------------------------------------------------------------------------
+
+def projected_user_embeddings(X, A, B) -> np.ndarray:
+    """Users as rows of the smoothed data ``XAB ᵀ`` (remedy 2 of §3), shape (n, p).
+
+    Depends on (A, B) only through ``ABᵀ``, hence is the same for every
+    rescaling ``(AD, BD⁻¹)`` of Eq. (3).
+    """
+    X = as_matrix(X, "X")
+    A = as_factor(A, "A", rows=X.shape[1])
+    B = as_factor(B, "B", rows=X.shape[1], cols=A.shape[1])
+    return np.asarray(X @ A) @ B.T
+
+
+def projected_user_cosine(X, A, B, users=None) -> np.ndarray:
+    """User–user cosine of the rows of ``XABᵀ`` for the selected users.
+
+    Uses ``(XABᵀ)(XABᵀ)ᵀ = XA (BᵀB) (XA)ᵀ`` so only the selected users'
+    k-dimensional rows are formed.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n, p)
+    A, B : ndarray, shape (p, k)
+    users : array_like of int, optional
+        Row indices of X (default: all users; memory n × n).
+
+    Returns
+    -------
+    ndarray, shape (m, m)
+        Users with an all-zero smoothed row get cosine 0.
+    """
+    X = as_matrix(X, "X")
+    A = as_factor(A, "A", rows=X.shape[1])
+    B = as_factor(B, "B", rows=X.shape[1], cols=A.shape[1])
+    if users is not None:
+        users = np.asarray(users)
+        if users.ndim != 1 or not np.issubdtype(users.dtype, np.integer):
+            raise TypeError("users must be a 1-D array of integer row indices")
+        if users.size == 0 or users.min() < -X.shape[0] or users.max() >= X.shape[0]:
+            raise ValueError(f"users must be non-empty indices into the {X.shape[0]} rows of X")
+        X = X[users]
+    P = np.asarray(X @ A)
+    return _cosine_from_gram(P @ (B.T @ B) @ P.T)
+
+
+def _cosine_from_gram(G):
+    d = np.sqrt(np.clip(np.diag(G), 0.0, None))
+    inv = np.zeros_like(d)
+    nz = d > 0
+    inv[nz] = 1.0 / d[nz]
+    return np.clip(G * inv[:, None] * inv[None, :], -1.0, 1.0)
+
+
+def projected_item_cosine(A, B, X=None) -> np.ndarray:
+    """Item–item cosine of item embeddings in the original space (remedy 2 of §3).
+
+    Two item-side analogues of the smoothed users ``XABᵀ``, both functions of
+    ``ABᵀ`` alone and so the same for every D of Eq. (3):
+
+    * ``X=None``: item i is row i of ``BAᵀ`` (column i of ``ABᵀ``), the weights
+      with which the user's history x_u predicts item i: ``(XABᵀ)_{ui} =
+      ⟨x_u, (BAᵀ)_i⟩``. Gram matrix ``B (AᵀA) Bᵀ``.
+    * ``X`` given: item i is column i of the smoothed data ``XABᵀ`` (one entry
+      per user). Gram matrix ``B (AᵀXᵀXA) Bᵀ``.
+
+    Parameters
+    ----------
+    A, B : ndarray, shape (p, k)
+    X : array_like or scipy.sparse matrix, shape (n, p), optional
+
+    Returns
+    -------
+    ndarray, shape (p, p)
+        Items with an all-zero embedding get cosine 0.
+    """
+    A = as_factor(A, "A")
+    B = as_factor(B, "B", rows=A.shape[0], cols=A.shape[1])
+    if X is None:
+        M = A.T @ A
+    else:
+        X = as_matrix(X, "X")
+        if X.shape[1] != A.shape[0]:
+            raise ValueError(f"X has {X.shape[1]} columns, expected {A.shape[0]} (one per item)")
+        P = np.asarray(X @ A)
+        M = P.T @ P
+    return _cosine_from_gram(B @ M @ B.T)
+
+
+# --------------------------------------------------------------------------
+# Remedy 3: normalise / de-bias the data before training
+# --------------------------------------------------------------------------
+
+def gram(X) -> np.ndarray:
+    """The p × p Gram matrix ``XᵀX`` as a dense array (see :func:`cossim.gram_matrix`)."""
+    return np.asarray(gram_matrix(X), dtype=np.float64)
+
+
+def standardized_gram(X):
+    """Gram matrix of X with every column standardised (zero mean, unit variance).
+
+    With column means μ and standard deviations sd (population, ``ddof=0``),
+    ``X̃ = (X − 1μᵀ) dMat(1/sd)`` and ``X̃ᵀX̃ = dMat(1/sd)(XᵀX − n μμᵀ)dMat(1/sd)``.
+    Computed from ``XᵀX``, so a sparse X is never densified. A constant column
+    (sd = 0, e.g. an item nobody consumed) becomes the zero column.
+
+    Returns
+    -------
+    G : ndarray, shape (p, p)
+        ``X̃ᵀX̃``.
+    mean, sd : ndarray, shape (p,)
+    """
+    X = as_matrix(X, "X")
+    n = X.shape[0]
+    G = gram(X)
+    mean = np.asarray(X.sum(axis=0)).ravel() / n
+    var = np.clip(np.diag(G) / n - mean**2, 0.0, None)
+    sd = np.sqrt(var)
+    inv = np.zeros_like(sd)
+    nz = sd > 1e-12 * max(1.0, float(np.max(np.abs(mean))))
+    inv[nz] = 1.0 / sd[nz]
+    Gs = (G - n * np.outer(mean, mean)) * inv[:, None] * inv[None, :]
+    return 0.5 * (Gs + Gs.T), mean, sd
+
+
+def propensity_weights(X, power: float = 1.0, *, floor: float = 1.0) -> np.ndarray:
+    """Column weights ``w_i = (π_i)^{−power/2}`` for inverse-propensity weighting.
+
+    The propensity of item i is its share of users, ``π_i = c_i / n`` with c_i
+    the number of users who consumed it, floored at ``floor / n`` so that an
+    item nobody consumed gets a finite weight. Scaling column i of X by w_i
+    multiplies item i's squared errors in Eq. (1) or Eq. (2) by
+    ``w_i² = π_i^{−power}``: ``power = 1`` is inverse propensity weighting of
+    the loss; smaller powers de-bias less (cf. the exponent 3/4 with which
+    word2vec samples negatives, Mikolov et al. 2013).
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n, p)
+        Binary (or non-negative) interaction data.
+    power : float
+        ≥ 0.
+    floor : float
+        > 0, minimum count used for π.
+
+    Returns
+    -------
+    ndarray, shape (p,)
+    """
+    X = as_matrix(X, "X")
+    power = check_lambda(power, "power")
+    floor = check_lambda(floor, "floor")
+    if floor <= 0:
+        raise ValueError(f"floor must be positive, got {floor}")
+    counts = np.asarray((X != 0).sum(axis=0)).ravel().astype(np.float64)
+    prop = np.maximum(counts, floor) / X.shape[0]
+    return prop ** (-power / 2.0)
+
+
+def weighted_gram(X, w) -> np.ndarray:
+    """Gram matrix ``(X W)ᵀ(X W) = W XᵀX W`` of X with columns scaled by w.
+
+    Fitting Eq. (1) to ``Z = X dMat(w)`` and mapping back with
+    ``A_X = dMat(w) A``, ``B_X = dMat(w)⁻¹ B`` gives a model of X,
+    ``X A_X B_Xᵀ = Z A Bᵀ dMat(w)⁻¹``, whose squared error on item i is weighted
+    by w_i². Item–item cosines of B_X equal those of B, since Ω removes the
+    row scaling dMat(w)⁻¹.
+    """
+    X = as_matrix(X, "X")
+    w = check_scaling_vector(w, X.shape[1], "w")
+    G = gram(X)
+    return G * w[:, None] * w[None, :]
+
+
+def spectrum_from_gram(G, k: int) -> Spectrum:
+    """Top-k singular values and right singular vectors of any X with ``XᵀX = G``.
+
+    The closed forms of Eq. (1) and Eq. (2) need only σ and V, which the
+    eigen-decomposition ``G = V dMat(σ²) Vᵀ`` gives; feed the result to
+    :func:`cossim.eq1_factors` or :func:`cossim.eq2_factors`.
+
+    Parameters
+    ----------
+    G : ndarray, shape (p, p)
+        Symmetric positive semi-definite.
+    k : int
+        ``1 <= k <= p``.
+    """
+    G = as_matrix(G, "G", allow_sparse=False)
+    p = G.shape[0]
+    if G.shape != (p, p):
+        raise ValueError(f"G must be square, got shape {G.shape}")
+    if not np.allclose(G, G.T, rtol=1e-10, atol=1e-10 * max(1.0, float(np.abs(G).max()))):
+        raise ValueError("G must be symmetric")
+    k = check_rank(k, p)
+    vals, vecs = scipy.linalg.eigh(0.5 * (G + G.T), subset_by_index=[p - k, p - 1])
+    order = np.argsort(vals)[::-1]
+    sigma = np.sqrt(np.clip(vals[order], 0.0, None))
+    return Spectrum(sigma, orient_columns(vecs[:, order]))
+
+
+def objective_eq1_gram(G, A, B, lam) -> float:
+    """Eq. (1) ``‖X − XABᵀ‖² + λ‖ABᵀ‖²`` for any X with ``XᵀX = G``.
+
+    ``= tr G − 2 tr(AᵀGB) + tr(AᵀGA·BᵀB) + λ tr(AᵀA·BᵀB)``.
+    """
+    G, A, B, lam = _check_cosine_args(G, A, B, lam)
+    GA = G @ A
+    BtB = B.T @ B
+    return float(np.trace(G) - 2.0 * np.sum(GA * B) + np.sum((A.T @ GA) * BtB)
+                 + lam * np.sum((A.T @ A) * BtB))
+
+
+def objective_eq2_gram(G, A, B, lam) -> float:
+    """Eq. (2) ``‖X − XABᵀ‖² + λ(‖XA‖² + ‖B‖²)`` for any X with ``XᵀX = G``."""
+    G, A, B, lam = _check_cosine_args(G, A, B, lam)
+    GA = G @ A
+    AtGA = A.T @ GA
+    return float(np.trace(G) - 2.0 * np.sum(GA * B) + np.sum(AtGA * (B.T @ B))
+                 + lam * (np.trace(AtGA) + np.sum(B * B)))
+
+
+# --------------------------------------------------------------------------
+# Is the cosine a free choice? An executed check
+# --------------------------------------------------------------------------
+
+class RescalingCheck(NamedTuple):
+    """Outcome of :func:`rescaling_check`.
+
+    Attributes
+    ----------
+    objective_change : ndarray, shape (m,)
+        ``|f(AD, BD⁻¹) − f(A, B)| / max(|f(A, B)|, tiny)`` for each D.
+    cosine_change : ndarray, shape (m,)
+        Largest absolute change of any item–item cosine for each D.
+    free : ndarray of bool, shape (m,)
+        D leaves the objective unchanged (relative change ≤ `objective_tol`).
+    d_dependent : bool
+        Some D is free *and* moves a cosine by more than `cosine_tol`: the
+        cosines are then an arbitrary choice rather than a property of the fit.
+    """
+
+    objective_change: np.ndarray
+    cosine_change: np.ndarray
+    free: np.ndarray
+    d_dependent: bool
+
+
+def random_rescalings(k: int, n: int = 3, *, low: float = 0.1, high: float = 10.0,
+                      seed: int = 0) -> list[np.ndarray]:
+    """`n` random diagonals of D, log-uniform on [low, high], as a list of (k,) arrays."""
+    for name, value in (("k", k), ("n", n)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    if not (0 < low <= high) or not np.isfinite(high):
+        raise ValueError(f"need 0 < low <= high < inf, got low={low}, high={high}")
+    rng = np.random.default_rng(seed)
+    return [np.exp(rng.uniform(np.log(low), np.log(high), size=k)) for _ in range(int(n))]
+
+
+def rescaling_check(objective: Callable[[np.ndarray, np.ndarray], float],
+                    item_cosine: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                    A, B, ds: Sequence, *, objective_tol: float = 1e-9,
+                    cosine_tol: float = 1e-6) -> RescalingCheck:
+    """Apply rescalings ``(AD, BD⁻¹)`` (Eq. 3) and measure what moves.
+
+    Parameters
+    ----------
+    objective : callable (A, B) -> float
+        The training objective of the model (e.g. Eq. (1) on its data).
+    item_cosine : callable (A, B) -> ndarray (p, p)
+        How the model's item–item cosines are formed from its factors (e.g.
+        ``lambda A, B: cossim.item_item_cosine(B)``).
+    A, B : ndarray, shape (p, k)
+        A fitted model.
+    ds : sequence of array_like, each shape (k,)
+        Diagonals of the D's to try.
+    objective_tol, cosine_tol : float
+        Tolerances for "unchanged objective" (relative) and "changed cosine"
+        (absolute).
+
+    Returns
+    -------
+    RescalingCheck
+    """
+    A = as_factor(A, "A")
+    B = as_factor(B, "B", rows=A.shape[0], cols=A.shape[1])
+    if len(ds) == 0:
+        raise ValueError("ds must hold at least one diagonal")
+    f0 = float(objective(A, B))
+    S0 = np.asarray(item_cosine(A, B))
+    obj, cos = [], []
+    for j, d in enumerate(ds):
+        d = check_scaling_vector(d, A.shape[1], f"ds[{j}]")
+        Ad, Bd = A * d, B / d
+        obj.append(abs(float(objective(Ad, Bd)) - f0) / max(abs(f0), np.finfo(float).tiny))
+        cos.append(float(np.max(np.abs(np.asarray(item_cosine(Ad, Bd)) - S0))))
+    obj, cos = np.array(obj), np.array(cos)
+    free = obj <= objective_tol
+    return RescalingCheck(obj, cos, free, bool(np.any(free & (cos > cosine_tol))))
+
+
+def recovery_scores(S, labels, n_neighbours: int = 10) -> dict:
+    """Cluster recovery of an item–item similarity: ``{"auc": …, "purity": …}``.
+
+    ``auc`` is :func:`cossim.cluster_auc` (same- vs different-cluster pairs),
+    ``purity`` is :func:`cossim.neighbour_purity` with `n_neighbours`.
+    """
+    return {"auc": cluster_auc(S, labels),
+            "purity": neighbour_purity(S, labels, n_neighbours=n_neighbours)}

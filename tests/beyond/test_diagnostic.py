@@ -1,0 +1,168 @@
+"""Tests of cossim.beyond.diagnostic: the SVD of P Qᵀ, the γ family, the report and the CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import cossim
+from cossim.cli.main import main
+from cossim.beyond.diagnostic import diagnose, score_svd
+
+
+def _factors(n=60, p=40, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, k)), rng.standard_normal((p, k))
+
+
+def test_score_svd_matches_dense_svd():
+    P, Q = _factors()
+    svd = score_svd(P, Q)
+    M = P @ Q.T
+    assert_allclose(svd.s, np.linalg.svd(M, compute_uv=False)[:4], rtol=1e-10)
+    assert_allclose((svd.U * svd.s) @ svd.V.T, M, atol=1e-10)
+    assert_allclose(svd.U.T @ svd.U, np.eye(4), atol=1e-12)
+    assert_allclose(svd.V.T @ svd.V, np.eye(4), atol=1e-12)
+
+
+def test_score_svd_drops_rank_deficiency():
+    P, Q = _factors()
+    P[:, 3] = P[:, 0]  # rank 3 scores
+    Q[:, 3] = 0.0
+    assert score_svd(P, Q).s.size == 3
+
+
+def test_family_keeps_scores_and_report_is_consistent():
+    P, Q = _factors()
+    rep = diagnose(P, Q, gammas=np.linspace(0, 1, 5), n_neighbours=5, n_pairs=3)
+    assert rep.max_score_change < 1e-10
+    assert rep.rank == 4 and len(rep.overlap_with_given) == 5
+    assert all(0 <= o <= 1 for o in rep.overlap_with_given)
+    assert 5 <= rep.union_size_mean <= 25
+    assert len(rep.item_union_size) == 40 and min(rep.item_union_size) >= 5
+    assert np.mean(rep.item_stable_fraction) == pytest.approx(rep.stable_fraction_mean)
+    # the γ = 1/2 row of the balanced overlap is 1 by construction
+    assert rep.overlap_with_balanced[2] == pytest.approx(1.0)
+    ranges = [q["cos_range"] for q in rep.most_variable_pairs]
+    assert ranges == sorted(ranges, reverse=True) and len(ranges) == 3
+    # the reported ranges are the true max − min over γ of the family's cosines
+    svd = score_svd(P, Q)
+    q = rep.most_variable_pairs[0]
+    cos = [cossim.cosine_similarity(svd.V * svd.s**g)[q["i"], q["j"]] for g in rep.gammas]
+    assert_allclose(max(cos) - min(cos), q["cos_range"], atol=1e-12)
+    json.loads(rep.to_json())
+
+
+def test_given_q_in_family_is_found():
+    """If Q is V S^γ₀ (times a rotation), the best-matching γ is γ₀ with overlap 1."""
+    P, Q = _factors()
+    svd = score_svd(P, Q)
+    R, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((4, 4)))
+    Pg, Qg = (svd.U * svd.s**0.3) @ R, (svd.V * svd.s**0.7) @ R
+    rep = diagnose(Pg, Qg, gammas=np.linspace(0, 1, 11), n_neighbours=5)
+    assert rep.best_gamma_for_given == pytest.approx(0.7)
+    assert rep.overlap_with_given[7] == pytest.approx(1.0)
+
+
+def test_equal_singular_values_make_cosines_fixed():
+    """With S ∝ I the family is a single point up to scale: every item keeps its neighbours."""
+    rng = np.random.default_rng(2)
+    U, _ = np.linalg.qr(rng.standard_normal((30, 3)))
+    V, _ = np.linalg.qr(rng.standard_normal((20, 3)))
+    rep = diagnose(U * 2.0, V, n_neighbours=4)
+    assert rep.stable_fraction_mean == pytest.approx(1.0)
+    assert max(q["cos_range"] for q in rep.most_variable_pairs) < 1e-12
+
+
+@pytest.mark.parametrize("P, Q, match", [
+    (np.full((5, 3), np.nan), np.ones((4, 3)), "NaN"),
+    (np.ones((5, 3)), np.ones((4, 2)), "same number of columns"),
+    (np.ones((5, 3)) + 1j, np.ones((4, 3)), "complex"),
+    (np.ones((0, 3)), np.ones((4, 3)), "empty"),
+    (np.ones(5), np.ones((4, 3)), "2-D"),
+    (np.zeros((5, 3)), np.ones((12, 3)), "zero matrix"),
+])
+def test_bad_input_raises(P, Q, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        diagnose(P, Q)
+
+
+def test_bad_parameters():
+    P, Q = _factors()
+    with pytest.raises(ValueError, match="n_neighbours"):
+        diagnose(P, Q, n_neighbours=40)
+    with pytest.raises(ValueError, match="gammas"):
+        diagnose(P, Q, gammas=[0.5])
+    with pytest.raises(TypeError, match="n_pairs"):
+        diagnose(P, Q, n_pairs=1.5)
+
+
+@pytest.fixture
+def npy(tmp_path):
+    P, Q = _factors()
+    np.save(tmp_path / "P.npy", P)
+    np.save(tmp_path / "Q.npy", Q)
+    return tmp_path
+
+
+def test_cli_writes_report_and_figure(npy, capsys):
+    out = npy / "out"
+    assert main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
+                 "--out", str(out), "--neighbours", "5"]) == 0
+    report = json.loads((out / "diagnose.json").read_text())
+    assert report["n_items"] == 40 and report["k"] == 4
+    assert "only through the scores" in report["scope"]
+    assert (out / "diagnose.png").read_bytes()[:4] == b"\x89PNG"
+    assert sorted(p.name for p in out.iterdir()) == ["diagnose.json", "diagnose.png"]
+    lines = capsys.readouterr().out.replace(str(npy) + "/", "").splitlines()
+    assert all(len(line) < 72 for line in lines), lines   # fits a narrow terminal
+    change = [ln for ln in lines if ln.startswith("largest score change")]
+    assert change and float(change[0].split(":")[1]) == float(
+        f"{report['max_score_change']:.1e}")
+
+
+def _bad_files(tmp):
+    np.save(tmp / "nan.npy", np.full((5, 4), np.nan))
+    np.save(tmp / "k3.npy", np.ones((5, 3)))
+    np.save(tmp / "complex.npy", np.ones((5, 4)) + 1j)
+    np.save(tmp / "empty.npy", np.ones((0, 4)))
+    np.save(tmp / "vec.npy", np.ones(4))
+    (tmp / "garbage.npy").write_text("not an array")
+    (tmp / "adir").mkdir()
+
+
+@pytest.mark.parametrize("users, match", [
+    ("nan.npy", "NaN"), ("k3.npy", "k=3"), ("complex.npy", "complex"),
+    ("empty.npy", "empty"), ("vec.npy", "2-D"), ("garbage.npy", "not a readable"),
+    ("missing.npy", "no such file"), ("adir", "directory"),
+])
+def test_cli_bad_input_exit_2_one_line(npy, capsys, users, match):
+    _bad_files(npy)
+    out = npy / "out"
+    code = main(["diagnose", "--users", str(npy / users), "--items", str(npy / "Q.npy"),
+                 "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error:") and match in err
+    assert not out.exists() or not any(out.iterdir())  # no partial files
+
+
+def test_cli_unwritable_out(npy, capsys):
+    (npy / "afile").write_text("x")
+    code = main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
+                 "--out", str(npy / "afile" / "sub")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--out" in err
+    code = main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
+                 "--out", str(npy / "afile")])
+    assert code == 2 and "not a directory" in capsys.readouterr().err
+
+
+def test_cli_subprocess_usage_error(npy):
+    res = subprocess.run([sys.executable, "-m", "cossim", "diagnose", "--users",
+                          str(npy / "P.npy")], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and "--items" in res.stderr

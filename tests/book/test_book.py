@@ -1,0 +1,56 @@
+"""The book: every chapter runs under papermill, and the whole book builds with -W -n."""
+
+from pathlib import Path
+
+import jupytext
+import papermill
+import pytest
+
+from support.chapter_params import CHAPTER_PARAMS
+from support.book import BOOK, ROOT, chapters_in_toc
+
+pytestmark = pytest.mark.book
+
+NOTEBOOK_CHAPTERS = [
+    stem for stem in chapters_in_toc()
+    if "code-cell" in (BOOK / f"{stem}.md").read_text()
+]
+
+
+def test_every_chapter_has_papermill_parameters():
+    """Each executable chapter has exactly one `parameters` cell and test parameters."""
+    for stem in NOTEBOOK_CHAPTERS:
+        nb = jupytext.read(BOOK / f"{stem}.md")
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, f"{stem}: expected one parameters cell, found {len(tagged)}"
+        assert stem in CHAPTER_PARAMS, f"{stem}: add its test parameters to tests/support/chapter_params.py"
+
+
+@pytest.mark.parametrize("stem", NOTEBOOK_CHAPTERS)
+def test_chapter_executes_with_papermill(stem, tmp_path):
+    """Convert the MyST chapter to .ipynb with jupytext and run it top to bottom."""
+    source = BOOK / f"{stem}.md"
+    notebook = tmp_path / f"{stem}.ipynb"
+    jupytext.write(jupytext.read(source), notebook)
+    papermill.execute_notebook(
+        str(notebook),
+        str(tmp_path / f"{stem}.out.ipynb"),
+        parameters=CHAPTER_PARAMS.get(stem, {}),
+        kernel_name="python3",
+        execution_timeout=900,
+        cwd=str(BOOK),
+        progress_bar=False,
+    )
+
+
+def test_book_builds_without_warnings(built_book):
+    """`jupyter-book build -W -n --keep-going` succeeds and writes every chapter's page."""
+    html, returncode, log = built_book
+    assert returncode == 0, log[-5000:]
+    # Sphinx warnings look like "path:line: WARNING: ..."; the kernel's own
+    # "[IPKernelApp] WARNING |" log lines are not build warnings.
+    sphinx_warnings = [line for line in log.splitlines() if "WARNING:" in line]
+    assert not sphinx_warnings, "\n".join(sphinx_warnings)
+    assert (html / "index.html").exists()
+    for stem in chapters_in_toc():
+        assert (html / "book" / f"{stem}.html").exists(), f"missing page for {stem}"

@@ -1,0 +1,164 @@
+"""Tests of `python -m cossim figure1`."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+
+from cossim.figure1 import pipeline as E
+from cossim.cli.main import main
+
+SMALL = ["--users", "1500", "--items", "120", "--clusters", "3", "--rank", "8",
+         "--lam1", "1000", "--lam2", "20", "--seed", "2"]
+
+
+def run_module(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "cossim", "figure1", *args],
+                          capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_simulated_run_writes_figure_and_json(tmp_path):
+    out = tmp_path / "figs"
+    result = run_module("--out", str(out), *SMALL)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["figure1.json", "figure1.png"]
+    assert (out / "figure1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    doc = json.loads((out / "figure1.json").read_text())
+    assert [p["name"] for p in doc["panels"]] == list(E.PANELS)
+    params = doc["parameters"]
+    assert (params["users"], params["items"], params["clusters"], params["rank"]) == (1500, 120, 3, 8)
+    assert (params["lam1"], params["lam2"], params["seed"]) == (1000.0, 20.0, 2)
+    # the numbers are those of the library function with the same settings
+    ref = E.simulate_figure1(1500, 120, 3, seed=2, rank=8, lam1=1000.0, lam2=20.0)
+    for panel in doc["panels"]:
+        assert panel["auc"] == round(ref.scores[panel["name"]]["auc"], 6)
+        assert panel["neighbour_purity"] == round(ref.scores[panel["name"]]["neighbour_purity"], 6)
+
+
+def test_json_is_byte_identical_across_runs(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert main(["figure1", "--out", str(first), *SMALL]) == 0
+    assert main(["figure1", "--out", str(second), *SMALL]) == 0
+    assert (first / "figure1.json").read_bytes() == (second / "figure1.json").read_bytes()
+    assert main(["figure1", "--out", str(second), *SMALL[:-1], "3"]) == 0  # another seed
+    assert (first / "figure1.json").read_bytes() != (second / "figure1.json").read_bytes()
+
+
+@pytest.fixture
+def own_data(tmp_path):
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, size=50)
+    # users prefer one label; values are counts (not binary), used as given
+    prefs = rng.integers(0, 4, size=400)
+    rate = np.where(labels[None, :] == prefs[:, None], 0.5, 0.05)
+    X = sp.csr_matrix(rng.poisson(rate).astype(float))
+    sp.save_npz(tmp_path / "X.npz", X)
+    np.save(tmp_path / "y.npy", labels)
+    return tmp_path / "X.npz", tmp_path / "y.npy", X, labels
+
+
+def test_own_data_run(own_data, tmp_path):
+    data, labels_path, X, labels = own_data
+    out = tmp_path / "own"
+    code = main(["figure1", "--data", str(data), "--labels", str(labels_path), "--out", str(out),
+                 "--rank", "6", "--lam1", "30", "--lam2", "3"])
+    assert code == 0
+    doc = json.loads((out / "figure1.json").read_text())
+    ref = E.run_figure1(X, labels, rank=6, lam1=30.0, lam2=3.0)
+    assert [p["name"] for p in doc["panels"]] == list(E.PANELS)
+    assert_allclose([p["auc"] for p in doc["panels"]],
+                    [ref.scores[n]["auc"] for n in E.PANELS], atol=1e-6)
+    assert doc["parameters"]["source"] == "file"
+    assert len(doc["parameters"]["data_sha256"]) == 64
+    assert doc["parameters"]["popularity"] == "column sums of X"
+    assert doc["panels"][0]["auc"] == 1.0
+
+
+def _bad(tmp_path, argv, capsys, match):
+    """Exit status 2, exactly one line on stderr, and no output folder or file left behind."""
+    out = tmp_path / "out"
+    try:
+        code = main(["figure1", "--out", str(out), *argv])
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error:"), err
+    assert match in err, err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_bad_input_simulated(tmp_path, capsys):
+    _bad(tmp_path, ["--users", "0"], capsys, "--users")
+    _bad(tmp_path, ["--lam1", "-5"], capsys, "--lam1")
+    _bad(tmp_path, ["--lam2", "nan"], capsys, "--lam2")
+    _bad(tmp_path, ["--seed", "x"], capsys, "--seed")
+    _bad(tmp_path, ["--items", "50", "--rank", "60"], capsys, "--rank")
+    _bad(tmp_path, ["--items", str(E.MAX_ITEMS + 1)], capsys, "--items")
+    _bad(tmp_path, ["--items", "10", "--clusters", "10"], capsys, "--clusters")
+    _bad(tmp_path, ["--users", "10000000", "--items", "1000"], capsys, "--users x --items")
+    _bad(tmp_path, ["--items", "10", "--clusters", "2", "--rank", "3", "--neighbours", "10"],
+         capsys, "--neighbours")
+
+
+def test_bad_input_files(tmp_path, capsys, own_data):
+    data, labels_path, X, labels = own_data
+    _bad(tmp_path, ["--data", str(data)], capsys, "together")
+    _bad(tmp_path, ["--data", str(tmp_path / "missing.npz"), "--labels", str(labels_path)],
+         capsys, "no such file")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    _bad(tmp_path, ["--data", str(tmp_path / "junk.npz"), "--labels", str(labels_path)],
+         capsys, "not a scipy.sparse")
+    np.save(tmp_path / "short.npy", labels[:-1])
+    _bad(tmp_path, ["--data", str(data), "--labels", str(tmp_path / "short.npy")], capsys,
+         "--labels has length")
+    np.save(tmp_path / "float.npy", labels + 0.5)
+    _bad(tmp_path, ["--data", str(data), "--labels", str(tmp_path / "float.npy")], capsys,
+         "--labels must hold integers")
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}] * 50, dtype=object), allow_pickle=True)
+    _bad(tmp_path, ["--data", str(data), "--labels", str(tmp_path / "obj.npy")], capsys,
+         "--labels")
+    bad = X.copy()
+    bad.data[0] = np.nan
+    sp.save_npz(tmp_path / "nan.npz", bad)
+    _bad(tmp_path, ["--data", str(tmp_path / "nan.npz"), "--labels", str(labels_path)], capsys,
+         "NaN")
+    _bad(tmp_path, ["--data", str(data), "--labels", str(labels_path), "--rank", "51"], capsys,
+         "--rank")
+    _bad(tmp_path, ["--data", str(data), "--labels", str(labels_path), "--seed", "1"], capsys,
+         "only apply to simulated data")
+    np.save(tmp_path / "one.npy", np.zeros(50, dtype=int))
+    _bad(tmp_path, ["--data", str(data), "--labels", str(tmp_path / "one.npy")], capsys,
+         "two different labels")
+
+
+def test_out_is_a_file(tmp_path, capsys):
+    target = tmp_path / "file.txt"
+    target.write_text("keep me")
+    code = main(["figure1", "--out", str(target), *SMALL])
+    assert code == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
+
+
+def test_existing_outputs_survive_a_failed_run(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["figure1", "--out", str(out), *SMALL]) == 0
+    before = (out / "figure1.json").read_bytes()
+    assert main(["figure1", "--out", str(out), *SMALL[:-1], "2", "--rank", "500"]) == 2
+    assert (out / "figure1.json").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["figure1.json", "figure1.png"]
+
+
+def test_help_documents_the_definitions():
+    result = run_module("--help")
+    assert result.returncode == 0
+    text = result.stdout
+    for phrase in ["ties counted 1/2", "i < j", "eq1_gamma0.5", "V_k dMat(m)^(1/2)",
+                   "1 / (1 + lam1 / sigma_i^2)", "descending popularity", "column sums of X",
+                   "--users", "--lam2", "figure1.json", "save_npz", "exit status 2"]:
+        assert phrase in text, phrase

@@ -1,0 +1,99 @@
+"""cossim.linalg.similarity: cosine matrices of Eq. (4), the Ω normaliser, blockwise neighbours."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+
+import cossim
+
+
+def test_row_normalize_unit_rows_and_zero_rows_stay_zero():
+    E = np.array([[3.0, 4.0], [0.0, 0.0], [-1.0, 0.0]])
+    N = cossim.row_normalize(E)
+    assert_allclose(N, [[0.6, 0.8], [0.0, 0.0], [-1.0, 0.0]], atol=1e-15)
+
+
+def test_cosine_of_zero_vector_is_zero_not_nan():
+    E = np.array([[1.0, 0.0], [0.0, 0.0]])
+    S = cossim.cosine_similarity(E)
+    assert_allclose(S, [[1.0, 0.0], [0.0, 0.0]], atol=0)
+
+
+def test_cosine_matches_definition_and_is_clipped():
+    rng = np.random.default_rng(0)
+    E, F = rng.standard_normal((7, 3)), rng.standard_normal((5, 3))
+    S = cossim.cosine_similarity(E, F)
+    ref = (E @ F.T) / np.outer(np.linalg.norm(E, axis=1), np.linalg.norm(F, axis=1))
+    assert_allclose(S, ref, atol=1e-14)
+    assert np.all(np.abs(cossim.cosine_similarity(E)) <= 1.0)
+
+
+def test_three_similarities_follow_eq4_as_functions_of_D():
+    """Eq. (4): with (ÂD, B̂D⁻¹) the three cosine matrices equal the closed expressions."""
+    rng = np.random.default_rng(1)
+    X = (rng.random((30, 8)) < 0.4).astype(float)
+    A, B = cossim.fit_eq1(X, 4, 2.0)
+    d = rng.uniform(0.3, 3.0, 4)
+    A_d, B_d = cossim.rescale(A, B, d)
+    D = np.diag(d)
+    omega_b = np.diag(1 / np.linalg.norm(B @ np.linalg.inv(D), axis=1))
+    XA = X @ A
+    norms = np.linalg.norm(XA @ D, axis=1)
+    omega_a = np.diag(np.where(norms > 0, 1 / np.where(norms > 0, norms, 1), 0))
+    D_inv2 = np.linalg.inv(D) @ np.linalg.inv(D)
+    assert_allclose(cossim.item_item_cosine(B_d), omega_b @ B @ D_inv2 @ B.T @ omega_b, atol=1e-12)
+    assert_allclose(cossim.user_user_cosine(X, A_d), omega_a @ XA @ D @ D @ XA.T @ omega_a, atol=1e-12)
+    assert_allclose(cossim.user_item_cosine(X, A_d, B_d), omega_a @ XA @ B.T @ omega_b, atol=1e-12)
+
+
+def test_rescaling_changes_cosine_but_not_dot_product():
+    rng = np.random.default_rng(2)
+    X = (rng.random((40, 10)) < 0.3).astype(float)
+    A, B = cossim.fit_eq1(X, 5, 1.0)
+    A_d, B_d = cossim.rescale(A, B, [4.0, 1.0, 0.25, 2.0, 0.5])
+    assert_allclose(X @ A_d @ B_d.T, X @ A @ B.T, atol=1e-12)
+    assert np.abs(cossim.item_item_cosine(B_d) - cossim.item_item_cosine(B)).max() > 0.05
+
+
+def test_sparse_input_equals_dense():
+    rng = np.random.default_rng(3)
+    X = (rng.random((20, 6)) < 0.3).astype(float)
+    A = rng.standard_normal((6, 3))
+    assert_allclose(cossim.user_user_cosine(sp.csr_matrix(X), A), cossim.user_user_cosine(X, A),
+                    atol=1e-14)
+    assert_allclose(cossim.cosine_similarity(sp.csr_matrix(X)), cossim.cosine_similarity(X),
+                    atol=1e-14)
+
+
+@pytest.mark.parametrize("block_size", [1, 3, 7, 100])
+def test_top_k_neighbours_matches_brute_force(block_size):
+    rng = np.random.default_rng(4)
+    E = rng.standard_normal((23, 4))
+    nn = cossim.top_k_neighbours(E, 5, block_size=block_size)
+    S = cossim.cosine_similarity(E)
+    np.fill_diagonal(S, -np.inf)
+    assert np.array_equal(nn, np.argsort(-S, axis=1, kind="stable")[:, :5])
+    assert not np.any(nn == np.arange(23)[:, None])
+
+
+def test_top_k_neighbours_ties_break_by_index():
+    E = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert np.array_equal(cossim.top_k_neighbours(E, 2), [[1, 2], [0, 2], [0, 1], [0, 1]])
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda: cossim.item_item_cosine(np.ones(3)), ValueError, "B must be 2-D"),
+    (lambda: cossim.item_item_cosine(np.array([[np.nan, 1.0]])), ValueError, "B contains NaN"),
+    (lambda: cossim.user_user_cosine(np.ones((3, 4)), np.ones((5, 2))), ValueError, "A has 5 rows"),
+    (lambda: cossim.user_item_cosine(np.ones((3, 4)), np.ones((4, 2)), np.ones((4, 3))),
+     ValueError, "B has 3 columns"),
+    (lambda: cossim.cosine_similarity(np.ones((3, 4)), np.ones((3, 5))), ValueError, "columns"),
+    (lambda: cossim.cosine_similarity(np.ones((2, 2), dtype=complex)), TypeError, "complex"),
+    (lambda: cossim.top_k_neighbours(np.ones((4, 2)), 4), ValueError, "n_neighbours"),
+    (lambda: cossim.top_k_neighbours(np.ones((4, 2)), 0), ValueError, "n_neighbours"),
+    (lambda: cossim.top_k_neighbours(np.ones((4, 2)), 1, block_size=0), ValueError, "block_size"),
+])
+def test_bad_input(call, exc, msg):
+    with pytest.raises(exc, match=msg):
+        call()

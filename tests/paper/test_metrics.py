@@ -1,0 +1,108 @@
+"""Tests of cossim.paper.metrics: the cluster-recovery scores of Chapters 3 and 4."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+from cossim import cluster_auc, neighbour_purity, order_items
+
+
+def brute_force_auc(S, labels):
+    """P(score of a random same-label pair > that of a random other pair), ties ½."""
+    p = len(labels)
+    pos, neg = [], []
+    for i in range(p):
+        for j in range(i + 1, p):
+            (pos if labels[i] == labels[j] else neg).append(S[i, j])
+    pos, neg = np.array(pos), np.array(neg)
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return wins / (pos.size * neg.size)
+
+
+def brute_force_purity(S, labels, n):
+    p = len(labels)
+    shares = []
+    for i in range(p):
+        others = [j for j in range(p) if j != i]
+        # sort by decreasing similarity, ties by the smaller index
+        nearest = sorted(others, key=lambda j: (-S[i, j], j))[:n]
+        shares.append(np.mean([labels[j] == labels[i] for j in nearest]))
+    return float(np.mean(shares))
+
+
+@settings(max_examples=40, deadline=None)
+@given(p=st.integers(4, 14), n_labels=st.integers(2, 3), seed=st.integers(0, 10_000),
+       levels=st.integers(2, 5))
+def test_auc_matches_pairwise_definition_with_ties(p, n_labels, seed, levels):
+    rng = np.random.default_rng(seed)
+    labels = np.arange(p) % n_labels  # every label used, some pairs positive, some negative
+    rng.shuffle(labels)
+    S = rng.integers(0, levels, size=(p, p)).astype(float)  # many ties
+    S = (S + S.T) / 2
+    assert_allclose(cluster_auc(S, labels), brute_force_auc(S, labels), rtol=1e-12)
+
+
+def test_auc_reads_only_the_upper_triangle():
+    rng = np.random.default_rng(0)
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    S = rng.random((6, 6))
+    T = np.triu(S, 1) + np.tril(rng.random((6, 6)))  # change the lower triangle only
+    assert cluster_auc(S, labels) == cluster_auc(T, labels)
+
+
+def test_auc_extremes():
+    labels = np.array([0, 0, 0, 1, 1, 2])
+    truth = (labels[:, None] == labels[None, :]).astype(float)
+    assert cluster_auc(truth, labels) == 1.0
+    assert cluster_auc(-truth, labels) == 0.0
+    assert cluster_auc(np.ones((6, 6)), labels) == 0.5
+
+
+def test_auc_is_invariant_to_monotone_maps():
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 3, size=30)
+    S = rng.normal(size=(30, 30))
+    assert_allclose(cluster_auc(S, labels), cluster_auc(np.exp(3 * S) - 1, labels), rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(p=st.integers(3, 12), n=st.integers(1, 11), seed=st.integers(0, 10_000))
+def test_purity_matches_definition(p, n, seed):
+    n = min(n, p - 1)
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, size=p)
+    S = rng.integers(0, 3, size=(p, p)).astype(float)  # ties, not symmetric
+    assert_allclose(neighbour_purity(S, labels, n), brute_force_purity(S, labels, n), rtol=1e-12)
+
+
+def test_purity_excludes_the_item_itself():
+    labels = np.array([0, 1, 2, 3])  # no two items share a label
+    assert neighbour_purity(np.eye(4) * 10, labels, 1) == 0.0
+
+
+def test_order_items():
+    labels = np.array([1, 0, 1, 0, 0])
+    popularity = np.array([0.1, 0.5, 0.9, 0.5, 0.7])
+    order = order_items(labels, popularity)
+    # label 0: items 4 (0.7), then 1 and 3 (0.5, tie kept in index order); label 1: 2, 0
+    assert_array_equal(order, [4, 1, 3, 2, 0])
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: cluster_auc(np.ones((3, 4)), [0, 1, 1]), ValueError, "square"),
+    (lambda: cluster_auc(np.ones((3, 3)), [0, 1]), ValueError, "labels"),
+    (lambda: cluster_auc(np.ones((3, 3)), [0, 0, 0]), ValueError, "labels"),
+    (lambda: cluster_auc(np.ones((3, 3)), [0, 1, 2]), ValueError, "labels"),
+    (lambda: cluster_auc(np.full((3, 3), np.nan), [0, 0, 1]), ValueError, "NaN"),
+    (lambda: cluster_auc(np.ones((3, 3)), ["a", "b", "a"]), TypeError, "labels"),
+    (lambda: neighbour_purity(np.ones((3, 3)), [0, 0, 1], 3), ValueError, "n_neighbours"),
+    (lambda: neighbour_purity(np.ones((3, 3)), [0, 0, 1], 1.5), TypeError, "n_neighbours"),
+    (lambda: order_items([0, 1], [1.0]), ValueError, "popularity"),
+    (lambda: order_items([0, 1], [1.0, np.inf]), ValueError, "popularity"),
+    (lambda: order_items([0.5, 1], [1.0, 2.0]), TypeError, "labels"),
+])
+def test_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -1,0 +1,268 @@
+"""Tests for cossim.paper.remedies (the paper's §3 remedies, Chapter 3)."""
+
+import numpy as np
+import pytest
+import scipy.optimize
+import scipy.sparse as sp
+from hypothesis import given, settings, strategies as st
+from numpy.testing import assert_allclose
+
+import cossim
+from cossim.paper import remedies
+
+
+def _data(n=60, p=15, density=0.3, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.random((n, p)) < density).astype(float)
+
+
+def _factors(p=15, k=4, seed=1):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((p, k)), rng.standard_normal((p, k))
+
+
+def _normalised(E):
+    return E / np.linalg.norm(E, axis=1, keepdims=True)
+
+
+# ---------------------------------------------------------------- remedy 1
+
+def test_objective_cosine_matches_direct_formula():
+    X = _data()
+    A, B = _factors()
+    s, lam = 0.7, 3.0
+    W = s * _normalised(A) @ _normalised(B).T
+    direct = np.sum((X - X @ W) ** 2) + lam * np.sum(W**2)
+    assert_allclose(cossim.objective_cosine(remedies.gram(X), A, B, s, lam), direct, rtol=1e-12)
+
+
+@settings(max_examples=8, deadline=None)
+@given(p=st.integers(3, 9), k=st.integers(1, 3), seed=st.integers(0, 10_000),
+       lam=st.floats(0.0, 5.0))
+def test_gradient_cosine_matches_finite_differences(p, k, seed, lam):
+    k = min(k, p)
+    X = _data(20, p, seed=seed)
+    G = remedies.gram(X)
+    A, B = _factors(p, k, seed + 1)
+    size = p * k
+
+    def f(t):
+        return cossim.objective_cosine(G, t[:size].reshape(p, k), t[size:2 * size].reshape(p, k),
+                                       t[-1], lam)
+
+    def g(t):
+        gA, gB, gs = cossim.gradient_cosine(G, t[:size].reshape(p, k),
+                                            t[size:2 * size].reshape(p, k), t[-1], lam)
+        return np.concatenate([gA.ravel(), gB.ravel(), [gs]])
+
+    theta = np.concatenate([A.ravel(), B.ravel(), [0.8]])
+    num = scipy.optimize.approx_fprime(theta, f, 1e-7)
+    assert_allclose(g(theta), num, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(num).max()))
+
+
+def test_cosine_objective_is_not_invariant_to_rescaling_but_is_to_scalar():
+    X = _data()
+    G = remedies.gram(X)
+    A, B = _factors()
+    f0 = cossim.objective_cosine(G, A, B, 1.0, 2.0)
+    d = np.array([0.3, 1.0, 2.0, 5.0])
+    assert abs(cossim.objective_cosine(G, A * d, B / d, 1.0, 2.0) - f0) > 1e-6 * f0
+    assert_allclose(cossim.objective_cosine(G, 4.0 * A, B / 4.0, 1.0, 2.0), f0, rtol=1e-12)
+
+
+def test_fit_cosine_model_decreases_objective_and_respects_eq1_bound():
+    X = _data(80, 12, seed=3)
+    G = remedies.gram(X)
+    lam = 2.0
+    spectrum = cossim.spectrum_from_gram(G, 3)
+    A0, B0 = cossim.eq1_factors(spectrum, lam, 0.5)
+    start = cossim.fit_cosine_model(G, lam, init=(A0, B0), max_iter=1)
+    fit = cossim.fit_cosine_model(G, lam, init=(A0, B0), max_iter=300)
+    assert fit.objective < start.objective
+    assert fit.objective >= cossim.objective_eq1_gram(G, A0, B0, lam) * (1 - 1e-12)
+    assert_allclose(cossim.objective_cosine(G, fit.A, fit.B, fit.scale, lam), fit.objective,
+                    rtol=1e-10)
+    # the learned scale is stationary: ∂/∂s ≈ 0 at the end
+    _, _, gs = cossim.gradient_cosine(G, fit.A, fit.B, fit.scale, lam)
+    assert abs(gs) < 1e-3 * np.trace(G)
+
+
+def test_fit_cosine_model_random_init_is_seeded():
+    G = remedies.gram(_data())
+    a = cossim.fit_cosine_model(G, 1.0, 3, max_iter=20, seed=5)
+    b = cossim.fit_cosine_model(G, 1.0, 3, max_iter=20, seed=5)
+    assert_allclose(a.A, b.A, rtol=0, atol=0)
+    assert a.A.shape == (15, 3) and a.lam == 1.0
+
+
+def test_fit_cosine_model_bad_input():
+    G = remedies.gram(_data())
+    with pytest.raises(ValueError, match="k is required"):
+        cossim.fit_cosine_model(G, 1.0)
+    with pytest.raises(ValueError, match="lam"):
+        cossim.fit_cosine_model(G, -1.0, 3)
+    with pytest.raises(ValueError, match="G must be square"):
+        cossim.fit_cosine_model(G[:, :5], 1.0, 3)
+    with pytest.raises(ValueError, match="max_iter"):
+        cossim.fit_cosine_model(G, 1.0, 3, max_iter=0)
+    with pytest.raises(TypeError, match="init"):
+        cossim.fit_cosine_model(G, 1.0, init=np.ones((15, 3)))
+    with pytest.raises(ValueError, match="G contains NaN"):
+        cossim.fit_cosine_model(np.full((4, 4), np.nan), 1.0, 2)
+    with pytest.raises(TypeError, match="scale"):
+        cossim.objective_cosine(G, *_factors(), "1", 1.0)
+
+
+# ---------------------------------------------------------------- remedy 2
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 1.0])
+def test_projected_cosines_identical_for_every_d(gamma):
+    X = _data(50, 12, seed=4)
+    spectrum = cossim.top_singular(X, 4)
+    A, B = cossim.eq1_factors(spectrum, 3.0, 0.5)
+    Ag, Bg = cossim.eq1_factors(spectrum, 3.0, gamma)
+    rng = np.random.default_rng(0)
+    for Ad, Bd in [(Ag, Bg)] + [cossim.rescale(A, B, np.exp(rng.uniform(-2, 2, 4)))
+                                 for _ in range(3)]:
+        assert_allclose(cossim.projected_item_cosine(Ad, Bd), cossim.projected_item_cosine(A, B),
+                        atol=1e-12)
+        assert_allclose(cossim.projected_item_cosine(Ad, Bd, X),
+                        cossim.projected_item_cosine(A, B, X), atol=1e-12)
+        assert_allclose(cossim.projected_user_cosine(X, Ad, Bd, [0, 3, 7]),
+                        cossim.projected_user_cosine(X, A, B, [0, 3, 7]), atol=1e-12)
+
+
+def test_projections_match_direct_computation():
+    X = _data(40, 10, seed=5)
+    A, B = _factors(10, 3)
+    XW = X @ A @ B.T
+    assert_allclose(cossim.projected_user_embeddings(X, A, B), XW, rtol=1e-12)
+    assert_allclose(cossim.projected_user_cosine(X, A, B), cossim.cosine_similarity(XW), atol=1e-12)
+    assert_allclose(cossim.projected_item_cosine(A, B, X), cossim.cosine_similarity(XW.T),
+                    atol=1e-12)
+    assert_allclose(cossim.projected_item_cosine(A, B), cossim.cosine_similarity(B @ A.T),
+                    atol=1e-12)
+
+
+def test_projected_rows_equal_gamma_one_latent_cosines():
+    X = _data(60, 12, seed=6)
+    spectrum = cossim.top_singular(X, 5)
+    A, B = cossim.eq1_factors(spectrum, 2.0, 0.5)
+    _, B1 = cossim.eq1_factors(spectrum, 2.0, 1.0)
+    assert_allclose(cossim.projected_item_cosine(A, B), cossim.item_item_cosine(B1), atol=1e-10)
+
+
+def test_projection_bad_input():
+    X = _data(10, 6)
+    A, B = _factors(6, 2)
+    with pytest.raises(ValueError, match="users"):
+        cossim.projected_user_cosine(X, A, B, [0, 10])
+    with pytest.raises(TypeError, match="users"):
+        cossim.projected_user_cosine(X, A, B, [0.5])
+    with pytest.raises(ValueError, match="X has 5 columns"):
+        cossim.projected_item_cosine(A, B, X[:, :5])
+    with pytest.raises(ValueError, match="B has"):
+        cossim.projected_item_cosine(A, B[:, :1])
+
+
+# ---------------------------------------------------------------- remedies 3 and 4
+
+def test_standardized_gram_matches_dense_standardisation():
+    X = _data(70, 9, seed=7)
+    X[:, 4] = 0.0  # an item nobody consumed
+    G, mean, sd = cossim.standardized_gram(sp.csr_matrix(X))
+    Z = np.zeros_like(X)
+    live = X.std(axis=0) > 0
+    Z[:, live] = (X[:, live] - X[:, live].mean(axis=0)) / X[:, live].std(axis=0)
+    assert_allclose(G, Z.T @ Z, atol=1e-9)
+    assert_allclose(mean, X.mean(axis=0), rtol=1e-12)
+    assert_allclose(sd, X.std(axis=0), atol=1e-12)
+
+
+def test_propensity_weights_and_weighted_gram():
+    X = _data(50, 8, seed=8)
+    X[:, 2] = 0.0
+    w = cossim.propensity_weights(X)
+    counts = np.maximum((X != 0).sum(axis=0), 1.0)
+    assert_allclose(w, (counts / 50) ** -0.5, rtol=1e-12)
+    assert_allclose(cossim.propensity_weights(X, 0.0), 1.0)
+    Z = X * w
+    assert_allclose(cossim.weighted_gram(X, w), Z.T @ Z, rtol=1e-12)
+    with pytest.raises(ValueError, match="power"):
+        cossim.propensity_weights(X, -1.0)
+    with pytest.raises(ValueError, match="w has a zero"):
+        cossim.weighted_gram(X, np.zeros(8))
+
+
+def test_ips_model_is_weighted_eq1():
+    """Fitting Eq. (1) to X·dMat(w) and mapping back minimises the IPS-weighted loss (eq-ips)."""
+    X = _data(60, 10, seed=9)
+    w = cossim.propensity_weights(X)
+    lam = 1.5
+    spectrum = cossim.spectrum_from_gram(cossim.weighted_gram(X, w), 10)
+    A, B = cossim.eq1_factors(spectrum, lam, 0.5)
+    AX, BX = w[:, None] * A, B / w[:, None]
+    W = AX @ BX.T
+    weighted = np.sum((X - X @ W) ** 2 * w**2) + lam * np.sum(((W * w) / w[:, None]) ** 2)
+    assert_allclose(weighted, cossim.objective_eq1_gram(cossim.weighted_gram(X, w), A, B, lam),
+                    rtol=1e-10)
+    assert_allclose(cossim.item_item_cosine(BX), cossim.item_item_cosine(B), atol=1e-12)
+
+
+def test_spectrum_from_gram_matches_top_singular():
+    X = _data(40, 12, seed=10)
+    a = cossim.spectrum_from_gram(X.T @ X, 4)
+    b = cossim.top_singular(X, 4)
+    assert_allclose(a.sigma, b.sigma, rtol=1e-10)
+    assert_allclose(np.abs(a.V.T @ b.V), np.eye(4), atol=1e-8)
+    with pytest.raises(ValueError, match="symmetric"):
+        cossim.spectrum_from_gram(np.triu(np.ones((4, 4))), 2)
+    with pytest.raises(ValueError, match="k must satisfy"):
+        cossim.spectrum_from_gram(X.T @ X, 13)
+
+
+def test_gram_objectives_match_models():
+    X = _data(30, 8, seed=11)
+    A, B = _factors(8, 3)
+    G = X.T @ X
+    assert_allclose(cossim.objective_eq1_gram(G, A, B, 2.0), cossim.objective_eq1(X, A, B, 2.0),
+                    rtol=1e-10)
+    assert_allclose(cossim.objective_eq2_gram(G, A, B, 2.0), cossim.objective_eq2(X, A, B, 2.0),
+                    rtol=1e-10)
+
+
+# ---------------------------------------------------------------- the executed check
+
+def test_rescaling_check_classifies_eq1_eq2_and_projection():
+    X = _data(60, 12, seed=12)
+    G = X.T @ X
+    spectrum = cossim.spectrum_from_gram(G, 4)
+    ds = cossim.random_rescalings(4, 3, seed=0)
+    A1, B1 = cossim.eq1_factors(spectrum, 3.0, 0.5)
+    c1 = cossim.rescaling_check(lambda a, b: cossim.objective_eq1_gram(G, a, b, 3.0),
+                                lambda a, b: cossim.item_item_cosine(b), A1, B1, ds)
+    assert c1.d_dependent and np.all(c1.free) and np.all(c1.cosine_change > 1e-3)
+    A2, B2 = cossim.eq2_factors(spectrum, 0.5)
+    c2 = cossim.rescaling_check(lambda a, b: cossim.objective_eq2_gram(G, a, b, 0.5),
+                                lambda a, b: cossim.item_item_cosine(b), A2, B2, ds)
+    assert not c2.d_dependent and not np.any(c2.free)
+    cp = cossim.rescaling_check(lambda a, b: cossim.objective_eq1_gram(G, a, b, 3.0),
+                                lambda a, b: cossim.projected_item_cosine(a, b), A1, B1, ds)
+    assert not cp.d_dependent and np.all(cp.cosine_change < 1e-12)
+    with pytest.raises(ValueError, match="ds"):
+        cossim.rescaling_check(lambda a, b: 0.0, lambda a, b: b @ b.T, A1, B1, [])
+    with pytest.raises(ValueError, match=r"ds\[0\] has a zero"):
+        cossim.rescaling_check(lambda a, b: 0.0, lambda a, b: b @ b.T, A1, B1, [np.zeros(4)])
+
+
+def test_random_rescalings_and_recovery_scores():
+    ds = cossim.random_rescalings(5, 4, low=0.5, high=2.0, seed=3)
+    assert len(ds) == 4 and all(d.shape == (5,) for d in ds)
+    assert all(np.all((d >= 0.5) & (d <= 2.0)) for d in ds)
+    assert_allclose(ds[0], cossim.random_rescalings(5, 4, low=0.5, high=2.0, seed=3)[0])
+    labels = np.array([0, 0, 1, 1])
+    S = np.array([[1, .9, 0, 0], [.9, 1, 0, 0], [0, 0, 1, .8], [0, 0, .8, 1.]])
+    r = cossim.recovery_scores(S, labels, n_neighbours=1)
+    assert r == {"auc": 1.0, "purity": 1.0}
+    with pytest.raises(ValueError, match="low"):
+        cossim.random_rescalings(3, low=0.0)
