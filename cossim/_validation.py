@@ -1,9 +1,11 @@
 """Input checks shared by the public functions.
 
-Every check raises ``TypeError`` (wrong kind of object or dtype) or
-``ValueError`` (wrong shape or value) with a one-line message that names the
-offending argument, so that bad input never surfaces as a NaN or as a
-traceback from deep inside NumPy.
+Every check raises :class:`InvalidType` (a ``TypeError``: wrong kind of object
+or dtype) or :class:`InvalidValue` (a ``ValueError``: wrong shape or value)
+with a one-line message that names the offending argument, so that bad input
+never surfaces as a NaN or as a traceback from deep inside NumPy. The two
+subclasses let the command line tell the user's mistake (exit status 2) from
+a bug inside the numerics (any other exception).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
+    "InvalidValue",
+    "InvalidType",
     "as_matrix",
     "as_factor",
     "check_lambda",
@@ -24,6 +28,14 @@ __all__ = [
 ]
 
 
+class InvalidValue(ValueError):
+    """An argument has the right kind but a wrong value or shape (the caller's mistake)."""
+
+
+class InvalidType(TypeError):
+    """An argument is of the wrong kind or dtype (the caller's mistake)."""
+
+
 def is_sparse(X) -> bool:
     """True for any ``scipy.sparse`` matrix or array."""
     return sp.issparse(X)
@@ -31,11 +43,11 @@ def is_sparse(X) -> bool:
 
 def _check_dtype(dtype, name: str) -> None:
     if dtype == object:
-        raise TypeError(f"{name} has object dtype; expected a real numeric array")
+        raise InvalidType(f"{name} has object dtype; expected a real numeric array")
     if np.issubdtype(dtype, np.complexfloating):
-        raise TypeError(f"{name} has complex dtype {dtype}; expected real numbers")
+        raise InvalidType(f"{name} has complex dtype {dtype}; expected real numbers")
     if not (np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_)):
-        raise TypeError(f"{name} has dtype {dtype}; expected a real numeric array")
+        raise InvalidType(f"{name} has dtype {dtype}; expected a real numeric array")
 
 
 def as_matrix(X, name: str = "X", *, allow_sparse: bool = True):
@@ -55,30 +67,30 @@ def as_matrix(X, name: str = "X", *, allow_sparse: bool = True):
     """
     if is_sparse(X):
         if not allow_sparse:
-            raise TypeError(f"{name} must be a dense array, got a scipy.sparse matrix")
+            raise InvalidType(f"{name} must be a dense array, got a scipy.sparse matrix")
         _check_dtype(X.dtype, name)
         if X.ndim != 2:
-            raise ValueError(f"{name} must be 2-D, got {X.ndim}-D")
+            raise InvalidValue(f"{name} must be 2-D, got {X.ndim}-D")
         if X.shape[0] == 0 or X.shape[1] == 0:
-            raise ValueError(f"{name} is empty (shape {X.shape})")
+            raise InvalidValue(f"{name} is empty (shape {X.shape})")
         X = sp.csr_matrix(X, dtype=np.float64)
         if not np.all(np.isfinite(X.data)):
-            raise ValueError(f"{name} contains NaN or inf")
+            raise InvalidValue(f"{name} contains NaN or inf")
         return X
     if isinstance(X, (str, bytes, dict, set)) or X is None:
-        raise TypeError(f"{name} must be a 2-D numeric array, got {type(X).__name__}")
+        raise InvalidType(f"{name} must be a 2-D numeric array, got {type(X).__name__}")
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} could not be read as an array: {exc}") from None
+        raise InvalidType(f"{name} could not be read as an array: {exc}") from None
     _check_dtype(arr.dtype, name)
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, got {arr.ndim}-D with shape {arr.shape}")
+        raise InvalidValue(f"{name} must be 2-D, got {arr.ndim}-D with shape {arr.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
+        raise InvalidValue(f"{name} is empty (shape {arr.shape})")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf")
+        raise InvalidValue(f"{name} contains NaN or inf")
     return arr
 
 
@@ -86,9 +98,9 @@ def as_factor(M, name: str, *, rows: int | None = None, cols: int | None = None)
     """Validate a dense factor matrix (A, B, P, Q, ...) and check its shape."""
     arr = as_matrix(M, name, allow_sparse=False)
     if rows is not None and arr.shape[0] != rows:
-        raise ValueError(f"{name} has {arr.shape[0]} rows, expected {rows}")
+        raise InvalidValue(f"{name} has {arr.shape[0]} rows, expected {rows}")
     if cols is not None and arr.shape[1] != cols:
-        raise ValueError(f"{name} has {arr.shape[1]} columns, expected {cols}")
+        raise InvalidValue(f"{name} has {arr.shape[1]} columns, expected {cols}")
     return arr
 
 
@@ -98,22 +110,22 @@ def check_lambda(lam, name: str = "lam") -> float:
         if isinstance(lam, np.ndarray) and lam.ndim == 0 and np.isrealobj(lam):
             lam = lam.item()
         else:
-            raise TypeError(f"{name} must be a real number, got {type(lam).__name__}")
+            raise InvalidType(f"{name} must be a real number, got {type(lam).__name__}")
     lam = float(lam)
     if not np.isfinite(lam):
-        raise ValueError(f"{name} must be finite, got {lam}")
+        raise InvalidValue(f"{name} must be finite, got {lam}")
     if lam < 0:
-        raise ValueError(f"{name} must be non-negative, got {lam}")
+        raise InvalidValue(f"{name} must be non-negative, got {lam}")
     return lam
 
 
 def check_rank(k, p: int, name: str = "k") -> int:
     """Return the rank `k` after checking ``1 <= k <= p``."""
     if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(k).__name__}")
+        raise InvalidType(f"{name} must be an integer, got {type(k).__name__}")
     k = int(k)
     if k < 1 or k > p:
-        raise ValueError(f"{name} must satisfy 1 <= {name} <= {p}, got {k}")
+        raise InvalidValue(f"{name} must satisfy 1 <= {name} <= {p}, got {k}")
     return k
 
 
@@ -127,11 +139,11 @@ def check_labels(labels, n: int, name: str = "labels"):
                 and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)
         else:
-            raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+            raise InvalidType(f"{name} must hold integers, got dtype {arr.dtype}")
     if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+        raise InvalidValue(f"{name} must be 1-D, got shape {arr.shape}")
     if arr.shape[0] != n:
-        raise ValueError(f"{name} has length {arr.shape[0]}, expected {n} (one per item)")
+        raise InvalidValue(f"{name} has length {arr.shape[0]}, expected {n} (one per item)")
     return arr.astype(np.int64)
 
 
@@ -141,11 +153,11 @@ def check_scaling_vector(d, k: int, name: str = "d"):
     _check_dtype(arr.dtype, name)
     arr = np.asarray(arr, dtype=np.float64)
     if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (the diagonal of D), got shape {arr.shape}")
+        raise InvalidValue(f"{name} must be 1-D (the diagonal of D), got shape {arr.shape}")
     if arr.shape[0] != k:
-        raise ValueError(f"{name} has length {arr.shape[0]}, expected {k}")
+        raise InvalidValue(f"{name} has length {arr.shape[0]}, expected {k}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf")
+        raise InvalidValue(f"{name} contains NaN or inf")
     if np.any(arr == 0):
-        raise ValueError(f"{name} has a zero entry, so D is not invertible")
+        raise InvalidValue(f"{name} has a zero entry, so D is not invertible")
     return arr
