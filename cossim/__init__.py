@@ -58,15 +58,10 @@ from .beyond.training import TrainingRun, cosine_spread, gradient_descent, train
 from .beyond.movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
 from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
 from .beyond.explorer import explorer_frames, explorer_html
-from .figure1.pipeline import (
-    PANELS,
-    Figure1Result,
-    figure1_json,
-    gamma_sweep,
-    robustness,
-    run_figure1,
-    simulate_figure1,
-)
+from .figure1.panels import PANELS
+from .figure1.pipeline import Figure1Result, figure1_json, run_figure1, simulate_figure1
+from .figure1.robustness import robustness
+from .figure1.sweep import gamma_sweep
 
 from .paper.remedies import (
     CosineModel,

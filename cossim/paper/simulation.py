@@ -14,15 +14,21 @@ is a named parameter here with a documented default.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
+from .._validation import InvalidType, InvalidValue
+
 __all__ = [
     "SimulatedData",
+    "SimulationSettings",
     "simulate",
+    "simulate_with",
     "sample_power_law",
     "sample_without_replacement",
     "POPULARITY_SAMPLERS",
@@ -61,19 +67,125 @@ class SimulatedData(NamedTuple):
 
 def _check_positive_int(value, name: str, minimum: int = 1) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        raise InvalidType(f"{name} must be an integer, got {type(value).__name__}")
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise InvalidValue(f"{name} must be >= {minimum}, got {value}")
     return int(value)
 
 
 def _check_positive_float(value, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        raise InvalidType(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)
     if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be finite and positive, got {value}")
+        raise InvalidValue(f"{name} must be finite and positive, got {value}")
     return value
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """The choices of the simulation that the paper leaves open (§4), with their defaults.
+
+    One record, so that the defaults are written once: :func:`simulate`'s
+    keyword arguments default to these values, and ``figure1.json`` records
+    the settings of a run from this record (``parameters.simulation``).
+
+    Attributes
+    ----------
+    cluster_probs : array_like of shape (C,) or None
+        p_c, normalised to sum 1. *Not given in the paper.* None: uniform, 1/C.
+    exponent_range : (float, float)
+        β_c ~ Unif(low, high). Paper: (0.25, 1.5).
+    popularity_sampler : {"power", "pareto", "zipf"}
+        Reading of "p_i ~ PowerLaw(β_c)" (:func:`sample_power_law`). *Not given.*
+    preference_concentration : float
+        α of p_u· ~ Dirichlet(α, …, α). *The paper says only "random".*
+    user_exponent : float
+        β_user of the law for k_u. Paper: 0.5.
+    items_per_user_sampler : {"power", "pareto", "zipf"}
+        Reading of "k_u ~ PowerLaw(β_user)". *Not given.*
+    min_items_per_user, max_items_per_user : int
+        Bounds on k_u. *Not given.* Defaults 1 and None (= the number of items).
+    """
+
+    cluster_probs: object = None
+    exponent_range: tuple = (0.25, 1.5)
+    popularity_sampler: str = "power"
+    preference_concentration: float = 1.0
+    user_exponent: float = 0.5
+    items_per_user_sampler: str = "power"
+    min_items_per_user: int = 1
+    max_items_per_user: int | None = None
+
+    @classmethod
+    def from_kwargs(cls, **kwargs) -> "SimulationSettings":
+        """The defaults updated by `kwargs`; an unknown name is an :class:`InvalidType`."""
+        unknown = set(kwargs) - set(cls.names())
+        if unknown:
+            raise InvalidType(f"unknown simulation settings: {sorted(unknown)}")
+        return cls(**kwargs)
+
+    @classmethod
+    def names(cls) -> tuple:
+        """The names of the settings, in declaration order."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    def as_dict(self) -> dict:
+        """``{name: value}`` as given (defaults not resolved)."""
+        return {name: getattr(self, name) for name in self.names()}
+
+    def resolved(self, n_items: int, n_clusters: int) -> "SimulationSettings":
+        """Check every value and fill in the defaults that depend on p and C.
+
+        Returns a record with ``cluster_probs`` a normalised float array,
+        ``exponent_range`` two floats and ``max_items_per_user`` an integer.
+        """
+        lo = _check_positive_int(self.min_items_per_user, "min_items_per_user")
+        hi = n_items if self.max_items_per_user is None else self.max_items_per_user
+        hi = _check_positive_int(hi, "max_items_per_user")
+        if not lo <= hi <= n_items:
+            raise InvalidValue(
+                "need min_items_per_user <= max_items_per_user <= n_items, got "
+                f"{lo}, {hi}, {n_items}"
+            )
+        exponent_range = _check_exponent_range(self.exponent_range)
+        alpha = _check_positive_float(self.preference_concentration, "preference_concentration")
+        user_exponent = _check_positive_float(self.user_exponent, "user_exponent")
+        for name in ("popularity_sampler", "items_per_user_sampler"):
+            if getattr(self, name) not in POPULARITY_SAMPLERS:
+                raise InvalidValue(f"{name} must be one of {POPULARITY_SAMPLERS}, "
+                                   f"got {getattr(self, name)!r}")
+        return dataclasses.replace(
+            self, cluster_probs=_check_cluster_probs(self.cluster_probs, n_clusters),
+            exponent_range=exponent_range, preference_concentration=alpha,
+            user_exponent=user_exponent, min_items_per_user=lo, max_items_per_user=hi)
+
+
+def _check_exponent_range(exponent_range) -> tuple:
+    try:
+        low, high = (float(v) for v in exponent_range)
+    except (TypeError, ValueError):
+        raise InvalidValue(f"exponent_range must be a pair (low, high), got {exponent_range!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
+        raise InvalidValue(f"exponent_range must satisfy 0 < low <= high, got {exponent_range}")
+    return low, high
+
+
+def _check_cluster_probs(cluster_probs, n_clusters: int) -> np.ndarray:
+    if cluster_probs is None:
+        return np.full(n_clusters, 1.0 / n_clusters)
+    try:
+        cluster_probs = np.asarray(cluster_probs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidType(f"cluster_probs must be an array of numbers, got {cluster_probs!r}") from None
+    if cluster_probs.shape != (n_clusters,):
+        raise InvalidValue(
+            f"cluster_probs must have length n_clusters={n_clusters}, got shape {cluster_probs.shape}"
+        )
+    if not np.all(np.isfinite(cluster_probs)) or np.any(cluster_probs < 0) \
+            or cluster_probs.sum() <= 0:
+        raise InvalidValue("cluster_probs must be finite, non-negative and not all zero")
+    return cluster_probs / cluster_probs.sum()
 
 
 def sample_power_law(rng, exponent: float, size: int, kind: str = "power") -> np.ndarray:
@@ -107,7 +219,7 @@ def sample_power_law(rng, exponent: float, size: int, kind: str = "power") -> np
     if kind == "zipf":
         ranks = rng.permutation(size) + 1.0
         return ranks ** (-exponent)
-    raise ValueError(f"kind must be one of {POPULARITY_SAMPLERS}, got {kind!r}")
+    raise InvalidValue(f"kind must be one of {POPULARITY_SAMPLERS}, got {kind!r}")
 
 
 def sample_without_replacement(rng, log_weights, counts) -> sp.csr_matrix:
@@ -142,19 +254,19 @@ def sample_without_replacement(rng, log_weights, counts) -> sp.csr_matrix:
     """
     log_weights = np.asarray(log_weights, dtype=np.float64)
     if log_weights.ndim != 2:
-        raise ValueError(f"log_weights must be 2-D, got shape {log_weights.shape}")
+        raise InvalidValue(f"log_weights must be 2-D, got shape {log_weights.shape}")
     if np.any(np.isnan(log_weights)) or np.any(log_weights == np.inf):
-        raise ValueError("log_weights must not contain NaN or +inf")
+        raise InvalidValue("log_weights must not contain NaN or +inf")
     counts = np.asarray(counts)
     m, p = log_weights.shape
     if counts.shape != (m,):
-        raise ValueError(f"counts must have shape ({m},), got {counts.shape}")
+        raise InvalidValue(f"counts must have shape ({m},), got {counts.shape}")
     if not np.issubdtype(counts.dtype, np.integer):
-        raise TypeError(f"counts must hold integers, got dtype {counts.dtype}")
+        raise InvalidType(f"counts must hold integers, got dtype {counts.dtype}")
     counts = counts.astype(np.int64)
     positive = np.isfinite(log_weights).sum(axis=1)
     if np.any(counts < 0) or np.any(counts > positive):
-        raise ValueError("counts must be between 0 and the number of positive weights per row")
+        raise InvalidValue("counts must be between 0 and the number of positive weights per row")
     return _gumbel_top_k(rng, log_weights, counts)
 
 
@@ -203,20 +315,23 @@ def _counts_from_power_law(x, kind: str, low: int, high: int) -> np.ndarray:
     return np.clip(k, low, high).astype(np.int64)
 
 
+_DEFAULTS = SimulationSettings()
+
+
 def simulate(
     n_users: int = 20_000,
     n_items: int = 1_000,
     n_clusters: int = 5,
     *,
     seed: int = 0,
-    cluster_probs=None,
-    exponent_range=(0.25, 1.5),
-    popularity_sampler: str = "power",
-    preference_concentration: float = 1.0,
-    user_exponent: float = 0.5,
-    items_per_user_sampler: str = "power",
-    min_items_per_user: int = 1,
-    max_items_per_user: int | None = None,
+    cluster_probs=_DEFAULTS.cluster_probs,
+    exponent_range=_DEFAULTS.exponent_range,
+    popularity_sampler: str = _DEFAULTS.popularity_sampler,
+    preference_concentration: float = _DEFAULTS.preference_concentration,
+    user_exponent: float = _DEFAULTS.user_exponent,
+    items_per_user_sampler: str = _DEFAULTS.items_per_user_sampler,
+    min_items_per_user: int = _DEFAULTS.min_items_per_user,
+    max_items_per_user: int | None = _DEFAULTS.max_items_per_user,
     block_size: int = 2048,
 ) -> SimulatedData:
     """Simulate the clustered user–item data of the paper's Section 4.
@@ -281,75 +396,85 @@ def simulate(
     k_u items have positive probability, that user gets all of them (fewer
     than k_u); ``items_per_user`` holds the numbers actually drawn.
     """
+    settings = SimulationSettings(
+        cluster_probs=cluster_probs, exponent_range=exponent_range,
+        popularity_sampler=popularity_sampler, preference_concentration=preference_concentration,
+        user_exponent=user_exponent, items_per_user_sampler=items_per_user_sampler,
+        min_items_per_user=min_items_per_user, max_items_per_user=max_items_per_user)
+    return simulate_with(settings, n_users, n_items, n_clusters, seed=seed, block_size=block_size)
+
+
+def simulate_with(settings: SimulationSettings, n_users: int = 20_000, n_items: int = 1_000,
+                  n_clusters: int = 5, *, seed: int = 0, block_size: int = 2048) -> SimulatedData:
+    """:func:`simulate` with its open choices given as one :class:`SimulationSettings`.
+
+    The random draws, in this order (one ``numpy.random.Generator``): the
+    items' clusters and popularity (:func:`_draw_items`), the users'
+    preferences and activity k_u (:func:`_draw_users`), then the interactions
+    (:func:`_draw_interactions`).
+    """
+    n_users, n_items, n_clusters, seed = _check_sizes(n_users, n_items, n_clusters, seed)
+    s = settings.resolved(n_items, n_clusters)
+    block_size = _check_positive_int(block_size, "block_size")
+    rng = np.random.default_rng(seed)
+    clusters, exponents, popularity = _draw_items(rng, n_items, n_clusters, s)
+    prefs, counts = _draw_users(rng, n_users, n_clusters, s)
+    X = _draw_interactions(rng, clusters, popularity, prefs, counts, block_size)
+    return SimulatedData(X, clusters.astype(np.int64), popularity, exponents, prefs, counts)
+
+
+def _check_sizes(n_users, n_items, n_clusters, seed) -> tuple:
     n_users = _check_positive_int(n_users, "n_users")
     n_items = _check_positive_int(n_items, "n_items", 2)
     n_clusters = _check_positive_int(n_clusters, "n_clusters")
     if n_clusters > n_items:
-        raise ValueError(f"n_clusters must be <= n_items ({n_items}), got {n_clusters}")
+        raise InvalidValue(f"n_clusters must be <= n_items ({n_items}), got {n_clusters}")
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    min_items_per_user = _check_positive_int(min_items_per_user, "min_items_per_user")
-    if max_items_per_user is None:
-        max_items_per_user = n_items
-    max_items_per_user = _check_positive_int(max_items_per_user, "max_items_per_user")
-    if not min_items_per_user <= max_items_per_user <= n_items:
-        raise ValueError(
-            "need min_items_per_user <= max_items_per_user <= n_items, got "
-            f"{min_items_per_user}, {max_items_per_user}, {n_items}"
-        )
-    try:
-        low, high = (float(v) for v in exponent_range)
-    except (TypeError, ValueError):
-        raise ValueError(f"exponent_range must be a pair (low, high), got {exponent_range!r}") from None
-    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
-        raise ValueError(f"exponent_range must satisfy 0 < low <= high, got {exponent_range}")
-    alpha = _check_positive_float(preference_concentration, "preference_concentration")
-    user_exponent = _check_positive_float(user_exponent, "user_exponent")
-    for name, kind in (("popularity_sampler", popularity_sampler),
-                       ("items_per_user_sampler", items_per_user_sampler)):
-        if kind not in POPULARITY_SAMPLERS:
-            raise ValueError(f"{name} must be one of {POPULARITY_SAMPLERS}, got {kind!r}")
-    if cluster_probs is None:
-        cluster_probs = np.full(n_clusters, 1.0 / n_clusters)
-    else:
-        cluster_probs = np.asarray(cluster_probs, dtype=np.float64)
-        if cluster_probs.shape != (n_clusters,):
-            raise ValueError(
-                f"cluster_probs must have length n_clusters={n_clusters}, got shape {cluster_probs.shape}"
-            )
-        if not np.all(np.isfinite(cluster_probs)) or np.any(cluster_probs < 0) \
-                or cluster_probs.sum() <= 0:
-            raise ValueError("cluster_probs must be finite, non-negative and not all zero")
-        cluster_probs = cluster_probs / cluster_probs.sum()
-    block_size = _check_positive_int(block_size, "block_size")
+        raise InvalidValue(f"seed must be a non-negative integer, got {seed!r}")
+    return n_users, n_items, n_clusters, int(seed)
 
-    rng = np.random.default_rng(seed)
-    clusters = rng.choice(n_clusters, size=n_items, p=cluster_probs)
-    exponents = rng.uniform(low, high, size=n_clusters)
+
+def _draw_items(rng, n_items, n_clusters, s: SimulationSettings) -> tuple:
+    """Cluster c_i ~ p_c, exponent β_c ~ Unif(range), popularity p_i ~ PowerLaw(β_{c_i})."""
+    clusters = rng.choice(n_clusters, size=n_items, p=s.cluster_probs)
+    exponents = rng.uniform(*s.exponent_range, size=n_clusters)
     popularity = np.empty(n_items)
     for c in range(n_clusters):
         members = np.flatnonzero(clusters == c)
         if members.size:
-            popularity[members] = sample_power_law(rng, exponents[c], members.size, popularity_sampler)
-    prefs = rng.dirichlet(np.full(n_clusters, alpha), size=n_users)
+            popularity[members] = sample_power_law(rng, exponents[c], members.size,
+                                                   s.popularity_sampler)
+    return clusters, exponents, popularity
 
-    x = sample_power_law(rng, user_exponent, n_users, items_per_user_sampler)
-    counts = _counts_from_power_law(x, items_per_user_sampler, min_items_per_user,
-                                    max_items_per_user)
 
+def _draw_users(rng, n_users, n_clusters, s: SimulationSettings) -> tuple:
+    """Preferences p_u· ~ Dirichlet(α) and activity k_u ~ PowerLaw(β_user) in [lo, hi]."""
+    prefs = rng.dirichlet(np.full(n_clusters, s.preference_concentration), size=n_users)
+    x = sample_power_law(rng, s.user_exponent, n_users, s.items_per_user_sampler)
+    counts = _counts_from_power_law(x, s.items_per_user_sampler, s.min_items_per_user,
+                                    s.max_items_per_user)
+    return prefs, counts
+
+
+def _draw_interactions(rng, clusters, popularity, prefs, counts, block_size) -> sp.csr_matrix:
+    """k_u items per user without replacement, ``p_ui ∝ p_{u,c_i} p_i`` (Gumbel-top-k).
+
+    Blocks of `block_size` users bound the memory. `counts` is lowered in
+    place for users whose preferences leave fewer than k_u items possible.
+    """
+    n_clusters = prefs.shape[1]
     log_pop = np.log(popularity)
     with np.errstate(divide="ignore"):  # a zero preference means weight 0: log = -inf
         log_prefs = np.log(prefs)
     # items of positive popularity per cluster
     cluster_sizes = np.bincount(clusters[popularity > 0], minlength=n_clusters).astype(np.int64)
     blocks = []
-    for start in range(0, n_users, block_size):
-        stop = min(start + block_size, n_users)
+    for start in range(0, prefs.shape[0], block_size):
+        stop = min(start + block_size, prefs.shape[0])
         logw = log_prefs[start:stop][:, clusters]
         logw += log_pop[None, :]
         # items with positive weight: those of clusters with positive preference
         available = (prefs[start:stop] > 0).astype(np.int64) @ cluster_sizes
         counts[start:stop] = np.minimum(counts[start:stop], available)
         blocks.append(_gumbel_top_k(rng, logw, counts[start:stop]))
-    X = sp.vstack(blocks, format="csr")
-    return SimulatedData(X, clusters.astype(np.int64), popularity, exponents, prefs, counts)
+    return sp.vstack(blocks, format="csr")
