@@ -60,7 +60,7 @@ from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
 from .beyond.explorer import explorer_frames, explorer_html
 from .figure1.panels import PANELS
 from .figure1.pipeline import Figure1Result, figure1_json, run_figure1, simulate_figure1
-from .figure1.robustness import robustness
+from .figure1.readings import robustness
 from .figure1.sweep import gamma_sweep
 
 from .paper.remedies import (

@@ -56,7 +56,19 @@ def _load_factors(args) -> tuple:
         raise CLIError(f"--users has k={P.shape[1]} columns but --items has k={Q.shape[1]}")
     if not 1 <= args.neighbours <= Q.shape[0] - 1:
         raise CLIError(f"--neighbours must be between 1 and {Q.shape[0] - 1}, got {args.neighbours}")
+    _check_scores_nonzero(P, Q)
     return P, Q
+
+
+def _check_scores_nonzero(P, Q) -> None:
+    """Scores P Qᵀ that are zero (to rounding) leave nothing to diagnose: the input's fault.
+
+    ``‖P Qᵀ‖²_F = Σ (PᵀP) ∘ (QᵀQ)`` from two k × k Gram matrices, so the
+    n × p score matrix is never formed; "zero" means ``‖P Qᵀ‖_F <= 1e-10 ‖P‖_F ‖Q‖_F``.
+    """
+    squared = float(((P.T @ P) * (Q.T @ Q)).sum())
+    if squared <= 1e-20 * float(np.sum(P * P)) * float(np.sum(Q * Q)):
+        raise CLIError("--users and --items give all-zero scores P Q^T: there is nothing to diagnose")
 
 
 def run(args) -> None:

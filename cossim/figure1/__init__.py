@@ -2,7 +2,7 @@
 
 panels       one :class:`Panel` record per panel: names, titles, definitions, its B
 pipeline     the pipeline on given or simulated data, its scores, figure1.json
-robustness   the pipeline over seeds and readings of the paper's open choices
+readings     readings of the paper's open choices; the pipeline over seeds × readings
 sweep        the γ sweep: the whole family B = V_k dMat(m)^γ of Eq. (1)
 plotting     heat maps on one shared colour scale, and the γ-sweep plot (matplotlib;
              imported on its own, ``from cossim.figure1.plotting import ...``)
@@ -33,7 +33,7 @@ from .pipeline import (
     simulate_figure1,
     simulation_settings,
 )
-from .robustness import (
+from .readings import (
     READING_DESCRIPTIONS,
     READINGS,
     panel_ranking,

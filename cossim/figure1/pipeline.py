@@ -188,7 +188,7 @@ def simulate_figure1(n_users: int = 20_000, n_items: int = 1_000, n_clusters: in
     Items are ordered by true cluster, then by descending *baseline*
     popularity p_i, as in the paper. ``simulate_kwargs`` are the open choices
     of :class:`cossim.paper.simulation.SimulationSettings` (see
-    :data:`cossim.figure1.robustness.READINGS`), and optionally ``block_size``.
+    :data:`cossim.figure1.readings.READINGS`), and optionally ``block_size``.
     """
     block_size = simulate_kwargs.pop("block_size", 2048)
     settings = SimulationSettings.from_kwargs(**simulate_kwargs)

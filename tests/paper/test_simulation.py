@@ -1,5 +1,8 @@
 """Tests of cossim.paper.simulation: the data of the paper's Section 4."""
 
+import dataclasses
+import hashlib
+import inspect
 import itertools
 
 import numpy as np
@@ -10,7 +13,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from cossim import sample_power_law, sample_without_replacement, simulate
-from cossim.paper.simulation import POPULARITY_SAMPLERS
+from cossim._validation import InvalidType, InvalidValue
+from cossim.paper.simulation import POPULARITY_SAMPLERS, SimulationSettings, simulate_with
 
 
 def exact_sequential_probabilities(weights, k):
@@ -232,3 +236,71 @@ def test_simulate_bad_input(kwargs, error, match):
     base.update(kwargs)
     with pytest.raises(error, match=match):
         simulate(**base)
+    # the caller's mistake, marked as such (the command line answers it with exit status 2)
+    with pytest.raises(InvalidType if error is TypeError else InvalidValue):
+        simulate(**base)
+
+
+# ---------------------------------------------------------------- the settings record
+
+
+def _integer_digest(data) -> str:
+    """SHA-256 of the integer parts of a simulation (X's pattern, clusters, k_u)."""
+    digest = hashlib.sha256()
+    for part in (data.X.indptr, data.X.indices, data.clusters, data.items_per_user):
+        digest.update(np.ascontiguousarray(part, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({}, "9d44945121d4ee32e97ab70793717c62c9682f55e1c45e18132525e4ad401c2f"),
+    (dict(popularity_sampler="zipf", items_per_user_sampler="pareto", cluster_probs=[1, 2, 3],
+          block_size=64), "1131e9cd38490474477e5864f7a38703109069384eaf1c35c11696af05900fac"),
+])
+def test_simulate_draws_are_pinned(kwargs, expected):
+    """The same draws in the same order as before the settings record (digests recorded then)."""
+    assert _integer_digest(simulate(400, 50, 3, seed=11, **kwargs)) == expected
+
+
+def test_simulate_defaults_are_the_record_defaults():
+    """simulate's keyword defaults are read from SimulationSettings: written once."""
+    params = inspect.signature(simulate).parameters
+    for field in dataclasses.fields(SimulationSettings):
+        assert params[field.name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert params[field.name].default == field.default, field.name
+    assert set(SimulationSettings.names()) == \
+        {name for name, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY} - \
+        {"seed", "block_size"}
+
+
+def test_simulate_with_a_record_equals_simulate_with_keywords():
+    kwargs = dict(popularity_sampler="pareto", preference_concentration=0.3,
+                  max_items_per_user=12, cluster_probs=[2.0, 1.0])
+    a = simulate(250, 30, 2, seed=5, **kwargs)
+    b = simulate_with(SimulationSettings(**kwargs), 250, 30, 2, seed=5)
+    for x, y in zip(a, b):
+        if sp.issparse(x):
+            x, y = x.toarray(), y.toarray()
+        assert_array_equal(x, y)
+
+
+def test_settings_record_resolves_and_checks():
+    settings = SimulationSettings(cluster_probs=[3, 1])
+    resolved = settings.resolved(n_items=40, n_clusters=2)
+    assert_allclose(resolved.cluster_probs, [0.75, 0.25])
+    assert resolved.max_items_per_user == 40 and resolved.exponent_range == (0.25, 1.5)
+    assert settings.max_items_per_user is None  # the record itself is unchanged
+    assert_allclose(SimulationSettings().resolved(10, 4).cluster_probs, np.full(4, 0.25))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.user_exponent = 2.0
+    with pytest.raises(InvalidValue, match="user_exponent"):
+        SimulationSettings(user_exponent=-1.0).resolved(10, 2)
+    with pytest.raises(InvalidType, match="cluster_probs"):
+        SimulationSettings(cluster_probs=["a", "b"]).resolved(10, 2)
+
+
+def test_settings_from_kwargs_names_unknown_settings():
+    assert SimulationSettings.from_kwargs(user_exponent=0.7).user_exponent == 0.7
+    assert SimulationSettings.from_kwargs().as_dict() == SimulationSettings().as_dict()
+    with pytest.raises(InvalidType, match="colour"):
+        SimulationSettings.from_kwargs(colour="red")
