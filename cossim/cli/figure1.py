@@ -8,7 +8,6 @@ The command checks its input, runs :func:`cossim.figure1.pipeline.run_figure1`
 from __future__ import annotations
 
 import argparse
-import textwrap
 from pathlib import Path
 
 from .._validation import InvalidType, InvalidValue, as_matrix, check_rank
@@ -30,8 +29,13 @@ def _panel_lines() -> str:
     """The panel list of the help, one entry per :class:`~cossim.figure1.panels.Panel` record."""
     lines = []
     for panel in PANEL_RECORDS:
-        lines += textwrap.wrap(panel.definition, width=78, initial_indent=f"  {panel.name:<13} ",
-                               subsequent_indent=" " * 16, break_on_hyphens=False)
+        line = f"  {panel.name:<13} {panel.formula}"
+        if panel.source is not None:
+            source = f"[{panel.source}]"
+            # right-aligned at column 78: on the same line if it fits, else below
+            line += source.rjust(78 - len(line)) if len(line) + 2 + len(source) <= 78 else \
+                "\n" + source.rjust(78)
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -49,7 +53,7 @@ pickles).
 
 Model. sigma, V_k = top-k singular values / right singular vectors of X
 (k = --rank), m_i = 1 / (1 + lam1 / sigma_i^2). Panels, in this order
-(the same definitions are written to figure1.json):
+(each definition is also written to figure1.json, as "formula (source)"):
 {panels}
 cos(B,B)[i,j] = <b_i, b_j> / (|b_i| |b_j|); an all-zero row b_i gives 0.
 

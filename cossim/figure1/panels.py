@@ -48,8 +48,10 @@ class Panel:
         Two-line title (matplotlib mathtext).
     short_title : str
         One-line title for figures at book width.
-    definition : str
-        Plain-ASCII definition of the similarity (``figure1.json``, ``--help``).
+    formula : str
+        Plain-ASCII formula of the similarity.
+    source : str or None
+        Where the paper defines it (plain ASCII, e.g. ``"Eq. 1, case (a)"``).
     embedding_label : str
         The item embeddings B, for the score table.
     build_B : callable or None
@@ -62,10 +64,16 @@ class Panel:
     name: str
     title: str
     short_title: str
-    definition: str
+    formula: str
+    source: str | None
     embedding_label: str
     build_B: Callable | None = None
     gamma: float | None = None
+
+    @property
+    def definition(self) -> str:
+        """``formula (source)``: the definition written to ``figure1.json``."""
+        return self.formula if self.source is None else f"{self.formula} ({self.source})"
 
 
 def _eq1_B(gamma, spectrum, lam1, lam2):
@@ -78,29 +86,29 @@ def _eq2_B(spectrum, lam1, lam2):
     return eq2_factors(spectrum, lam2).B
 
 
-def _eq1_panel(gamma, label, title, short_title, definition, embedding_label):
-    return Panel(label, title, short_title, definition, embedding_label,
+def _eq1_panel(gamma, name, title, short_title, formula, source, embedding_label):
+    return Panel(name, title, short_title, formula, source, embedding_label,
                  partial(_eq1_B, gamma), gamma)
 
 
 #: The panels of Figure 1, in display order.
 PANEL_RECORDS = (
     Panel("truth", "truth: 1 if same cluster", "truth (same cluster)",
-          "S[i,j] = 1 if label[i] == label[j] else 0", "— (same cluster: 1, else 0)"),
+          "S[i,j] = 1 if label[i] == label[j] else 0", None, "— (same cluster: 1, else 0)"),
     _eq1_panel(0.0, "eq1_gamma0", "Eq. (1), $B = V_k$\n[case (a), $\\gamma = 0$]",
-               "Eq. (1), γ = 0", "cos(B,B), B = V_k (Eq. 1, case (a))", "Eq. (1): V_k"),
+               "Eq. (1), γ = 0", "cos(B,B), B = V_k", "Eq. 1, case (a)", "Eq. (1): V_k"),
     _eq1_panel(0.5, "eq1_gamma0.5",
                "Eq. (1), $B = V_k\\,\\mathrm{dMat}(m)^{1/2}$\n[Eq. (5), $\\gamma = 1/2$]",
                "Eq. (1), γ = ½",
-               "cos(B,B), B = V_k dMat(m)^(1/2), m = 1/(1+lam1/sigma^2) (Eq. 1, Eq. 5)",
+               "cos(B,B), B = V_k dMat(m)^(1/2), m = 1/(1+lam1/sigma^2)", "Eq. 1, Eq. 5",
                "Eq. (1): V_k·dMat(m)^½"),
     _eq1_panel(1.0, "eq1_gamma1",
                "Eq. (1), $B = V_k\\,\\mathrm{dMat}(m)$\n[case (b), $\\gamma = 1$]",
                "Eq. (1), γ = 1",
-               "cos(B,B), B = V_k dMat(m), m = 1/(1+lam1/sigma^2) (Eq. 1, case (b))",
+               "cos(B,B), B = V_k dMat(m), m = 1/(1+lam1/sigma^2)", "Eq. 1, case (b)",
                "Eq. (1): V_k·dMat(m)"),
     Panel("eq2", "Eq. (2), $B$ of Eq. (6)\n[unique]", "Eq. (2)",
-          "cos(B,B), B = V_k dMat(sqrt(sigma*max(0,1-lam2/sigma))) (Eq. 2, Eq. 6)",
+          "cos(B,B), B = V_k dMat(sqrt(sigma*max(0,1-lam2/sigma)))", "Eq. 2, Eq. 6",
           "Eq. (2): V_k·dMat(√(σ(1−λ₂/σ)₊))", _eq2_B),
 )
 
