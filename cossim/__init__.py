@@ -41,7 +41,8 @@ from .linalg.similarity import (
     user_item_cosine,
     user_user_cosine,
 )
-from .paper.simulation import SimulatedData, sample_power_law, sample_without_replacement, simulate
+from .paper.sampling import sample_power_law, sample_without_replacement
+from .paper.simulation import SimulatedData, simulate
 from .linalg.spectrum import Spectrum, auto_method, orient_columns, top_singular
 from .paper.rescaling import eq4_item_item, eq4_user_item, eq4_user_user, paper_choice_d
 from .paper.noise import (

@@ -26,8 +26,11 @@ def test_non_negative_real_accepts(text, value):
     assert non_negative_real("--lam1")(text) == value
 
 
-@pytest.mark.parametrize("text, match", [("-1", "must be finite and >= 0"), ("nan", "must be finite and >= 0"),
-                                         ("inf", "must be finite and >= 0"), ("x", "must be a number")])
+RANGE = "must be finite and >= 0"
+
+
+@pytest.mark.parametrize("text, match", [("-1", RANGE), ("nan", RANGE), ("inf", RANGE),
+                                         ("x", "must be a number")])
 def test_non_negative_real_rejects(text, match):
     with pytest.raises(argparse.ArgumentTypeError, match=f"--lam1 {match}"):
         non_negative_real("--lam1")(text)
