@@ -28,6 +28,38 @@ def _check_cmap(cmap: str) -> str:
     return cmap
 
 
+def _check_heatmaps(matrices, titles, vmin, vmax, nrows) -> tuple:
+    """Square matrices of one size, one title each, a valid colour range and grid."""
+    matrices = [np.asarray(M) for M in matrices]
+    titles = list(titles)
+    if not matrices or len(matrices) != len(titles):
+        raise InvalidValue("matrices and titles must be non-empty and of equal length")
+    p = matrices[0].shape[0]
+    for M in matrices:
+        if M.shape != (p, p):
+            raise InvalidValue(f"every matrix must have shape ({p}, {p}), got {M.shape}")
+    if not vmin < vmax:
+        raise InvalidValue(f"need vmin < vmax, got {vmin}, {vmax}")
+    n = len(matrices)
+    if isinstance(nrows, bool) or not isinstance(nrows, int) or not 1 <= nrows <= n:
+        raise InvalidValue(f"nrows must be an integer between 1 and {n}, got {nrows!r}")
+    return matrices, titles
+
+
+def _heatmap(ax, M, title, cmap, vmin, vmax, title_size, ticks):
+    """One panel; `ticks` (group boundaries) or None. Returns the image for the colour bar."""
+    image = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="antialiased",
+                      origin="upper")
+    ax.set_title(title, fontsize=title_size)
+    if ticks is not None:
+        ax.set_xticks(ticks)
+        ax.set_yticks(ticks)
+        ax.set_xticklabels([])
+        ax.set_yticklabels([])
+    ax.tick_params(length=3)
+    return image
+
+
 def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vmax: float = 1.0,
                   cmap: str = "viridis", panel_size: float = 3.0,
                   colorbar_label: str = "item–item cosine similarity",
@@ -65,19 +97,8 @@ def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vma
     matplotlib.figure.Figure
     """
     cmap = _check_cmap(cmap)
-    matrices = [np.asarray(M) for M in matrices]
-    titles = list(titles)
-    if not matrices or len(matrices) != len(titles):
-        raise InvalidValue("matrices and titles must be non-empty and of equal length")
-    p = matrices[0].shape[0]
-    for M in matrices:
-        if M.shape != (p, p):
-            raise InvalidValue(f"every matrix must have shape ({p}, {p}), got {M.shape}")
-    if not vmin < vmax:
-        raise InvalidValue(f"need vmin < vmax, got {vmin}, {vmax}")
+    matrices, titles = _check_heatmaps(matrices, titles, vmin, vmax, nrows)
     n = len(matrices)
-    if isinstance(nrows, bool) or not isinstance(nrows, int) or not 1 <= nrows <= n:
-        raise InvalidValue(f"nrows must be an integer between 1 and {n}, got {nrows!r}")
     label_size = title_size - 1 if label_size is None else label_size
     ncols = -(-n // nrows)
     # extra height per row for (up to) two title lines
@@ -89,17 +110,8 @@ def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vma
     ticks = None
     if group_sizes is not None:
         ticks = np.concatenate([[0], np.cumsum(group_sizes)]) - 0.5
-    image = None
     for ax, M, title in zip(axes, matrices, titles):
-        image = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="antialiased",
-                          origin="upper")
-        ax.set_title(title, fontsize=title_size)
-        if ticks is not None:
-            ax.set_xticks(ticks)
-            ax.set_yticks(ticks)
-            ax.set_xticklabels([])
-            ax.set_yticklabels([])
-        ax.tick_params(length=3)
+        image = _heatmap(ax, M, title, cmap, vmin, vmax, title_size, ticks)
     for ax in axes[n:]:
         ax.set_visible(False)
     for row in grid:

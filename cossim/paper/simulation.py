@@ -84,20 +84,37 @@ class SimulationSettings:
 
     Attributes
     ----------
-    cluster_probs : array_like of shape (C,) or None
-        p_c, normalised to sum 1. *Not given in the paper.* None: uniform, 1/C.
+    cluster_probs : array_like of shape (n_clusters,), optional
+        p_c, the probability that an item belongs to cluster c (normalised to
+        sum 1). *Not given in the paper.* Default: uniform, 1/C each.
     exponent_range : (float, float)
         β_c ~ Unif(low, high). Paper: (0.25, 1.5).
     popularity_sampler : {"power", "pareto", "zipf"}
-        Reading of "p_i ~ PowerLaw(β_c)" (:func:`sample_power_law`). *Not given.*
+        Reading of "p_i ~ PowerLaw(β_c)"; see :func:`sample_power_law`. *Not
+        given in the paper.* Default ``"power"``: density ``β x^{β−1}`` on
+        (0, 1], the distribution NumPy and SciPy call by that name, and the
+        only one of the three that is a proper distribution for every β in
+        the paper's range without an extra lower bound.
     preference_concentration : float
-        α of p_u· ~ Dirichlet(α, …, α). *The paper says only "random".*
+        p_u· ~ Dirichlet(α, …, α) with this α. *The paper says only "random".*
+        Default 1: uniform over the probability simplex.
     user_exponent : float
         β_user of the law for k_u. Paper: 0.5.
     items_per_user_sampler : {"power", "pareto", "zipf"}
-        Reading of "k_u ~ PowerLaw(β_user)". *Not given.*
-    min_items_per_user, max_items_per_user : int
-        Bounds on k_u. *Not given.* Defaults 1 and None (= the number of items).
+        Reading of "k_u ~ PowerLaw(β_user)", with ``x`` from
+        :func:`sample_power_law` and ``lo, hi`` the bounds below:
+        ``"power"`` (default): ``k_u = lo + floor(x · (hi − lo + 1))``, x on
+        (0, 1] with density ``β x^{β−1}``; for β = 1/2 this is also the
+        discrete law ``P(k) ∝ k^{−1/2}`` on lo..hi.
+        ``"pareto"``: ``k_u = floor(lo · x)`` with ``P(x > t) = t^{−β}``,
+        capped at hi.
+        ``"zipf"``: ``k_u = ceil(hi · r^{−β})`` for a random rank r = 1..n.
+    min_items_per_user : int
+        Lower bound lo on k_u. *Not given in the paper.* Default 1.
+    max_items_per_user : int, optional
+        Upper bound hi on k_u. *Not given in the paper.* Default ``None``,
+        meaning ``n_items``: a user can at most consume the whole catalogue,
+        so no scale is invented (mean k_u ≈ p/3 with the default sampler).
     """
 
     cluster_probs: object = None
@@ -227,37 +244,10 @@ def simulate(
     seed : int
         Seed of the ``numpy.random.Generator``; the same seed gives the same
         data.
-    cluster_probs : array_like of shape (n_clusters,), optional
-        p_c, the probability that an item belongs to cluster c (normalised to
-        sum 1). *Not given in the paper.* Default: uniform, 1/C each.
-    exponent_range : (float, float)
-        β_c ~ Unif(low, high). Paper: (0.25, 1.5).
-    popularity_sampler : {"power", "pareto", "zipf"}
-        Reading of "p_i ~ PowerLaw(β_c)"; see :func:`sample_power_law`. *Not
-        given in the paper.* Default ``"power"``: density ``β x^{β−1}`` on
-        (0, 1], the distribution NumPy and SciPy call by that name, and the
-        only one of the three that is a proper distribution for every β in
-        the paper's range without an extra lower bound.
-    preference_concentration : float
-        p_u· ~ Dirichlet(α, …, α) with this α. *The paper says only "random".*
-        Default 1: uniform over the probability simplex.
-    user_exponent : float
-        β_user of the law for k_u. Paper: 0.5.
-    items_per_user_sampler : {"power", "pareto", "zipf"}
-        Reading of "k_u ~ PowerLaw(β_user)", with ``x`` from
-        :func:`sample_power_law` and ``lo, hi`` the bounds below:
-        ``"power"`` (default): ``k_u = lo + floor(x · (hi − lo + 1))``, x on
-        (0, 1] with density ``β x^{β−1}``; for β = 1/2 this is also the
-        discrete law ``P(k) ∝ k^{−1/2}`` on lo..hi.
-        ``"pareto"``: ``k_u = floor(lo · x)`` with ``P(x > t) = t^{−β}``,
-        capped at hi.
-        ``"zipf"``: ``k_u = ceil(hi · r^{−β})`` for a random rank r = 1..n.
-    min_items_per_user : int
-        Lower bound lo on k_u. *Not given in the paper.* Default 1.
-    max_items_per_user : int, optional
-        Upper bound hi on k_u. *Not given in the paper.* Default ``None``,
-        meaning ``n_items``: a user can at most consume the whole catalogue,
-        so no scale is invented (mean k_u ≈ p/3 with the default sampler).
+    cluster_probs, exponent_range, popularity_sampler, preference_concentration, \
+    user_exponent, items_per_user_sampler, min_items_per_user, max_items_per_user
+        The choices the paper leaves open; their meaning, the readings on
+        offer and the defaults are documented once, in :class:`SimulationSettings`.
     block_size : int
         Users sampled per vectorised block (memory ``O(block_size × n_items)``).
 
