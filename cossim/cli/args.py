@@ -12,13 +12,18 @@ import math
 __all__ = ["integer", "non_negative_real"]
 
 
+def _convert(name: str, text: str, convert, noun: str):
+    """`convert(text)`, or a usage error that names the option and the text."""
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name} must be {noun}, got {text!r}") from None
+
+
 def integer(name: str, minimum: int):
     """An argparse ``type`` for an integer ``>= minimum``; `name` is the option."""
     def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        value = _convert(name, text, int, "an integer")
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{name} must be >= {minimum}, got {value}")
         return value
@@ -28,10 +33,7 @@ def integer(name: str, minimum: int):
 def non_negative_real(name: str):
     """An argparse ``type`` for a finite real ``>= 0`` (a λ of Eq. (1) or (2))."""
     def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        value = _convert(name, text, float, "a number")
         if not math.isfinite(value) or value < 0:
             raise argparse.ArgumentTypeError(f"{name} must be finite and >= 0, got {text}")
         return value

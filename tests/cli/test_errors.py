@@ -114,13 +114,6 @@ FIGURE1_BAD = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(FIGURE1_BAD))
-def test_figure1_bad_input(case, files, tmp_path):
-    out = tmp_path / "out"
-    result = run_cli("figure1", *FIGURE1_BAD[case](files), "--out", out)
-    assert_clean_failure(result, out)
-
-
 DIAGNOSE_BAD = {
     "missing users": lambda f: ["--users", f["missing"], "--items", f["Q"]],
     "users is a directory": lambda f: ["--users", f["dir"], "--items", f["Q"]],
@@ -139,10 +132,14 @@ DIAGNOSE_BAD = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(DIAGNOSE_BAD))
-def test_diagnose_bad_input(case, files, tmp_path):
+BAD = {"figure1": FIGURE1_BAD, "diagnose": DIAGNOSE_BAD}
+
+
+@pytest.mark.parametrize("command, case", [(command, case) for command, cases in BAD.items()
+                                           for case in sorted(cases)])
+def test_bad_input(command, case, files, tmp_path):
     out = tmp_path / "out"
-    result = run_cli("diagnose", *DIAGNOSE_BAD[case](files), "--out", out)
+    result = run_cli(command, *BAD[command][case](files), "--out", out)
     assert_clean_failure(result, out)
 
 
