@@ -12,8 +12,8 @@ from pathlib import Path
 
 from .._validation import InvalidType, InvalidValue, as_matrix, check_rank
 from ..figure1.panels import PANEL_RECORDS
-from ..figure1.pipeline import MAX_ITEMS, PAPER_PARAMETERS, check_figure1_labels, figure1_json, \
-    run_figure1, simulate_figure1
+from ..figure1.pipeline import (MAX_ITEMS, PAPER_PARAMETERS, check_figure1_labels, figure1_json,
+                                run_figure1, simulate_figure1)
 from .args import integer, non_negative_real
 from .errors import CLIError
 from .io import atomic_write, ensure_output_dir, load_array, load_sparse_matrix, sha256_file

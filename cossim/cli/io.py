@@ -71,9 +71,12 @@ def ensure_output_dir(path) -> Path:
 def sha256_file(path) -> str:
     """Hex SHA-256 of a file's bytes (recorded in figure1.json for --data runs)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise CLIError(f"cannot read {path}: {exc.strerror or exc}") from None
     return digest.hexdigest()
 
 

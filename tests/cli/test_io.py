@@ -67,6 +67,8 @@ def test_sha256_file(tmp_path):
     path = tmp_path / "data.bin"
     path.write_bytes(b"abc" * 1000)
     assert cio.sha256_file(path) == hashlib.sha256(b"abc" * 1000).hexdigest()
+    with pytest.raises(CLIError, match="cannot read"):
+        cio.sha256_file(tmp_path)  # a folder: the user's input, not a bug
 
 
 def test_load_sparse_matrix(tmp_path):

@@ -20,7 +20,7 @@ def test_figure1_plot_shares_one_colour_scale(small):
         titles = [ax.get_title() for ax in fig.axes if ax.images]
         assert "truth" in titles[0] and "Eq. (2)" in titles[4]
         assert "γ = 0" in titles[1] and "γ = ½" in titles[2] and "γ = 1" in titles[3]
-        for name, title in zip(PANELS, titles):  # second line: the panel's AUC
+        for name, title in zip(PANELS, titles, strict=True):  # second line: the panel's AUC
             assert title.split("\n")[1] == f"AUC {result.scores[name]['auc']:.2f}"
         colorbars = [ax for ax in fig.axes if not ax.images and ax.get_ylabel()]
         assert any("cosine" in ax.get_ylabel() for ax in colorbars)

@@ -134,7 +134,7 @@ def test_simulate_with_a_record_equals_simulate_with_keywords():
                   max_items_per_user=12, cluster_probs=[2.0, 1.0])
     a = simulate(250, 30, 2, seed=5, **kwargs)
     b = simulate_with(SimulationSettings(**kwargs), 250, 30, 2, seed=5)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if sp.issparse(x):
             x, y = x.toarray(), y.toarray()
         assert_array_equal(x, y)
