@@ -109,21 +109,20 @@ def test_the_eq1_panels_are_one_model(small):
 
 
 def test_factor_rank_counts_the_nonzero_columns_of_B():
-    """X of rank 3 < k = 5; λ₂ between σ₂ and σ₃ leaves two columns of Eq. (6)'s B."""
+    """X of rank 3 < k = 5: σ₄ = σ₅ = 0, and those components are 0 in every B (also in
+    γ = 0's B = V_k, where eq1_factors zeroes them); λ₂ between σ₂ and σ₃ leaves two
+    columns of Eq. (6)'s B."""
     rng = np.random.default_rng(0)
     X = sp.csr_matrix(rng.random((60, 3)) @ rng.random((3, 20)))
     spectrum = cossim.top_singular(X, 5, method="svd")
     sigma = spectrum.sigma
+    assert np.count_nonzero(sigma) == 3
     lam2 = float(sigma[1] + sigma[2]) / 2
-    rank = P.panel_factor_rank(P.panel_factors(spectrum, 10.0, lam2))
-    assert rank["truth"] is None
-    positive = int(np.sum(sigma > 1e-8 * sigma[0]))
-    assert positive == 3
-    assert rank["eq2"] == 2  # σ₁, σ₂ > λ₂ only
-    for name in ("eq1_gamma0", "eq1_gamma0.5", "eq1_gamma1"):
-        B = P.panel(name).build_B(spectrum, 10.0, lam2)
+    factors = P.panel_factors(spectrum, 10.0, lam2)
+    rank = P.panel_factor_rank(factors)
+    assert rank == {"truth": None, "eq1_gamma0": 3, "eq1_gamma0.5": 3, "eq1_gamma1": 3, "eq2": 2}
+    for name, B in factors.items():
         assert rank[name] == int(np.sum(np.linalg.norm(B, axis=0) > 0)), name
-        assert rank[name] >= positive
 
 
 def test_truth_similarity():
