@@ -85,20 +85,23 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="output folder (created if missing)")
     parser.add_argument("--data", metavar="X.npz", help="users x items matrix (scipy.sparse.save_npz)")
     parser.add_argument("--labels", metavar="y.npy", help="one integer label per item (numpy.save)")
+    # defaults of the simulated run are applied in _simulation_sizes: None tells that the
+    # user did not give the option (which is an error with --data)
+    paper = PAPER_PARAMETERS
     parser.add_argument("--users", type=integer("--users", 1), default=None,
-                        help="simulated users n (default 20000)")
+                        help=f"simulated users n (default {paper['n_users']})")
     parser.add_argument("--items", type=integer("--items", 1), default=None,
-                        help=f"simulated items p (default 1000, at most {MAX_ITEMS})")
+                        help=f"simulated items p (default {paper['n_items']}, at most {MAX_ITEMS})")
     parser.add_argument("--clusters", type=integer("--clusters", 1), default=None,
-                        help="simulated clusters C (default 5)")
+                        help=f"simulated clusters C (default {paper['n_clusters']})")
     parser.add_argument("--seed", type=integer("--seed", 0), default=None,
                         help="seed of the simulation (default 0)")
-    parser.add_argument("--rank", type=integer("--rank", 1), default=50,
-                        help="rank k of both fits (default 50)")
-    parser.add_argument("--lam1", type=non_negative_real("--lam1"), default=10_000.0,
-                        help="lambda of Eq. (1) (default 10000)")
-    parser.add_argument("--lam2", type=non_negative_real("--lam2"), default=100.0,
-                        help="lambda of Eq. (2) (default 100)")
+    parser.add_argument("--rank", type=integer("--rank", 1), default=paper["rank"],
+                        help=f"rank k of both fits (default {paper['rank']})")
+    parser.add_argument("--lam1", type=non_negative_real("--lam1"), default=paper["lam1"],
+                        help=f"lambda of Eq. (1) (default {paper['lam1']:g})")
+    parser.add_argument("--lam2", type=non_negative_real("--lam2"), default=paper["lam2"],
+                        help=f"lambda of Eq. (2) (default {paper['lam2']:g})")
     parser.add_argument("--neighbours", type=integer("--neighbours", 1), default=10,
                         help="neighbours per item for neighbour_purity (default 10)")
     parser.set_defaults(func=run)
