@@ -41,7 +41,8 @@ from .linalg.similarity import (
     user_item_cosine,
     user_user_cosine,
 )
-from .paper.simulation import SimulatedData, sample_power_law, sample_without_replacement, simulate
+from .paper.sampling import sample_power_law, sample_without_replacement
+from .paper.simulation import SimulatedData, simulate
 from .linalg.spectrum import Spectrum, auto_method, orient_columns, top_singular
 from .paper.rescaling import eq4_item_item, eq4_user_item, eq4_user_user, paper_choice_d
 from .paper.noise import (
@@ -58,15 +59,10 @@ from .beyond.training import TrainingRun, cosine_spread, gradient_descent, train
 from .beyond.movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
 from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
 from .beyond.explorer import explorer_frames, explorer_html
-from .figure1.pipeline import (
-    PANELS,
-    Figure1Result,
-    figure1_json,
-    gamma_sweep,
-    robustness,
-    run_figure1,
-    simulate_figure1,
-)
+from .figure1.panels import PANELS
+from .figure1.pipeline import Figure1Result, figure1_json, run_figure1, simulate_figure1
+from .figure1.readings import robustness
+from .figure1.sweep import gamma_sweep
 
 from .paper.remedies import (
     CosineModel,

@@ -31,14 +31,13 @@ from __future__ import annotations
 import json
 import numbers
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from .._validation import as_factor
 
 __all__ = ["ScoreSVD", "score_svd", "DiagnosticReport", "diagnose", "diagnostic_figure",
-           "load_factor", "add_diagnose_parser", "SCOPE_NOTE"]
+           "SCOPE_NOTE"]
 
 SCOPE_NOTE = (
     "The family P' = U S^(1-gamma), Q' = V S^gamma is the freedom of objectives that depend "
@@ -314,93 +313,3 @@ def diagnostic_figure(report: DiagnosticReport):
     ax2.set_xlim(-1.05, 1.05)
     ax2.set_title("Pairs whose cosine varies most")
     return fig
-
-
-# ---------------------------------------------------------------- command line
-
-def load_factor(path, name: str) -> np.ndarray:
-    """Read a 2-D real matrix from a ``.npy`` file; one-line errors for bad files."""
-    from ..cli.main import CLIError
-
-    path = Path(path)
-    if not path.exists():
-        raise CLIError(f"{name} {path}: no such file")
-    if path.is_dir():
-        raise CLIError(f"{name} {path}: is a directory, expected a .npy file")
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except PermissionError:
-        raise CLIError(f"{name} {path}: permission denied") from None
-    except (ValueError, OSError, EOFError) as exc:
-        raise CLIError(f"{name} {path}: not a readable .npy array ({exc})") from None
-    if isinstance(arr, np.lib.npyio.NpzFile):  # pragma: no cover - np.load of .npz
-        raise CLIError(f"{name} {path}: expected a .npy file with one array, got an .npz archive")
-    try:
-        return as_factor(arr, name)
-    except (TypeError, ValueError) as exc:
-        raise CLIError(f"{name} {path}: {exc}") from None
-
-
-def _run(args) -> None:
-    from ..cli.main import CLIError, atomic_write, ensure_output_dir
-
-    P = load_factor(args.users, "--users")
-    Q = load_factor(args.items, "--items")
-    if P.shape[1] != Q.shape[1]:
-        raise CLIError(f"--users has k={P.shape[1]} columns but --items has k={Q.shape[1]}")
-    if args.gammas < 2:
-        raise CLIError(f"--gammas must be >= 2, got {args.gammas}")
-    if not 1 <= args.neighbours <= Q.shape[0] - 1:
-        raise CLIError(f"--neighbours must be between 1 and {Q.shape[0] - 1}, got {args.neighbours}")
-    if args.pairs < 0:
-        raise CLIError(f"--pairs must be >= 0, got {args.pairs}")
-    out = ensure_output_dir(args.out)
-    report = diagnose(P, Q, gammas=np.linspace(0.0, 1.0, args.gammas),
-                      n_neighbours=args.neighbours, n_pairs=args.pairs)
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig = diagnostic_figure(report)
-    with atomic_write(out / "diagnose.png") as handle:
-        fig.savefig(handle, format="png", dpi=120)
-    plt.close(fig)
-    with atomic_write(out / "diagnose.json", "w") as handle:
-        handle.write(report.to_json() + "\n")
-    print(f"items {report.n_items}, users {report.n_users}, k {report.k}, rank {report.rank}")
-    # short lines (under 72 characters), so the output fits a narrow terminal
-    nn = report.n_neighbours
-    print(f"top-{nn} overlap with the given Q over gamma: "
-          f"min {min(report.overlap_with_given):.3f}, max {max(report.overlap_with_given):.3f}")
-    print(f"best-matching gamma: {report.best_gamma_for_given:g}")
-    print(f"share of top-{nn} kept for every gamma: "
-          f"mean {report.stable_fraction_mean:.3f}, min {report.stable_fraction_min:.3f}")
-    print(f"largest score change over gamma: {report.max_score_change:.1e}")
-    print(f"wrote {out / 'diagnose.json'}")
-    print(f"  and {out / 'diagnose.png'}")
-
-
-def add_diagnose_parser(subparsers) -> None:
-    """Register ``python -m cossim diagnose``."""
-    parser = subparsers.add_parser(
-        "diagnose",
-        help="how arbitrary are the cosine similarities of given factors P, Q?",
-        description="Span the factorisations P' = U S^(1-g), Q' = V S^g of the scores P Q^T "
-        "(same predictions, different cosines) and report how much item neighbourhoods "
-        "change. Scope: this is the freedom of objectives that depend only on P Q^T.",
-    )
-    parser.add_argument("--users", required=True, metavar="P.npy",
-                        help="user factors, a (n, k) array saved with numpy.save")
-    parser.add_argument("--items", required=True, metavar="Q.npy",
-                        help="item factors, a (p, k) array saved with numpy.save")
-    parser.add_argument("--out", default="diagnose_out", metavar="DIR",
-                        help="output folder for diagnose.json and diagnose.png "
-                        "(default: ./diagnose_out)")
-    parser.add_argument("--neighbours", type=int, default=10, metavar="N",
-                        help="size of the nearest-neighbour sets (default 10)")
-    parser.add_argument("--gammas", type=int, default=11, metavar="G",
-                        help="number of exponents gamma in [0, 1] (default 11)")
-    parser.add_argument("--pairs", type=int, default=10, metavar="M",
-                        help="how many most-variable item pairs to report (default 10)")
-    parser.set_defaults(func=_run)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from .._validation import InvalidValue
+from .panels import PANEL_RECORDS, PANELS
+
 __all__ = ["plot_heatmaps", "plot_figure1", "plot_gamma_sweep", "figure_png", "UNIFORM_COLORMAPS"]
 
 #: Perceptually uniform, colour-blind-safe colormaps accepted by the plots.
@@ -20,9 +23,41 @@ UNIFORM_COLORMAPS = ("viridis", "cividis", "magma", "inferno", "plasma")
 
 def _check_cmap(cmap: str) -> str:
     if cmap not in UNIFORM_COLORMAPS:
-        raise ValueError(f"cmap must be one of {UNIFORM_COLORMAPS} (perceptually uniform), "
+        raise InvalidValue(f"cmap must be one of {UNIFORM_COLORMAPS} (perceptually uniform), "
                          f"got {cmap!r}")
     return cmap
+
+
+def _check_heatmaps(matrices, titles, vmin, vmax, nrows) -> tuple:
+    """Square matrices of one size, one title each, a valid colour range and grid."""
+    matrices = [np.asarray(M) for M in matrices]
+    titles = list(titles)
+    if not matrices or len(matrices) != len(titles):
+        raise InvalidValue("matrices and titles must be non-empty and of equal length")
+    p = matrices[0].shape[0]
+    for M in matrices:
+        if M.shape != (p, p):
+            raise InvalidValue(f"every matrix must have shape ({p}, {p}), got {M.shape}")
+    if not vmin < vmax:
+        raise InvalidValue(f"need vmin < vmax, got {vmin}, {vmax}")
+    n = len(matrices)
+    if isinstance(nrows, bool) or not isinstance(nrows, int) or not 1 <= nrows <= n:
+        raise InvalidValue(f"nrows must be an integer between 1 and {n}, got {nrows!r}")
+    return matrices, titles
+
+
+def _heatmap(ax, M, title, cmap, vmin, vmax, title_size, ticks):
+    """One panel; `ticks` (group boundaries) or None. Returns the image for the colour bar."""
+    image = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="antialiased",
+                      origin="upper")
+    ax.set_title(title, fontsize=title_size)
+    if ticks is not None:
+        ax.set_xticks(ticks)
+        ax.set_yticks(ticks)
+        ax.set_xticklabels([])
+        ax.set_yticklabels([])
+    ax.tick_params(length=3)
+    return image
 
 
 def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vmax: float = 1.0,
@@ -62,19 +97,8 @@ def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vma
     matplotlib.figure.Figure
     """
     cmap = _check_cmap(cmap)
-    matrices = [np.asarray(M) for M in matrices]
-    titles = list(titles)
-    if not matrices or len(matrices) != len(titles):
-        raise ValueError("matrices and titles must be non-empty and of equal length")
-    p = matrices[0].shape[0]
-    for M in matrices:
-        if M.shape != (p, p):
-            raise ValueError(f"every matrix must have shape ({p}, {p}), got {M.shape}")
-    if not vmin < vmax:
-        raise ValueError(f"need vmin < vmax, got {vmin}, {vmax}")
+    matrices, titles = _check_heatmaps(matrices, titles, vmin, vmax, nrows)
     n = len(matrices)
-    if isinstance(nrows, bool) or not isinstance(nrows, int) or not 1 <= nrows <= n:
-        raise ValueError(f"nrows must be an integer between 1 and {n}, got {nrows!r}")
     label_size = title_size - 1 if label_size is None else label_size
     ncols = -(-n // nrows)
     # extra height per row for (up to) two title lines
@@ -86,17 +110,8 @@ def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vma
     ticks = None
     if group_sizes is not None:
         ticks = np.concatenate([[0], np.cumsum(group_sizes)]) - 0.5
-    image = None
     for ax, M, title in zip(axes, matrices, titles):
-        image = ax.imshow(M, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="antialiased",
-                          origin="upper")
-        ax.set_title(title, fontsize=title_size)
-        if ticks is not None:
-            ax.set_xticks(ticks)
-            ax.set_yticks(ticks)
-            ax.set_xticklabels([])
-            ax.set_yticklabels([])
-        ax.tick_params(length=3)
+        image = _heatmap(ax, M, title, cmap, vmin, vmax, title_size, ticks)
     for ax in axes[n:]:
         ax.set_visible(False)
     for row in grid:
@@ -110,24 +125,23 @@ def plot_heatmaps(matrices, titles, *, group_sizes=None, vmin: float = -1.0, vma
 
 def plot_figure1(result, *, cmap: str = "viridis", panel_size: float = 3.0,
                  show_scores: bool = True, nrows: int = 1, title_size: float = 16) -> Figure:
-    """Figure 1: the five panels of a :class:`cossim.experiment.Figure1Result`.
+    """Figure 1: the five panels of a :class:`cossim.figure1.pipeline.Figure1Result`.
 
     Items are in the result's display order (by label, then descending
     popularity); ticks mark the label boundaries. Titles are short (the
-    objective and γ, from :data:`cossim.experiment.PANEL_SHORT_TITLES`); with
+    objective and γ, the ``short_title`` of each
+    :class:`~cossim.figure1.panels.Panel`); with
     `show_scores` a second line gives the panel's AUC. ``nrows=1`` is the
     paper's layout (one row; display it full-width), ``nrows=2`` a 2 × 3 grid
     for narrow pages.
     """
-    from .pipeline import PANEL_SHORT_TITLES, PANELS
-
     labels_sorted = result.labels[result.order]
     _, sizes = np.unique(labels_sorted, return_counts=True)
     titles = []
-    for name in PANELS:
-        title = PANEL_SHORT_TITLES[name]
+    for panel in PANEL_RECORDS:
+        title = panel.short_title
         if show_scores:
-            title += f"\nAUC {result.scores[name]['auc']:.2f}"
+            title += f"\nAUC {result.scores[panel.name]['auc']:.2f}"
         titles.append(title)
     return plot_heatmaps([result.ordered(name) for name in PANELS], titles,
                          group_sizes=sizes, cmap=cmap, panel_size=panel_size,
@@ -147,7 +161,7 @@ def plot_gamma_sweep(sweep, reference=None, *, score: str = "auc", cmap: str = "
     Parameters
     ----------
     sweep, reference : pandas.DataFrame
-        The two tables returned by :func:`cossim.experiment.gamma_sweep`.
+        The two tables returned by :func:`cossim.figure1.sweep.gamma_sweep`.
     score : {"auc", "neighbour_purity"}
     font_size : float
         Size of titles, labels and legend (ticks one point smaller).
@@ -156,7 +170,7 @@ def plot_gamma_sweep(sweep, reference=None, *, score: str = "auc", cmap: str = "
 
     cmap = _check_cmap(cmap)
     if score not in sweep.columns:
-        raise ValueError(f"score {score!r} is not a column of the sweep")
+        raise InvalidValue(f"score {score!r} is not a column of the sweep")
     lam1s = sorted(sweep["lam1"].unique())
     ranks = sorted(sweep["rank"].unique())
     colours = matplotlib.colormaps[cmap](np.linspace(0.0, 0.85, len(ranks)))

@@ -9,27 +9,34 @@ power law with exponent β_user = 0.5.
 
 The paper leaves several choices open (the cluster probabilities p_c, the
 exact power-law samplers, the distribution of p_uc, bounds on k_u); each one
-is a named parameter here with a documented default.
+is a named parameter here with a documented default, and the record
+:class:`SimulationSettings` holds them together. The samplers themselves
+(power laws, Gumbel-top-k) are in :mod:`cossim.paper.sampling`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
+from .._validation import InvalidType, InvalidValue
+from .sampling import POPULARITY_SAMPLERS, gumbel_top_k, sample_power_law, sample_without_replacement
+from .sampling import _check_positive_float  # one copy of the scalar check for both modules
+
 __all__ = [
     "SimulatedData",
+    "SimulationSettings",
     "simulate",
+    "simulate_with",
     "sample_power_law",
     "sample_without_replacement",
     "POPULARITY_SAMPLERS",
 ]
-
-#: The readings of "PowerLaw(β)" that :func:`sample_power_law` offers.
-POPULARITY_SAMPLERS = ("power", "pareto", "zipf")
 
 
 class SimulatedData(NamedTuple):
@@ -61,181 +68,22 @@ class SimulatedData(NamedTuple):
 
 def _check_positive_int(value, name: str, minimum: int = 1) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        raise InvalidType(f"{name} must be an integer, got {type(value).__name__}")
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise InvalidValue(f"{name} must be >= {minimum}, got {value}")
     return int(value)
 
 
-def _check_positive_float(value, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be finite and positive, got {value}")
-    return value
+@dataclass(frozen=True)
+class SimulationSettings:
+    """The choices of the simulation that the paper leaves open (§4), with their defaults.
 
+    One record, so that the defaults are written once: :func:`simulate`'s
+    keyword arguments default to these values, and ``figure1.json`` records
+    the settings of a run from this record (``parameters.simulation``).
 
-def sample_power_law(rng, exponent: float, size: int, kind: str = "power") -> np.ndarray:
-    """Draw `size` positive values from a power law with the given exponent.
-
-    Parameters
+    Attributes
     ----------
-    rng : numpy.random.Generator
-    exponent : float
-        β > 0.
-    size : int
-    kind : {"power", "pareto", "zipf"}
-        ``"power"``: density ``β x^{β−1}`` on (0, 1] (NumPy's and SciPy's
-        "power"/"powerlaw" distribution); for β < 1 most mass sits near 0 and a
-        few values are large relative to the rest.
-        ``"pareto"``: ``P(x > t) = t^{−β}`` for t ≥ 1 (a heavy right tail).
-        ``"zipf"``: ``x = r^{−β}`` for a random ranking r = 1..size (Zipf's law
-        by rank).
-
-    Returns
-    -------
-    ndarray, shape (size,)
-        Strictly positive values.
-    """
-    exponent = _check_positive_float(exponent, "exponent")
-    if kind == "power":
-        # inverse CDF of β x^{β-1}; 1 - U lies in (0, 1] so the value is > 0
-        return (1.0 - rng.random(size)) ** (1.0 / exponent)
-    if kind == "pareto":
-        return (1.0 - rng.random(size)) ** (-1.0 / exponent)
-    if kind == "zipf":
-        ranks = rng.permutation(size) + 1.0
-        return ranks ** (-exponent)
-    raise ValueError(f"kind must be one of {POPULARITY_SAMPLERS}, got {kind!r}")
-
-
-def sample_without_replacement(rng, log_weights, counts) -> sp.csr_matrix:
-    """Weighted sampling without replacement for many rows at once.
-
-    Row r draws ``counts[r]`` distinct columns, sequentially, each time with
-    probability proportional to ``exp(log_weights[r, j])`` among the columns
-    not yet drawn. Uses the Gumbel-top-k trick: the ``counts[r]`` largest of
-    ``log_weights[r] + G`` with independent standard Gumbel noise G are a
-    sample from exactly that sequential scheme. The noise is generated as
-    ``G = -log E`` with ``E ~ Exp(1)`` (NumPy's fast ziggurat sampler). The
-    ``counts[r]`` largest keys of a row are those at or above the row's
-    ``counts[r]``-th largest key; that threshold comes from one vectorised
-    sort of the block's keys (NumPy has no per-row k for ``np.partition``,
-    and a per-row ``np.partition`` loop measured slower at paper scale), and
-    the drawn columns are read off the flat mask with one ``flatnonzero``
-    (no 2-D ``nonzero``, no ``argsort``).
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-    log_weights : ndarray, shape (m, p)
-        Log of the (unnormalised) weights; ``-inf`` marks weight 0.
-    counts : ndarray of int, shape (m,)
-        Items to draw per row; each must not exceed the row's number of
-        positive weights.
-
-    Returns
-    -------
-    scipy.sparse.csr_matrix, shape (m, p)
-        1.0 at the drawn positions (column indices sorted).
-    """
-    log_weights = np.asarray(log_weights, dtype=np.float64)
-    if log_weights.ndim != 2:
-        raise ValueError(f"log_weights must be 2-D, got shape {log_weights.shape}")
-    if np.any(np.isnan(log_weights)) or np.any(log_weights == np.inf):
-        raise ValueError("log_weights must not contain NaN or +inf")
-    counts = np.asarray(counts)
-    m, p = log_weights.shape
-    if counts.shape != (m,):
-        raise ValueError(f"counts must have shape ({m},), got {counts.shape}")
-    if not np.issubdtype(counts.dtype, np.integer):
-        raise TypeError(f"counts must hold integers, got dtype {counts.dtype}")
-    counts = counts.astype(np.int64)
-    positive = np.isfinite(log_weights).sum(axis=1)
-    if np.any(counts < 0) or np.any(counts > positive):
-        raise ValueError("counts must be between 0 and the number of positive weights per row")
-    return _gumbel_top_k(rng, log_weights, counts)
-
-
-def _gumbel_top_k(rng, log_weights, counts) -> sp.csr_matrix:
-    """Body of :func:`sample_without_replacement` for checked input.
-
-    ``log_weights`` (float64, shape (m, p)) is only read; ``counts`` is an
-    int64 array of valid counts.
-    """
-    m, p = log_weights.shape
-    # Gumbel keys log w - log E, built in place in the noise buffer;
-    # E is floored so that log never sees an exact 0
-    keys = rng.standard_exponential(size=(m, p))
-    np.maximum(keys, np.finfo(np.float64).tiny, out=keys)
-    np.log(keys, out=keys)
-    np.subtract(log_weights, keys, out=keys)
-    # per-row threshold: the counts[r]-th largest key (rows with count 0 take nothing)
-    ordered = np.sort(keys, axis=1)
-    rows = np.arange(m)
-    threshold = np.full(m, np.inf)
-    some = counts > 0
-    threshold[some] = ordered[rows[some], p - counts[some]]
-    del ordered
-    mask = keys >= threshold[:, None]
-    drawn = mask.sum(axis=1)
-    bad = np.flatnonzero(drawn != counts)
-    for r in bad:  # exact ties of keys (probability 0): fall back to a sort of that row
-        mask[r] = False
-        mask[r, np.argsort(-keys[r], kind="stable")[: counts[r]]] = True
-    # flat positions are row-major: rows in order, columns sorted within a row
-    cols = np.flatnonzero(mask.ravel())
-    cols -= np.repeat(rows * p, counts)
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    data = np.ones(cols.shape[0], dtype=np.float64)
-    return sp.csr_matrix((data, cols.astype(np.int32), indptr), shape=(m, p))
-
-
-def _counts_from_power_law(x, kind: str, low: int, high: int) -> np.ndarray:
-    """Turn power-law draws x into item counts k_u in [low, high] (see :func:`simulate`)."""
-    if kind == "power":  # x in (0, 1]: spread over low..high
-        k = low + np.floor(x * (high - low + 1))
-    elif kind == "pareto":  # x >= 1: P(k > t) = (t / low)^(-β), capped at high
-        k = np.floor(low * x)
-    else:  # "zipf": x = r^(-β) in (0, 1] by rank, the top-ranked user gets `high`
-        k = np.ceil(high * x)
-    return np.clip(k, low, high).astype(np.int64)
-
-
-def simulate(
-    n_users: int = 20_000,
-    n_items: int = 1_000,
-    n_clusters: int = 5,
-    *,
-    seed: int = 0,
-    cluster_probs=None,
-    exponent_range=(0.25, 1.5),
-    popularity_sampler: str = "power",
-    preference_concentration: float = 1.0,
-    user_exponent: float = 0.5,
-    items_per_user_sampler: str = "power",
-    min_items_per_user: int = 1,
-    max_items_per_user: int | None = None,
-    block_size: int = 2048,
-) -> SimulatedData:
-    """Simulate the clustered user–item data of the paper's Section 4.
-
-    Steps (paper §4): items get clusters with probabilities p_c; cluster c
-    gets an exponent ``β_c ~ Unif(exponent_range)``; item i gets a baseline
-    popularity ``p_i ~ PowerLaw(β_{c_i})``; user u gets cluster preferences
-    ``p_u· ~ Dirichlet(α)``; user u consumes ``k_u`` items drawn without
-    replacement with probabilities ``p_ui = p_{u,c_i} p_i / Σ_j p_{u,c_j} p_j``
-    (Gumbel-top-k, :func:`sample_without_replacement`), where
-    ``k_u ~ PowerLaw(β_user)``.
-
-    Parameters
-    ----------
-    n_users, n_items, n_clusters : int
-        n, p and C. Paper: 20,000, 1,000 and 5.
-    seed : int
-        Seed of the ``numpy.random.Generator``; the same seed gives the same
-        data.
     cluster_probs : array_like of shape (n_clusters,), optional
         p_c, the probability that an item belongs to cluster c (normalised to
         sum 1). *Not given in the paper.* Default: uniform, 1/C each.
@@ -267,6 +115,139 @@ def simulate(
         Upper bound hi on k_u. *Not given in the paper.* Default ``None``,
         meaning ``n_items``: a user can at most consume the whole catalogue,
         so no scale is invented (mean k_u ≈ p/3 with the default sampler).
+    """
+
+    cluster_probs: object = None
+    exponent_range: tuple = (0.25, 1.5)
+    popularity_sampler: str = "power"
+    preference_concentration: float = 1.0
+    user_exponent: float = 0.5
+    items_per_user_sampler: str = "power"
+    min_items_per_user: int = 1
+    max_items_per_user: int | None = None
+
+    @classmethod
+    def from_kwargs(cls, **kwargs) -> "SimulationSettings":
+        """The defaults updated by `kwargs`; an unknown name is an :class:`InvalidType`."""
+        unknown = set(kwargs) - set(cls.names())
+        if unknown:
+            raise InvalidType(f"unknown simulation settings: {sorted(unknown)}")
+        return cls(**kwargs)
+
+    @classmethod
+    def names(cls) -> tuple:
+        """The names of the settings, in declaration order."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    def as_dict(self) -> dict:
+        """``{name: value}`` as given (defaults not resolved)."""
+        return {name: getattr(self, name) for name in self.names()}
+
+    def resolved(self, n_items: int, n_clusters: int) -> "SimulationSettings":
+        """Check every value and fill in the defaults that depend on p and C.
+
+        Returns a record with ``cluster_probs`` a normalised float array,
+        ``exponent_range`` two floats and ``max_items_per_user`` an integer.
+        """
+        lo = _check_positive_int(self.min_items_per_user, "min_items_per_user")
+        hi = n_items if self.max_items_per_user is None else self.max_items_per_user
+        hi = _check_positive_int(hi, "max_items_per_user")
+        if not lo <= hi <= n_items:
+            raise InvalidValue(
+                "need min_items_per_user <= max_items_per_user <= n_items, got "
+                f"{lo}, {hi}, {n_items}"
+            )
+        exponent_range = _check_exponent_range(self.exponent_range)
+        alpha = _check_positive_float(self.preference_concentration, "preference_concentration")
+        user_exponent = _check_positive_float(self.user_exponent, "user_exponent")
+        for name in ("popularity_sampler", "items_per_user_sampler"):
+            if getattr(self, name) not in POPULARITY_SAMPLERS:
+                raise InvalidValue(f"{name} must be one of {POPULARITY_SAMPLERS}, "
+                                   f"got {getattr(self, name)!r}")
+        return dataclasses.replace(
+            self, cluster_probs=_check_cluster_probs(self.cluster_probs, n_clusters),
+            exponent_range=exponent_range, preference_concentration=alpha,
+            user_exponent=user_exponent, min_items_per_user=lo, max_items_per_user=hi)
+
+
+def _check_exponent_range(exponent_range) -> tuple:
+    try:
+        low, high = (float(v) for v in exponent_range)
+    except (TypeError, ValueError):
+        raise InvalidValue(f"exponent_range must be a pair (low, high), got {exponent_range!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
+        raise InvalidValue(f"exponent_range must satisfy 0 < low <= high, got {exponent_range}")
+    return low, high
+
+
+def _check_cluster_probs(cluster_probs, n_clusters: int) -> np.ndarray:
+    if cluster_probs is None:
+        return np.full(n_clusters, 1.0 / n_clusters)
+    try:
+        cluster_probs = np.asarray(cluster_probs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidType(f"cluster_probs must be an array of numbers, got {cluster_probs!r}") from None
+    if cluster_probs.shape != (n_clusters,):
+        raise InvalidValue(
+            f"cluster_probs must have length n_clusters={n_clusters}, got shape {cluster_probs.shape}"
+        )
+    if not np.all(np.isfinite(cluster_probs)) or np.any(cluster_probs < 0) \
+            or cluster_probs.sum() <= 0:
+        raise InvalidValue("cluster_probs must be finite, non-negative and not all zero")
+    return cluster_probs / cluster_probs.sum()
+
+
+def _counts_from_power_law(x, kind: str, low: int, high: int) -> np.ndarray:
+    """Turn power-law draws x into item counts k_u in [low, high] (see :func:`simulate`)."""
+    if kind == "power":  # x in (0, 1]: spread over low..high
+        k = low + np.floor(x * (high - low + 1))
+    elif kind == "pareto":  # x >= 1: P(k > t) = (t / low)^(-β), capped at high
+        k = np.floor(low * x)
+    else:  # "zipf": x = r^(-β) in (0, 1] by rank, the top-ranked user gets `high`
+        k = np.ceil(high * x)
+    return np.clip(k, low, high).astype(np.int64)
+
+
+_DEFAULTS = SimulationSettings()
+
+
+def simulate(
+    n_users: int = 20_000,
+    n_items: int = 1_000,
+    n_clusters: int = 5,
+    *,
+    seed: int = 0,
+    cluster_probs=_DEFAULTS.cluster_probs,
+    exponent_range=_DEFAULTS.exponent_range,
+    popularity_sampler: str = _DEFAULTS.popularity_sampler,
+    preference_concentration: float = _DEFAULTS.preference_concentration,
+    user_exponent: float = _DEFAULTS.user_exponent,
+    items_per_user_sampler: str = _DEFAULTS.items_per_user_sampler,
+    min_items_per_user: int = _DEFAULTS.min_items_per_user,
+    max_items_per_user: int | None = _DEFAULTS.max_items_per_user,
+    block_size: int = 2048,
+) -> SimulatedData:
+    """Simulate the clustered user–item data of the paper's Section 4.
+
+    Steps (paper §4): items get clusters with probabilities p_c; cluster c
+    gets an exponent ``β_c ~ Unif(exponent_range)``; item i gets a baseline
+    popularity ``p_i ~ PowerLaw(β_{c_i})``; user u gets cluster preferences
+    ``p_u· ~ Dirichlet(α)``; user u consumes ``k_u`` items drawn without
+    replacement with probabilities ``p_ui = p_{u,c_i} p_i / Σ_j p_{u,c_j} p_j``
+    (Gumbel-top-k, :func:`sample_without_replacement`), where
+    ``k_u ~ PowerLaw(β_user)``.
+
+    Parameters
+    ----------
+    n_users, n_items, n_clusters : int
+        n, p and C. Paper: 20,000, 1,000 and 5.
+    seed : int
+        Seed of the ``numpy.random.Generator``; the same seed gives the same
+        data.
+    cluster_probs, exponent_range, popularity_sampler, preference_concentration, \
+    user_exponent, items_per_user_sampler, min_items_per_user, max_items_per_user
+        The choices the paper leaves open; their meaning, the readings on
+        offer and the defaults are documented once, in :class:`SimulationSettings`.
     block_size : int
         Users sampled per vectorised block (memory ``O(block_size × n_items)``).
 
@@ -281,75 +262,85 @@ def simulate(
     k_u items have positive probability, that user gets all of them (fewer
     than k_u); ``items_per_user`` holds the numbers actually drawn.
     """
+    settings = SimulationSettings(
+        cluster_probs=cluster_probs, exponent_range=exponent_range,
+        popularity_sampler=popularity_sampler, preference_concentration=preference_concentration,
+        user_exponent=user_exponent, items_per_user_sampler=items_per_user_sampler,
+        min_items_per_user=min_items_per_user, max_items_per_user=max_items_per_user)
+    return simulate_with(settings, n_users, n_items, n_clusters, seed=seed, block_size=block_size)
+
+
+def simulate_with(settings: SimulationSettings, n_users: int = 20_000, n_items: int = 1_000,
+                  n_clusters: int = 5, *, seed: int = 0, block_size: int = 2048) -> SimulatedData:
+    """:func:`simulate` with its open choices given as one :class:`SimulationSettings`.
+
+    The random draws, in this order (one ``numpy.random.Generator``): the
+    items' clusters and popularity (:func:`_draw_items`), the users'
+    preferences and activity k_u (:func:`_draw_users`), then the interactions
+    (:func:`_draw_interactions`).
+    """
+    n_users, n_items, n_clusters, seed = _check_sizes(n_users, n_items, n_clusters, seed)
+    s = settings.resolved(n_items, n_clusters)
+    block_size = _check_positive_int(block_size, "block_size")
+    rng = np.random.default_rng(seed)
+    clusters, exponents, popularity = _draw_items(rng, n_items, n_clusters, s)
+    prefs, counts = _draw_users(rng, n_users, n_clusters, s)
+    X = _draw_interactions(rng, clusters, popularity, prefs, counts, block_size)
+    return SimulatedData(X, clusters.astype(np.int64), popularity, exponents, prefs, counts)
+
+
+def _check_sizes(n_users, n_items, n_clusters, seed) -> tuple:
     n_users = _check_positive_int(n_users, "n_users")
     n_items = _check_positive_int(n_items, "n_items", 2)
     n_clusters = _check_positive_int(n_clusters, "n_clusters")
     if n_clusters > n_items:
-        raise ValueError(f"n_clusters must be <= n_items ({n_items}), got {n_clusters}")
+        raise InvalidValue(f"n_clusters must be <= n_items ({n_items}), got {n_clusters}")
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    min_items_per_user = _check_positive_int(min_items_per_user, "min_items_per_user")
-    if max_items_per_user is None:
-        max_items_per_user = n_items
-    max_items_per_user = _check_positive_int(max_items_per_user, "max_items_per_user")
-    if not min_items_per_user <= max_items_per_user <= n_items:
-        raise ValueError(
-            "need min_items_per_user <= max_items_per_user <= n_items, got "
-            f"{min_items_per_user}, {max_items_per_user}, {n_items}"
-        )
-    try:
-        low, high = (float(v) for v in exponent_range)
-    except (TypeError, ValueError):
-        raise ValueError(f"exponent_range must be a pair (low, high), got {exponent_range!r}") from None
-    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
-        raise ValueError(f"exponent_range must satisfy 0 < low <= high, got {exponent_range}")
-    alpha = _check_positive_float(preference_concentration, "preference_concentration")
-    user_exponent = _check_positive_float(user_exponent, "user_exponent")
-    for name, kind in (("popularity_sampler", popularity_sampler),
-                       ("items_per_user_sampler", items_per_user_sampler)):
-        if kind not in POPULARITY_SAMPLERS:
-            raise ValueError(f"{name} must be one of {POPULARITY_SAMPLERS}, got {kind!r}")
-    if cluster_probs is None:
-        cluster_probs = np.full(n_clusters, 1.0 / n_clusters)
-    else:
-        cluster_probs = np.asarray(cluster_probs, dtype=np.float64)
-        if cluster_probs.shape != (n_clusters,):
-            raise ValueError(
-                f"cluster_probs must have length n_clusters={n_clusters}, got shape {cluster_probs.shape}"
-            )
-        if not np.all(np.isfinite(cluster_probs)) or np.any(cluster_probs < 0) \
-                or cluster_probs.sum() <= 0:
-            raise ValueError("cluster_probs must be finite, non-negative and not all zero")
-        cluster_probs = cluster_probs / cluster_probs.sum()
-    block_size = _check_positive_int(block_size, "block_size")
+        raise InvalidValue(f"seed must be a non-negative integer, got {seed!r}")
+    return n_users, n_items, n_clusters, int(seed)
 
-    rng = np.random.default_rng(seed)
-    clusters = rng.choice(n_clusters, size=n_items, p=cluster_probs)
-    exponents = rng.uniform(low, high, size=n_clusters)
+
+def _draw_items(rng, n_items, n_clusters, s: SimulationSettings) -> tuple:
+    """Cluster c_i ~ p_c, exponent β_c ~ Unif(range), popularity p_i ~ PowerLaw(β_{c_i})."""
+    clusters = rng.choice(n_clusters, size=n_items, p=s.cluster_probs)
+    exponents = rng.uniform(*s.exponent_range, size=n_clusters)
     popularity = np.empty(n_items)
     for c in range(n_clusters):
         members = np.flatnonzero(clusters == c)
         if members.size:
-            popularity[members] = sample_power_law(rng, exponents[c], members.size, popularity_sampler)
-    prefs = rng.dirichlet(np.full(n_clusters, alpha), size=n_users)
+            popularity[members] = sample_power_law(rng, exponents[c], members.size,
+                                                   s.popularity_sampler)
+    return clusters, exponents, popularity
 
-    x = sample_power_law(rng, user_exponent, n_users, items_per_user_sampler)
-    counts = _counts_from_power_law(x, items_per_user_sampler, min_items_per_user,
-                                    max_items_per_user)
 
+def _draw_users(rng, n_users, n_clusters, s: SimulationSettings) -> tuple:
+    """Preferences p_u· ~ Dirichlet(α) and activity k_u ~ PowerLaw(β_user) in [lo, hi]."""
+    prefs = rng.dirichlet(np.full(n_clusters, s.preference_concentration), size=n_users)
+    x = sample_power_law(rng, s.user_exponent, n_users, s.items_per_user_sampler)
+    counts = _counts_from_power_law(x, s.items_per_user_sampler, s.min_items_per_user,
+                                    s.max_items_per_user)
+    return prefs, counts
+
+
+def _draw_interactions(rng, clusters, popularity, prefs, counts, block_size) -> sp.csr_matrix:
+    """k_u items per user without replacement, ``p_ui ∝ p_{u,c_i} p_i`` (Gumbel-top-k).
+
+    Blocks of `block_size` users bound the memory. `counts` is lowered in
+    place for users whose preferences leave fewer than k_u items possible.
+    """
+    n_clusters = prefs.shape[1]
     log_pop = np.log(popularity)
     with np.errstate(divide="ignore"):  # a zero preference means weight 0: log = -inf
         log_prefs = np.log(prefs)
     # items of positive popularity per cluster
     cluster_sizes = np.bincount(clusters[popularity > 0], minlength=n_clusters).astype(np.int64)
     blocks = []
-    for start in range(0, n_users, block_size):
-        stop = min(start + block_size, n_users)
+    for start in range(0, prefs.shape[0], block_size):
+        stop = min(start + block_size, prefs.shape[0])
         logw = log_prefs[start:stop][:, clusters]
         logw += log_pop[None, :]
         # items with positive weight: those of clusters with positive preference
         available = (prefs[start:stop] > 0).astype(np.int64) @ cluster_sizes
         counts[start:stop] = np.minimum(counts[start:stop], available)
-        blocks.append(_gumbel_top_k(rng, logw, counts[start:stop]))
-    X = sp.vstack(blocks, format="csr")
-    return SimulatedData(X, clusters.astype(np.int64), popularity, exponents, prefs, counts)
+        blocks.append(gumbel_top_k(rng, logw, counts[start:stop]))
+    return sp.vstack(blocks, format="csr")

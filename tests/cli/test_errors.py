@@ -1,6 +1,11 @@
-"""Every CLI command answers bad input with exit status 2, one line on stderr, no traceback,
-and no output files left behind."""
+"""The exit-status policy of cossim.cli.errors.
 
+Every CLI command answers bad input with exit status 2, one line on stderr, no traceback,
+and no output files left behind; a bug inside cossim (any other exception) gives exit
+status 3 and one line that calls it a bug, with the traceback only under COSSIM_DEBUG=1.
+"""
+
+import io
 import os
 import subprocess
 import sys
@@ -9,6 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
+from cossim._validation import InvalidType, InvalidValue
+from cossim.cli.errors import CLIError, report_failure
+from cossim.cli.main import main
 
 
 def run_cli(*args, cwd=None):
@@ -64,6 +73,12 @@ def files(tmp_path):
                       "P_empty": np.ones((0, 4)), "Q_obj": Q.astype(object)}.items():
         f[name] = tmp_path / f"{name}.npy"
         np.save(f[name], arr, allow_pickle=True)
+    for name, labels in {"y_one_class": np.zeros(12, int), "y_all_distinct": np.arange(12),
+                         "y_2d": (np.arange(12) % 3)[None, :]}.items():
+        f[name] = tmp_path / f"{name}.npy"
+        np.save(f[name], labels)
+    f["P_zero"] = tmp_path / "P_zero.npy"
+    np.save(f["P_zero"], np.zeros((30, 4)))
     f["file_as_dir"] = tmp_path / "plainfile"
     f["file_as_dir"].write_text("x")
     return f
@@ -89,14 +104,14 @@ FIGURE1_BAD = {
     "inf lam1": lambda f: ["--data", f["X"], "--labels", f["y"], "--lam1", "inf"],
     "negative users": lambda f: ["--users", -5],
     "not a number": lambda f: ["--rank", "ten"],
+    # caught before they reach the numerics, which would raise a ValueError of their own
+    "labels one class": lambda f: ["--data", f["X"], "--labels", f["y_one_class"], "--rank", 3],
+    "labels all distinct": lambda f: ["--data", f["X"], "--labels", f["y_all_distinct"],
+                                      "--rank", 3],
+    "labels 2-D": lambda f: ["--data", f["X"], "--labels", f["y_2d"], "--rank", 3],
+    "neighbours > items - 1": lambda f: ["--data", f["X"], "--labels", f["y"], "--rank", 3,
+                                         "--neighbours", 12],
 }
-
-
-@pytest.mark.parametrize("case", sorted(FIGURE1_BAD))
-def test_figure1_bad_input(case, files, tmp_path):
-    out = tmp_path / "out"
-    result = run_cli("figure1", *FIGURE1_BAD[case](files), "--out", out)
-    assert_clean_failure(result, out)
 
 
 DIAGNOSE_BAD = {
@@ -110,13 +125,21 @@ DIAGNOSE_BAD = {
     "complex items": lambda f: ["--users", f["P"], "--items", f["Q_complex"]],
     "empty users": lambda f: ["--users", f["P_empty"], "--items", f["Q"]],
     "object items": lambda f: ["--users", f["P"], "--items", f["Q_obj"]],
+    "all-zero scores": lambda f: ["--users", f["P_zero"], "--items", f["Q"]],
+    "one gamma": lambda f: ["--users", f["P"], "--items", f["Q"], "--gammas", 1],
+    "negative pairs": lambda f: ["--users", f["P"], "--items", f["Q"], "--pairs", -1],
+    "neighbours = items": lambda f: ["--users", f["P"], "--items", f["Q"], "--neighbours", 12],
 }
 
 
-@pytest.mark.parametrize("case", sorted(DIAGNOSE_BAD))
-def test_diagnose_bad_input(case, files, tmp_path):
+BAD = {"figure1": FIGURE1_BAD, "diagnose": DIAGNOSE_BAD}
+
+
+@pytest.mark.parametrize("command, case", [(command, case) for command, cases in BAD.items()
+                                           for case in sorted(cases)])
+def test_bad_input(command, case, files, tmp_path):
     out = tmp_path / "out"
-    result = run_cli("diagnose", *DIAGNOSE_BAD[case](files), "--out", out)
+    result = run_cli(command, *BAD[command][case](files), "--out", out)
     assert_clean_failure(result, out)
 
 
@@ -180,3 +203,122 @@ def test_good_input_succeeds(files, tmp_path):
     result = run_cli("diagnose", "--users", files["P"], "--items", files["Q"], "--out", out2)
     assert result.returncode == 0, result.stderr
     assert any(out2.iterdir())
+
+
+# ---------------------------------------------------------------- exit 2 versus exit 3
+
+
+@pytest.mark.parametrize("exc", [CLIError("--data x.npz: no such file"),
+                                 InvalidValue("rank must satisfy 1 <= rank <= 5, got 9"),
+                                 InvalidType("labels must hold integers, got dtype float64")])
+def test_user_errors_are_one_line_exit_2(exc, monkeypatch):
+    monkeypatch.setenv("COSSIM_DEBUG", "1")  # never a traceback for the user's mistake
+    stream = io.StringIO()
+    assert report_failure(exc, stream) == 2
+    assert stream.getvalue() == f"error: {exc}\n"
+
+
+@pytest.mark.parametrize("exc", [ValueError("operands could not be broadcast\nshapes (3,) (4,)"),
+                                 TypeError("unsupported operand"), KeyError("eq3"),
+                                 ZeroDivisionError("division by zero")])
+def test_other_exceptions_are_bugs_exit_3(exc, monkeypatch):
+    monkeypatch.delenv("COSSIM_DEBUG", raising=False)
+    stream = io.StringIO()
+    assert report_failure(exc, stream) == 3
+    text = stream.getvalue()
+    assert text.count("\n") == 1 and "Traceback" not in text
+    assert text.startswith(f"internal error: {type(exc).__name__}: ")
+    assert "this is a bug in cossim; please report it" in text
+    assert str(exc).strip().splitlines()[0] in text  # only the first line of the message
+
+
+def test_debug_variable_adds_the_traceback(monkeypatch):
+    def broken():
+        raise ValueError("inner")
+
+    try:
+        broken()
+    except ValueError as exc:
+        caught = exc
+    for value, shown in (("1", True), ("0", False), ("", False)):
+        monkeypatch.setenv("COSSIM_DEBUG", value)
+        stream = io.StringIO()
+        assert report_failure(caught, stream) == 3
+        assert ("Traceback" in stream.getvalue() and "broken" in stream.getvalue()) == shown
+        assert stream.getvalue().splitlines()[-1].startswith("internal error: ValueError: inner")
+
+
+SMALL = ["--users", "300", "--items", "30", "--clusters", "2", "--rank", "3", "--neighbours", "3"]
+
+
+def _raise(exc):
+    def fail(*args, **kwargs):
+        raise exc
+    return fail
+
+
+def test_bug_in_the_figure1_numerics_is_exit_3(tmp_path, capsys, monkeypatch):
+    """A bare ValueError from inside the numerics is not blamed on the user."""
+    import cossim.figure1.pipeline as pipeline
+
+    monkeypatch.delenv("COSSIM_DEBUG", raising=False)
+    monkeypatch.setattr(pipeline, "cluster_auc", _raise(ValueError("shapes do not align")))
+    out = tmp_path / "out"
+    assert main(["figure1", "--out", str(out), *SMALL]) == 3
+    err = capsys.readouterr().err
+    assert err == ("internal error: ValueError: shapes do not align -- this is a bug in cossim; "
+                   "please report it with the command you ran\n")
+    assert not out.exists()  # nothing written
+
+
+def test_bug_in_the_diagnose_numerics_is_exit_3(files, tmp_path, capsys, monkeypatch):
+    import cossim.beyond.diagnostic as diagnostic
+
+    monkeypatch.delenv("COSSIM_DEBUG", raising=False)
+    monkeypatch.setattr(diagnostic, "score_svd", _raise(TypeError("bad operand")))
+    out = tmp_path / "out"
+    assert main(["diagnose", "--users", str(files["P"]), "--items", str(files["Q"]),
+                 "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("internal error: TypeError: bad operand")
+    assert "bug in cossim" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_user_error_from_the_numerics_is_exit_2(tmp_path, capsys, monkeypatch):
+    """InvalidValue raised by a library check (not by the command) still means bad input."""
+    import cossim.figure1.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "top_singular",
+                        _raise(InvalidValue("X has rank 0: every singular value is 0")))
+    assert main(["figure1", "--out", str(tmp_path / "out"), *SMALL]) == 2
+    assert capsys.readouterr().err == "error: X has rank 0: every singular value is 0\n"
+
+
+BUGGY = """
+import sys
+import cossim.figure1.pipeline as pipeline
+def broken(*args, **kwargs):
+    raise ValueError("an internal inconsistency")
+pipeline.cluster_auc = broken
+from cossim.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_bug_exit_status_3_in_a_real_process(tmp_path, debug):
+    env = {k: v for k, v in os.environ.items() if k != "COSSIM_DEBUG"}
+    if debug:
+        env["COSSIM_DEBUG"] = "1"
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-c", BUGGY, "figure1", "--out", str(out), *SMALL],
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 3, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("internal error: ValueError: an internal inconsistency")
+    assert "this is a bug in cossim" in lines[-1]
+    assert ("Traceback" in result.stderr) == debug
+    if not debug:
+        assert len(lines) == 1
+    assert not out.exists()

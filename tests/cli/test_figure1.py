@@ -1,4 +1,4 @@
-"""Tests of `python -m cossim figure1`."""
+"""Tests of cossim.cli.figure1: `python -m cossim figure1`."""
 
 import json
 import subprocess
@@ -9,8 +9,10 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from cossim.figure1 import pipeline as E
+from cossim.cli import figure1 as command
 from cossim.cli.main import main
+from cossim.figure1 import pipeline as E
+from cossim.figure1.panels import PANEL_RECORDS
 
 SMALL = ["--users", "1500", "--items", "120", "--clusters", "3", "--rank", "8",
          "--lam1", "1000", "--lam2", "20", "--seed", "2"]
@@ -162,3 +164,37 @@ def test_help_documents_the_definitions():
                    "1 / (1 + lam1 / sigma_i^2)", "descending popularity", "column sums of X",
                    "--users", "--lam2", "figure1.json", "save_npz", "exit status 2"]:
         assert phrase in text, phrase
+
+
+def test_help_lists_every_panel_record():
+    """The panel list of --help is generated from the records, in display order."""
+    lines = command.HELP.splitlines()
+    positions = []
+    for record in PANEL_RECORDS:
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"  {record.name} "))
+        positions.append(at)
+        assert lines[at].startswith(f"  {record.name:<13} {record.formula}"), record.name
+        if record.source is not None:  # the source, on the same line or the next
+            assert f"[{record.source}]" in lines[at] + lines[at + 1], record.name
+    assert positions == sorted(positions)
+    assert all(len(line) <= 80 for line in lines)
+    assert "exit status 3" in command.HELP
+
+
+def test_own_data_neighbours_and_labels_are_checked(own_data, tmp_path, capsys):
+    data, labels_path, X, labels = own_data
+    _bad(tmp_path, ["--data", str(data), "--labels", str(labels_path), "--rank", "6",
+                    "--neighbours", "50"], capsys, "--neighbours must be <= items - 1 (49)")
+    np.save(tmp_path / "distinct.npy", np.arange(50))
+    _bad(tmp_path, ["--data", str(data), "--labels", str(tmp_path / "distinct.npy"), "--rank", "6"],
+         capsys, "--labels must put at least two items in the same group")
+
+
+def test_simulated_run_records_the_settings_record(tmp_path):
+    from cossim.paper.simulation import SimulationSettings
+
+    out = tmp_path / "sim"
+    assert main(["figure1", "--out", str(out), *SMALL]) == 0
+    doc = json.loads((out / "figure1.json").read_text())
+    assert sorted(doc["parameters"]["simulation"]) == sorted(SimulationSettings.names())
+    assert doc["parameters"]["simulation"]["max_items_per_user"] == 120

@@ -1,4 +1,4 @@
-"""Tests of cossim.figure1.pipeline (Figure 1's pipeline) and cossim.figure1.plotting."""
+"""Tests of cossim.figure1.pipeline: Figure 1's pipeline, its scores and figure1.json."""
 
 import json
 
@@ -8,22 +8,10 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 import cossim
+from cossim._validation import InvalidType, InvalidValue
 from cossim.figure1 import pipeline as E
-from cossim.figure1.plotting import plot_figure1, plot_gamma_sweep, plot_heatmaps
-
-
-@pytest.fixture(scope="module")
-def small():
-    """A small simulation and its Figure-1 result."""
-    result = E.simulate_figure1(3000, 150, 3, seed=1, rank=12, lam1=2000.0, lam2=30.0)
-    data = cossim.simulate(3000, 150, 3, seed=1)
-    return data, result
-
-
-def test_panel_names_and_order():
-    assert E.PANELS == ("truth", "eq1_gamma0", "eq1_gamma0.5", "eq1_gamma1", "eq2")
-    assert set(E.PANEL_TITLES) == set(E.PANELS)
-    assert set(E.PANEL_SHORT_TITLES) == set(E.PANELS)
+from cossim.figure1.sweep import gamma_sweep
+from cossim.paper.simulation import SimulationSettings
 
 
 @pytest.mark.parametrize("integer", [True, False])
@@ -50,37 +38,6 @@ def test_figure1_spectrum_sparse_path():
     assert_allclose(cossim.top_singular(X, 5).sigma, ref.sigma, rtol=1e-9)
 
 
-def test_panels_follow_their_definitions(small):
-    data, result = small
-    spectrum = cossim.top_singular(data.X, 12, method="svd")
-    sigma, V = spectrum
-    m = sigma**2 / (sigma**2 + 2000.0)
-    expected = {
-        "truth": (data.clusters[:, None] == data.clusters[None, :]).astype(float),
-        "eq1_gamma0": cossim.cosine_similarity(V),
-        "eq1_gamma0.5": cossim.cosine_similarity(V * np.sqrt(m)),
-        "eq1_gamma1": cossim.cosine_similarity(V * m),
-        "eq2": cossim.cosine_similarity(V * np.sqrt(np.clip(sigma - 30.0, 0, None))),
-    }
-    for name in E.PANELS:
-        assert_allclose(result.similarities[name], expected[name], atol=1e-8, err_msg=name)
-        assert_allclose(result.scores[name]["auc"],
-                        cossim.cluster_auc(expected[name], data.clusters), atol=1e-6)
-    assert result.scores["truth"]["auc"] == 1.0
-    assert result.factor_rank["eq2"] == int(np.sum(sigma > 30.0))
-
-
-def test_the_eq1_panels_are_one_model(small):
-    """The three Eq. (1) panels have the same A Bᵀ (so the same loss) yet different cosines."""
-    data, result = small
-    spectrum = cossim.top_singular(data.X, 12)
-    products = [cossim.eq1_factors(spectrum, 2000.0, g) for g in (0.0, 0.5, 1.0)]
-    for A, B in products[1:]:
-        assert_allclose(A @ B.T, products[0].A @ products[0].B.T, atol=1e-12)
-    aucs = [result.scores[n]["auc"] for n in ("eq1_gamma0", "eq1_gamma0.5", "eq1_gamma1")]
-    assert max(aucs) - min(aucs) > 0.01
-
-
 def test_display_order(small):
     data, result = small
     order = result.order
@@ -90,6 +47,7 @@ def test_display_order(small):
         assert np.all(np.diff(pop) <= 0)
     assert_allclose(result.ordered("truth"),
                     result.similarities["truth"][np.ix_(order, order)])
+    assert result.names == E.PANELS
 
 
 def test_run_figure1_on_own_data_sorts_by_column_sum():
@@ -121,54 +79,54 @@ def test_json_is_stable_and_complete(small):
     assert params["simulation"]["popularity_sampler"] == "power"
 
 
-def test_readings_change_the_simulation():
-    assert "default" in E.READINGS and len(E.READINGS) >= 4
-    kwargs = E.reading_kwargs("unequal_clusters", 4)
-    assert_allclose(kwargs["cluster_probs"], [4, 3, 2, 1])
-    assert E.reading_kwargs("capped_activity", 5, 1000)["max_items_per_user"] == 100
-    with pytest.raises(ValueError, match="reading"):
-        E.reading_kwargs("nonsense")
-    for name in E.READINGS:
-        data = cossim.simulate(200, 30, 3, seed=0, **E.reading_kwargs(name, 3, 30))
-        assert data.X.shape == (200, 30)
+def test_json_panels_carry_the_record_definitions(small):
+    from cossim.figure1.panels import PANEL_RECORDS
+
+    doc = json.loads(E.figure1_json(small[1]))
+    assert [(p["name"], p["definition"]) for p in doc["panels"]] == \
+        [(r.name, r.definition) for r in PANEL_RECORDS]
 
 
-def test_robustness_table_shape():
-    frame = E.robustness(seeds=[0, 1], readings=["default", "capped_activity"], n_users=600,
-                         n_items=60, n_clusters=3, rank=6, lam1=500.0, lam2=10.0)
-    assert len(frame) == 2 * 2 * len(E.PANELS)
-    assert set(frame.columns) >= {"reading", "seed", "panel", "auc", "neighbour_purity"}
-    table = E.robustness_summary(frame)
-    assert list(table.columns) == list(E.PANELS)
-    assert list(table.index) == ["default", "capped_activity"]
-    mean = frame[(frame.reading == "default") & (frame.panel == "eq2")].auc.mean()
-    sd = frame[(frame.reading == "default") & (frame.panel == "eq2")].auc.std(ddof=1)
-    assert table.loc["default", "eq2"] == f"{mean:.3f}\u00a0±\u00a0{sd:.3f}"  # never wraps
-    with pytest.raises(ValueError, match="score"):
-        E.robustness_summary(frame, "precision")
+def test_settings_record_round_trips_into_figure1_json():
+    """parameters.simulation is the SimulationSettings record, defaults resolved by name."""
+    kwargs = {"popularity_sampler": "zipf", "preference_concentration": 0.25,
+              "cluster_probs": [3.0, 1.0], "max_items_per_user": 7}
+    result = E.simulate_figure1(300, 30, 2, seed=4, rank=3, lam1=10.0, lam2=1.0, **kwargs)
+    stored = json.loads(E.figure1_json(result))["parameters"]["simulation"]
+    assert set(stored) == set(SimulationSettings.names())
+    rebuilt = SimulationSettings(**{k: tuple(v) if isinstance(v, list) and k == "exponent_range"
+                                    else v for k, v in stored.items()})
+    assert rebuilt == SimulationSettings(exponent_range=(0.25, 1.5), **kwargs)
+    # and the record rebuilt from the JSON reproduces the data of the run
+    again = E.simulate_figure1(300, 30, 2, seed=4, rank=3, lam1=10.0, lam2=1.0,
+                               **rebuilt.as_dict())
+    assert E.figure1_json(again) == E.figure1_json(result)
+    defaults = json.loads(E.figure1_json(E.simulate_figure1(300, 30, 2, rank=3)))
+    sim = defaults["parameters"]["simulation"]
+    assert sim["cluster_probs"] == "uniform" and sim["max_items_per_user"] == 30
+    assert {k: v for k, v in sim.items() if k not in ("cluster_probs", "max_items_per_user")} \
+        == {k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in SimulationSettings().as_dict().items()
+            if k not in ("cluster_probs", "max_items_per_user")}
 
 
-def test_panel_ranking():
-    scores = {"eq1_gamma0": 0.6, "eq1_gamma0.5": 0.8, "eq1_gamma1": 0.9, "eq2": 0.85}
-    assert E.panel_ranking(scores) == ("eq1_gamma1", "eq2", "eq1_gamma0.5", "eq1_gamma0")
+def test_simulation_settings_reads_the_record():
+    settings = E.simulation_settings()
+    assert list(settings) == sorted(SimulationSettings.names())
+    assert settings["user_exponent"] == 0.5 and settings["exponent_range"] == [0.25, 1.5]
+    assert E.simulation_settings(user_exponent=0.75, block_size=16)["user_exponent"] == 0.75
+    with pytest.raises(InvalidType, match="colour"):
+        E.simulation_settings(colour="red")
 
 
-def test_gamma_sweep_contains_the_panels(small):
-    data, result = small
-    sweep, ref = E.gamma_sweep(data.X, data.clusters, gammas=[0.0, 0.5, 1.0],
-                               lam1s=(2000.0,), ranks=(6, 12), lam2=30.0)
-    assert len(sweep) == 2 * 3 and len(ref) == 2
-    at = sweep[(sweep["rank"] == 12)].set_index("gamma")["auc"]
-    for gamma, name in ((0.0, "eq1_gamma0"), (0.5, "eq1_gamma0.5"), (1.0, "eq1_gamma1")):
-        assert_allclose(at[gamma], result.scores[name]["auc"], atol=1e-9)
-    assert_allclose(ref[ref["rank"] == 12]["auc"].iloc[0], result.scores["eq2"]["auc"], atol=1e-9)
-
-
-def test_gamma_sweep_default_grid():
-    rng = np.random.default_rng(0)
-    X = rng.random((100, 20))
-    sweep, _ = E.gamma_sweep(X, np.arange(20) % 2, lam1s=(1.0,), ranks=(3,))
-    assert_allclose(sorted(sweep["gamma"].unique()), np.arange(-1, 2.0001, 0.125))
+def test_scores_table(small):
+    _, result = small
+    table = E.scores_table(result)
+    assert list(table.index) == list(E.PANELS)
+    assert_allclose(table["AUC"].to_numpy(), [result.scores[n]["auc"] for n in E.PANELS])
+    assert table.loc["eq1_gamma0", "item embeddings B"] == "Eq. (1): V_k"
+    assert_allclose(table["top-10 own-cluster share"].to_numpy(),
+                    [result.scores[n]["neighbour_purity"] for n in E.PANELS])
 
 
 @pytest.mark.parametrize("call, error, match", [
@@ -183,7 +141,7 @@ def test_gamma_sweep_default_grid():
      "n_neighbours"),
     (lambda: E.run_figure1(np.ones((2, E.MAX_ITEMS + 1)), np.arange(E.MAX_ITEMS + 1) % 2),
      ValueError, "at most"),
-    (lambda: E.gamma_sweep(np.ones((5, 4)), [0, 0, 1, 1], gammas=[np.inf], ranks=(2,)),
+    (lambda: gamma_sweep(np.ones((5, 4)), [0, 0, 1, 1], gammas=[np.inf], ranks=(2,)),
      ValueError, "gammas"),
     (lambda: E.simulate_figure1(100, 20, 2, seed=0, rank=3, colour="red"), TypeError, "colour"),
 ])
@@ -192,51 +150,22 @@ def test_bad_input(call, error, match):
         call()
 
 
-# ---------------------------------------------------------------- plotting
+@pytest.mark.parametrize("call, error", [
+    (lambda: E.run_figure1(np.ones((5, 4)), [0, 0, 0, 0], rank=2), InvalidValue),
+    (lambda: E.run_figure1(np.ones((5, 4)), [0, 1, 2, 3], rank=2), InvalidValue),
+    (lambda: E.run_figure1(np.ones((5, 4)), [0, 0, 1, 1], rank=2, n_neighbours=4), InvalidValue),
+    (lambda: E.run_figure1(np.ones((5, 4)), [0, 0, 1, 1], rank=2, n_neighbours=1.5), InvalidType),
+    (lambda: E.run_figure1(np.ones((2, E.MAX_ITEMS + 1)), np.arange(E.MAX_ITEMS + 1) % 2),
+     InvalidValue),
+    (lambda: E.simulate_figure1(100, 20, 2, seed=0, rank=3, colour="red"), InvalidType),
+])
+def test_caller_mistakes_are_marked_as_such(call, error):
+    """Bad arguments raise the _validation classes, which the CLI reports as exit status 2."""
+    with pytest.raises(error):
+        call()
 
 
-def test_figure1_plot_shares_one_colour_scale(small):
-    _, result = small
-    for nrows in (1, 2):  # the paper's single row, and the 2 × 3 grid
-        fig = plot_figure1(result, nrows=nrows)
-        images = [ax.images[0] for ax in fig.axes if ax.images]
-        assert len(images) == 5
-        for image in images:
-            assert image.get_clim() == (-1.0, 1.0)
-            assert image.get_cmap().name == "viridis"
-        titles = [ax.get_title() for ax in fig.axes if ax.images]
-        assert "truth" in titles[0] and "Eq. (2)" in titles[4]
-        assert "γ = 0" in titles[1] and "γ = ½" in titles[2] and "γ = 1" in titles[3]
-        for name, title in zip(E.PANELS, titles):  # second line: the panel's AUC
-            assert title.split("\n")[1] == f"AUC {result.scores[name]['auc']:.2f}"
-        colorbars = [ax for ax in fig.axes if not ax.images and ax.get_ylabel()]
-        assert any("cosine" in ax.get_ylabel() for ax in colorbars)
-    with pytest.raises(ValueError, match="nrows"):
-        plot_figure1(result, nrows=6)
-
-
-def test_heatmaps_reject_non_uniform_colormaps():
-    with pytest.raises(ValueError, match="cmap"):
-        plot_heatmaps([np.eye(3)], ["x"], cmap="RdBu_r")
-    with pytest.raises(ValueError, match="shape"):
-        plot_heatmaps([np.eye(3), np.eye(4)], ["a", "b"])
-
-
-def test_gamma_sweep_plot(small):
-    data, _ = small
-    sweep, ref = E.gamma_sweep(data.X, data.clusters, gammas=[-1.0, 0.0, 1.0, 2.0],
-                               lam1s=(100.0, 2000.0), ranks=(6, 12), lam2=30.0)
-    fig = plot_gamma_sweep(sweep, ref)
-    assert len([ax for ax in fig.axes if ax.lines]) == 2
-    assert "gamma" in fig.axes[0].get_xlabel()
-
-
-def test_scores_table_and_png(small):
-    from cossim.figure1.plotting import figure_png
-
-    _, result = small
-    table = E.scores_table(result)
-    assert list(table.index) == list(E.PANELS)
-    assert_allclose(table["AUC"].to_numpy(), [result.scores[n]["auc"] for n in E.PANELS])
-    png = figure_png(plot_figure1(result), dpi=40)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+def test_check_figure1_labels_names_the_option():
+    with pytest.raises(InvalidValue, match="--labels must contain at least two different"):
+        E.check_figure1_labels(np.zeros(5, dtype=int), 5, "--labels")
+    assert_array_equal(E.check_figure1_labels([1, 1, 2], 3), [1, 1, 2])

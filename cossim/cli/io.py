@@ -1,0 +1,128 @@
+"""Files of the command line: reading the user's arrays, writing outputs atomically.
+
+Every failure here is the user's input or environment (a missing file, a
+file of the wrong format, a folder that cannot be written, a full disk), so
+each becomes a one-line :class:`~cossim.cli.errors.CLIError` naming the
+option and the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .._validation import InvalidType, InvalidValue, as_factor
+from .errors import CLIError
+
+__all__ = ["atomic_write", "ensure_output_dir", "sha256_file", "load_sparse_matrix",
+           "load_array", "load_factor"]
+
+
+@contextmanager
+def atomic_write(path, mode: str = "wb"):
+    """Open a temporary file beside `path`; rename it onto `path` only on success.
+
+    A failed run therefore never leaves a half-written output. An ``OSError``
+    (permission denied, disk full, read-only file system) becomes a
+    :class:`CLIError`: it is the user's environment, not a bug.
+    """
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+        # mkstemp creates 0600; give the file the permissions a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, OSError):
+            raise CLIError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+def ensure_output_dir(path) -> Path:
+    """Create the output folder if needed and check that it is writable."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"--out {out} cannot be created: {exc.strerror}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise CLIError(f"--out {out} is not writable")
+    return out
+
+
+def sha256_file(path) -> str:
+    """Hex SHA-256 of a file's bytes (recorded in figure1.json for --data runs)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise CLIError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return digest.hexdigest()
+
+
+def load_sparse_matrix(path, option: str):
+    """Read a matrix saved with ``scipy.sparse.save_npz``."""
+    import scipy.sparse as sp
+
+    try:
+        return sp.load_npz(path)
+    except FileNotFoundError:
+        raise CLIError(f"{option} {path}: no such file") from None
+    except Exception as exc:  # BadZipFile, KeyError, ValueError, IsADirectoryError, ...
+        raise CLIError(f"{option} {path} is not a scipy.sparse .npz file "
+                       f"({type(exc).__name__})") from None
+
+
+def load_array(path, option: str) -> np.ndarray:
+    """Read one array saved with ``numpy.save`` (no pickles)."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise CLIError(f"{option} {path}: no such file") from None
+    except Exception as exc:
+        raise CLIError(f"{option} {path} is not a .npy array without pickles "
+                       f"({type(exc).__name__})") from None
+    if not isinstance(arr, np.ndarray):
+        raise CLIError(f"{option} {path} must hold one array, got an archive")
+    return arr
+
+
+def load_factor(path, option: str) -> np.ndarray:
+    """Read a 2-D real matrix (a factor P or Q) from a ``.npy`` file."""
+    path = Path(path)
+    if not path.exists():
+        raise CLIError(f"{option} {path}: no such file")
+    if path.is_dir():
+        raise CLIError(f"{option} {path}: is a directory, expected a .npy file")
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except PermissionError:
+        raise CLIError(f"{option} {path}: permission denied") from None
+    except (ValueError, OSError, EOFError) as exc:
+        raise CLIError(f"{option} {path}: not a readable .npy array ({exc})") from None
+    if isinstance(arr, np.lib.npyio.NpzFile):  # pragma: no cover - np.load of .npz
+        raise CLIError(f"{option} {path}: expected a .npy file with one array, got an .npz archive")
+    try:
+        return as_factor(arr, option)
+    except (InvalidType, InvalidValue) as exc:
+        raise CLIError(f"{option} {path}: {exc}") from None

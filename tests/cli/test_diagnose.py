@@ -1,0 +1,87 @@
+"""Tests of cossim.cli.diagnose: ``python -m cossim diagnose``.
+
+(The end-to-end runs of the command are in tests/beyond/test_diagnostic.py and
+tests/cli/test_errors.py; these test the command's own steps.)
+"""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import cossim
+from cossim.cli import diagnose as D
+from cossim.cli.errors import CLIError
+from cossim.cli.main import main
+
+
+@pytest.fixture
+def factors(tmp_path):
+    rng = np.random.default_rng(1)
+    P, Q = rng.standard_normal((25, 3)), rng.standard_normal((15, 3))
+    np.save(tmp_path / "P.npy", P)
+    np.save(tmp_path / "Q.npy", Q)
+    return tmp_path, P, Q
+
+
+def _args(folder, **changes):
+    base = dict(users=folder / "P.npy", items=folder / "Q.npy", out=folder / "out",
+                neighbours=4, gammas=5, pairs=3)
+    base.update(changes)
+    return SimpleNamespace(**base)
+
+
+def test_run_writes_the_library_report(factors, capsys):
+    folder, P, Q = factors
+    D.run(_args(folder))
+    written = json.loads((folder / "out" / "diagnose.json").read_text())
+    expected = cossim.diagnose(P, Q, gammas=np.linspace(0.0, 1.0, 5), n_neighbours=4, n_pairs=3)
+    assert written == json.loads(expected.to_json())
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "items 15, users 25, k 3, rank 3"
+    assert lines[-2].startswith("wrote ") and lines[-2].endswith("diagnose.json")
+
+
+@pytest.mark.parametrize("changes, match", [
+    (dict(neighbours=15), "--neighbours must be between 1 and 14"),
+])
+def test_checks_against_the_data(factors, changes, match):
+    folder, _, _ = factors
+    with pytest.raises(CLIError, match=match):
+        D.run(_args(folder, **changes))
+    assert not (folder / "out").exists()  # checked before the output folder is made
+
+
+def test_k_mismatch(factors):
+    folder, P, _ = factors
+    np.save(folder / "Q2.npy", np.ones((15, 2)))
+    with pytest.raises(CLIError, match="k=3 columns but --items has k=2"):
+        D.run(_args(folder, items=folder / "Q2.npy"))
+
+
+@pytest.mark.parametrize("P, Q", [
+    (np.zeros((4, 2)), np.ones((5, 2))),
+    (np.ones((4, 2)), np.zeros((5, 2))),
+    (np.array([[1.0, 1.0]] * 4), np.array([[1.0, -1.0]] * 5)),  # P Qᵀ = 0, neither factor is
+])
+def test_zero_scores_are_the_inputs_fault(P, Q):
+    with pytest.raises(CLIError, match="all-zero scores"):
+        D._check_scores_nonzero(P, Q)
+
+
+def test_tiny_but_nonzero_scores_pass():
+    rng = np.random.default_rng(0)
+    D._check_scores_nonzero(1e-150 * rng.standard_normal((4, 2)), rng.standard_normal((5, 2)))
+
+
+def test_argument_types(factors, capsys):
+    folder, _, _ = factors
+    for flag, value, match in (("--gammas", "1", "--gammas must be >= 2"),
+                               ("--pairs", "-1", "--pairs must be >= 0"),
+                               ("--neighbours", "x", "--neighbours must be an integer")):
+        with pytest.raises(SystemExit) as stop:
+            main(["diagnose", "--users", str(folder / "P.npy"), "--items", str(folder / "Q.npy"),
+                  flag, value])
+        assert stop.value.code == 2
+        assert match in capsys.readouterr().err

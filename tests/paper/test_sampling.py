@@ -1,0 +1,164 @@
+"""Tests of cossim.paper.sampling: power laws and weighted sampling without replacement."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+from cossim import sample_power_law, sample_without_replacement
+from cossim._validation import InvalidType, InvalidValue
+from cossim.paper.sampling import POPULARITY_SAMPLERS
+
+
+def exact_sequential_probabilities(weights, k):
+    """Exact law of sequential weighted sampling without replacement, by enumeration.
+
+    Returns ({frozenset: probability}, inclusion probability per item): every
+    ordered sequence of k distinct items has probability
+    prod_t w[i_t] / (W - sum of the weights drawn before step t).
+    """
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum()
+    sets = {}
+    for seq in itertools.permutations(np.flatnonzero(weights > 0), k):
+        prob, left = 1.0, total
+        for i in seq:
+            prob *= weights[i] / left
+            left -= weights[i]
+        key = frozenset(int(i) for i in seq)
+        sets[key] = sets.get(key, 0.0) + prob
+    inclusion = np.zeros(weights.size)
+    for key, prob in sets.items():
+        inclusion[list(key)] += prob
+    return sets, inclusion
+
+
+def test_enumeration_helper_is_a_distribution():
+    sets, inclusion = exact_sequential_probabilities([4.0, 2.0, 1.0, 1.0], 2)
+    assert_allclose(sum(sets.values()), 1.0, rtol=1e-12)
+    assert_allclose(inclusion.sum(), 2.0, rtol=1e-12)  # k items per draw
+    # a hand-computed case: P(item 0 first) + P(item 0 second)
+    p0 = 4 / 8 + (2 / 8) * (4 / 6) + (1 / 8) * (4 / 7) * 2
+    assert_allclose(inclusion[0], p0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_gumbel_top_k_matches_sequential_sampling(k):
+    """Inclusion frequencies match the exact probabilities of sequential sampling.
+
+    N = 200,000 independent rows; a frequency's standard error is at most
+    sqrt(0.25/N) ≈ 0.0011, and the stated tolerance is 0.006 (more than 5
+    standard errors), for each item and for each k-subset.
+    """
+    weights = np.array([6.0, 3.0, 2.0, 1.0, 0.5, 0.0])  # the last can never be drawn
+    n_rows = 200_000
+    rng = np.random.default_rng(12345)
+    with np.errstate(divide="ignore"):
+        logw = np.tile(np.log(weights), (n_rows, 1))
+    X = sample_without_replacement(rng, logw, np.full(n_rows, k))
+    assert X.shape == (n_rows, weights.size)
+    assert_array_equal(np.diff(X.indptr), k)  # k distinct items per row
+    assert X.data.min() == 1.0 and X.data.max() == 1.0
+    freq = np.asarray(X.sum(axis=0)).ravel() / n_rows
+    sets, inclusion = exact_sequential_probabilities(weights, k)
+    assert freq[-1] == 0.0
+    assert_allclose(freq, inclusion, atol=0.006, rtol=0)
+    # the law of the drawn set, not only the marginals
+    dense = X.toarray().astype(bool)
+    codes = dense @ (1 << np.arange(weights.size))
+    observed = np.bincount(codes, minlength=1 << weights.size) / n_rows
+    for subset, prob in sets.items():
+        code = sum(1 << i for i in subset)
+        assert abs(observed[code] - prob) < 0.006, (subset, observed[code], prob)
+
+
+def test_gumbel_top_k_is_not_uniform():
+    """A check that the test above can fail: uniform sampling would be rejected."""
+    weights = np.array([6.0, 3.0, 2.0, 1.0, 0.5])
+    _, inclusion = exact_sequential_probabilities(weights, 2)
+    uniform = np.full(5, 2 / 5)
+    assert np.max(np.abs(uniform - inclusion)) > 0.006
+
+
+def test_rows_with_different_counts_and_zero_weights():
+    rng = np.random.default_rng(0)
+    logw = np.log(rng.random((50, 30)))
+    logw[:, :10] = -np.inf
+    counts = rng.integers(0, 21, size=50)
+    X = sample_without_replacement(rng, logw, counts)
+    assert_array_equal(np.diff(X.indptr), counts)
+    assert X.nnz == 0 or X.indices.min() >= 10
+    assert X.has_sorted_indices
+
+
+@settings(max_examples=25, deadline=None)
+@given(m=st.integers(1, 8), p=st.integers(1, 12), seed=st.integers(0, 10_000))
+def test_sampling_shapes_and_counts(m, p, seed):
+    rng = np.random.default_rng(seed)
+    logw = rng.normal(size=(m, p))
+    counts = rng.integers(0, p + 1, size=m)
+    X = sample_without_replacement(rng, logw, counts)
+    assert X.shape == (m, p)
+    assert_array_equal(np.diff(X.indptr), counts)
+    for r in range(m):  # distinct columns in each row
+        row = X.indices[X.indptr[r]:X.indptr[r + 1]]
+        assert np.unique(row).size == row.size
+
+
+def test_sampling_bad_input():
+    rng = np.random.default_rng(0)
+    logw = np.zeros((3, 4))
+    with pytest.raises(ValueError, match="counts"):
+        sample_without_replacement(rng, logw, [1, 2])
+    with pytest.raises(ValueError, match="counts"):
+        sample_without_replacement(rng, logw, [1, 2, 5])
+    with pytest.raises(ValueError, match="counts"):
+        sample_without_replacement(rng, logw, [1, -1, 0])
+    with pytest.raises(TypeError, match="counts"):
+        sample_without_replacement(rng, logw, [1.5, 1, 1])
+    bad = logw.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="log_weights"):
+        sample_without_replacement(rng, bad, [1, 1, 1])
+    with pytest.raises(ValueError, match="log_weights"):
+        sample_without_replacement(rng, np.zeros(4), [1])
+
+
+@pytest.mark.parametrize("kind", POPULARITY_SAMPLERS)
+def test_power_law_samplers(kind):
+    rng = np.random.default_rng(1)
+    beta = 0.5
+    x = sample_power_law(rng, beta, 100_000, kind)
+    assert np.all(x > 0) and np.all(np.isfinite(x))
+    if kind == "power":  # density β x^(β−1) on (0, 1]: mean β/(β+1), P(x ≤ t) = t^β
+        assert x.max() <= 1.0
+        assert_allclose(x.mean(), beta / (beta + 1), atol=0.005)
+        assert_allclose(np.mean(x <= 0.25), 0.25**beta, atol=0.005)
+    elif kind == "pareto":  # P(x > t) = t^(−β), t ≥ 1
+        assert x.min() >= 1.0
+        assert_allclose(np.mean(x > 4.0), 4.0**-beta, atol=0.005)
+    else:  # x = r^(−β) for a permutation of the ranks 1..n
+        assert_allclose(np.sort(x)[::-1], np.arange(1, x.size + 1) ** -beta, rtol=1e-12)
+
+
+def test_power_law_bad_input():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="kind"):
+        sample_power_law(rng, 1.0, 3, "lognormal")
+    with pytest.raises(ValueError, match="exponent"):
+        sample_power_law(rng, -1.0, 3)
+    with pytest.raises(TypeError, match="exponent"):
+        sample_power_law(rng, "1", 3)
+
+
+def test_sampling_errors_are_the_callers_mistakes():
+    rng = np.random.default_rng(0)
+    with pytest.raises(InvalidValue):
+        sample_power_law(rng, 1.0, 3, "lognormal")
+    with pytest.raises(InvalidType):
+        sample_power_law(rng, "1", 3)
+    with pytest.raises(InvalidValue):
+        sample_without_replacement(rng, np.zeros((2, 3)), np.array([4, 1]))
