@@ -1,6 +1,7 @@
 """The package's shape, held by tools: the layer contract, the linter, sizes, declared imports."""
 
 import ast
+import os
 import re
 import shutil
 import subprocess
@@ -35,6 +36,20 @@ def test_layer_contract_holds():
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"Contracts: \d+ kept, 0 broken", result.stdout), result.stdout
+
+
+def test_layer_contract_fails_on_an_upward_import(tmp_path):
+    """The contract can fail: a copy of the package whose linear algebra imports the CLI is rejected."""
+    shutil.copytree(PACKAGE, tmp_path / "cossim", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    victim = tmp_path / "cossim" / "linalg" / "similarity.py"
+    victim.write_text(victim.read_text(encoding="utf-8") + "\nfrom ..cli import main  # noqa\n",
+                      encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300, env=env)
+    assert result.returncode != 0
+    assert "cossim.linalg is not allowed to import cossim.cli" in result.stdout, result.stdout
 
 
 def test_ruff_is_clean():
