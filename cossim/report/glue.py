@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 
-def glue_values(values: Mapping[str, object], display: bool = False) -> list[str]:
+def glue_values(values: Mapping[str, object], display: bool = False) -> None:
     """Glue every ``name: value`` pair of `values` with :func:`myst_nb.glue`.
 
     Serves every chapter: the prose references the values by name
@@ -23,18 +23,16 @@ def glue_values(values: Mapping[str, object], display: bool = False) -> list[str
 
     Returns
     -------
-    list of str
-        The glued names, in order.
+    None
+        Nothing, so that a call as a cell's last line adds no output to the page.
     """
     from myst_nb import glue
 
-    names = []
-    for name, value in values.items():
+    for name in values:
         if not isinstance(name, str) or not name:
             raise ValueError(f"glue names must be non-empty strings, got {name!r}")
+    for name, value in values.items():
         glue(name, value, display=display)
-        names.append(name)
-    return names
 
 
 def glue_figure(name: str, fig) -> None:
