@@ -1,0 +1,21 @@
+"""Report helpers for the book's chapters: the plumbing behind the pages.
+
+The chapters of the companion book call these helpers so that their code cells
+show the ideas (which model, which check, which claim) and not the table
+formatting, glue loops and repeated fitting code. Nothing else in ``cossim``
+imports this subpackage; it imports the numerics through the public API.
+
+glue              :func:`glue_values` (a dict of named values in one call), :func:`glue_figure`
+symbolic_display  SymPy results as aligned formulas (Chapters 2.2, 2.3)
+cli_demo          run ``python -m cossim`` in a temporary folder (Chapters 4, 8)
+
+and one module per chapter topic: ``toy_report`` (1), ``models_report`` (2),
+``first_objective`` (2.2), ``second_objective`` (2.3), ``remedies_study`` (3),
+``figure1_report`` (4), ``training_report`` (6), ``movielens_report`` (7),
+``diagnostic_report`` (8) and ``overview`` (the landing page). Table formatting
+and pandas styling live with the chapter that shows the table.
+"""
+
+from .glue import glue_figure, glue_values
+
+__all__ = ["glue_figure", "glue_values"]

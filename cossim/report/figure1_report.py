@@ -1,0 +1,136 @@
+"""Chapter 4 (the experiments of the paper's §4): tables and summaries of Figure 1.
+
+Builds the data summary of the two readings of the simulation, the Figure 1
+images, the cross-cluster medians of its caption, the statistics over the
+robustness runs (§4.4) and the table of the best γ of the sweep (§4.5). The
+chapter keeps its claims as assertions on what these return.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import cossim
+from cossim.figure1 import pipeline as E
+
+__all__ = ["SHORT_PANELS", "subscript", "data_summary", "figure1_images", "median_cross",
+           "robustness_stats", "best_gamma_table", "readings_table"]
+
+#: Display names of the four fitted panels.
+SHORT_PANELS = {"eq1_gamma0": "Eq. (1), γ = 0", "eq1_gamma0.5": "Eq. (1), γ = ½",
+                "eq1_gamma1": "Eq. (1), γ = 1", "eq2": "Eq. (2)"}
+
+
+def subscript(j) -> str:
+    """`j` written with Unicode subscript digits (σ₁, σ₂, …)."""
+    return str(j).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def data_summary(data, capped, sigma, capped_sigma, n_sigma, lam2):
+    """Chapter 4's table of the default and the capped reading of the simulation.
+
+    Mean items per user, density of X, the top `n_sigma` singular values and
+    the number of σ above λ₂ (directions Eq. (2) keeps), one row per reading.
+    """
+    return pd.DataFrame({
+        "reading": ["default: kᵤ ≤ p", "capped: kᵤ ≤ p/10"],
+        "mean kᵤ": [data.items_per_user.mean(), capped.items_per_user.mean()],
+        "density of X": [data.X.nnz / np.prod(data.X.shape),
+                         capped.X.nnz / np.prod(capped.X.shape)],
+        **{f"σ{subscript(j + 1)}": [sigma[j], capped_sigma[j]] for j in range(n_sigma)},
+        "# σ > λ₂": [int(np.sum(sigma > lam2)), int(np.sum(capped_sigma > lam2))],
+    }).set_index("reading")
+
+
+def figure1_images(result):
+    """Figure 1 as PNG images: one row as in the paper (dpi 120), and a 2 × 3 grid (dpi 110)."""
+    from IPython.display import Image
+    from cossim.figure1.plotting import figure_png, plot_figure1
+
+    row = Image(figure_png(plot_figure1(result), dpi=120))
+    grid = Image(figure_png(plot_figure1(result, nrows=2), dpi=110))
+    return row, grid
+
+
+def median_cross(result, clusters):
+    """Median item–item cosine over pairs in different clusters, per panel of Figure 1."""
+    cross = clusters[:, None] != clusters[None, :]
+    return {name: float(np.median(result.similarities[name][cross])) for name in E.PANELS}
+
+
+def max_pairwise_change(similarities, names):
+    """Largest entrywise difference between any two of the matrices `similarities[name]`."""
+    return max(np.max(np.abs(similarities[a] - similarities[b])) for a in names for b in names)
+
+
+def robustness_stats(runs, auc):
+    """What holds, and what varies, over the robustness runs of §4.4.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Output of :func:`cossim.robustness` (one row per reading, seed, panel).
+    auc : dict
+        The panels' AUC in the default run of the chapter.
+
+    Returns
+    -------
+    stats : dict
+        Series over runs: ``increasing`` (AUC rises with γ), ``spreads`` (AUC
+        range over the fitted panels), ``eq2_beats_b``, ``eq2_worst``,
+        ``gamma0_worst``; and the glued numbers (``n_runs``, ``modal_ranking``, …).
+    """
+    fitted = list(E.PANELS[1:])
+    wide = runs.pivot_table(index=["reading", "seed"], columns="panel", values="auc")
+    increasing = ((wide["eq1_gamma0"] < wide["eq1_gamma0.5"])
+                  & (wide["eq1_gamma0.5"] < wide["eq1_gamma1"]))
+    spreads = wide[fitted].max(axis=1) - wide[fitted].min(axis=1)
+    rankings = wide.apply(lambda row: E.panel_ranking(row.to_dict()), axis=1)
+    modal = rankings.value_counts().index[0]
+    eq2_beats_b = wide["eq2"] > wide["eq1_gamma1"]
+    eq2_worst = wide["eq2"] < wide["eq1_gamma0"]
+    gamma0_worst = wide["eq1_gamma0"] == wide[fitted].min(axis=1)
+    glued = {"n_runs": len(wide), "n_increasing": int(increasing.sum()),
+             "min_spread": float(spreads.min()), "modal_ranking": " > ".join(modal),
+             "n_modal": int((rankings == modal).sum()),
+             "n_default_ranking": int((rankings == E.panel_ranking(auc)).sum()),
+             "n_eq2_beats_b": int(eq2_beats_b.sum()), "n_eq2_worst": int(eq2_worst.sum())}
+    capped_rows = runs[(runs.reading == "capped_activity") & (runs.panel == "eq2")]
+    if len(capped_rows):
+        glued["capped_eq2_min"] = float(capped_rows.auc.min())
+        glued["capped_eq2_max"] = float(capped_rows.auc.max())
+    glued["n_gamma0_worst"] = int(gamma0_worst.sum())
+    return dict(increasing=increasing, spreads=spreads, eq2_beats_b=eq2_beats_b,
+                eq2_worst=eq2_worst, gamma0_worst=gamma0_worst, glued=glued)
+
+
+def best_gamma_table(sweep, eq2_ref):
+    """Best γ and its AUC for every (rank, λ₁) of the sweep (§4.5), with two references.
+
+    Adds the AUC at γ = 0 and the Eq. (2) AUC at the same rank.
+    """
+    best = sweep.loc[sweep.groupby(["rank", "lam1"])["auc"].idxmax()].set_index(["rank", "lam1"])
+    table = best.rename(columns={"gamma": "best γ", "auc": "best AUC"})
+    table["AUC at γ = 0"] = sweep[sweep.gamma == 0.0].set_index(["rank", "lam1"])["auc"]
+    table["Eq. (2) AUC"] = [float(eq2_ref.set_index("rank").loc[k, "auc"]) for k, _ in table.index]
+    return table
+
+
+def sweep_numbers(sweep, best_table, here, gammas):
+    """The glued numbers of the γ sweep (§4.5) and the lines whose best γ is the grid's edge."""
+    at_edge = best_table["best γ"] == gammas.max()
+    return {"best_gamma_here": float(here["best γ"]), "best_auc_here": float(here["best AUC"]),
+            "gap_eq2_best": float(here["best AUC"] - here["Eq. (2) AUC"]),
+            "best_gamma_min": float(best_table["best γ"].min()),
+            "best_gamma_max": float(best_table["best γ"].max()),
+            "auc_sweep_min": float(sweep.auc.min()), "auc_sweep_max": float(sweep.auc.max()),
+            "n_lines": len(best_table), "n_at_edge": int(at_edge.sum()),
+            "gamma_max": float(gammas.max())}, at_edge
+
+
+def readings_table(readings):
+    """The readings of the robustness study and what each changes (§4.4)."""
+    return pd.DataFrame(
+        {"change to the defaults": [E.READING_DESCRIPTIONS[r] for r in readings]},
+        index=pd.Index(readings, name="reading"))
