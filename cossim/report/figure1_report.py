@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 import cossim
-from cossim.figure1 import pipeline as E
+from cossim import figure1 as E
 
 __all__ = ["SHORT_PANELS", "subscript", "data_summary", "figure1_images", "median_cross",
            "robustness_stats", "best_gamma_table", "readings_table"]
