@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import cossim
-from cossim.figure1 import pipeline as E
+from cossim import figure1 as E
 from cossim.report import figure1_report as F1
 
 
