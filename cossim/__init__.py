@@ -58,6 +58,7 @@ from .paper.optim import eq1_optimal_value, eq1_value_on_subspace, gram_matrix, 
 from .beyond.training import TrainingRun, cosine_spread, gradient_descent, train_runs
 from .beyond.movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
 from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
+from .beyond.libraries import ModelFactors, SplitFit, diagnose_model, factors_from_model, split_exponent
 from .beyond.explorer import explorer_frames, explorer_html
 from .figure1.panels import PANELS
 from .figure1.pipeline import Figure1Result, figure1_json, run_figure1, simulate_figure1
@@ -111,6 +112,7 @@ __all__ = [
     "TrainingRun", "gradient_descent", "train_runs", "cosine_spread",
     "MovieLens", "load_movielens", "genre_auc", "genre_jaccard_at_k",
     "DiagnosticReport", "diagnose", "score_svd",
+    "ModelFactors", "SplitFit", "factors_from_model", "split_exponent", "diagnose_model",
     "explorer_frames", "explorer_html",
     # experiment
     "PANELS", "Figure1Result", "run_figure1", "simulate_figure1", "figure1_json",

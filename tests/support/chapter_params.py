@@ -23,4 +23,6 @@ CHAPTER_PARAMS = {
     "07_movielens": {"min_ratings": 50, "rank": 20},
     "08_diagnostic": {"n_users": 3000, "n_items": 200, "rank": 10, "lam1": 2000.0, "lam2": 20.0,
                       "ml_min_ratings": 50, "ml_rank": 20, "n_gammas": 5},
+    "09_libraries": {"n_users": 3000, "n_items": 200, "rank": 10, "lam2": 20.0,
+                     "ml_min_ratings": 50, "ml_rank": 20, "n_gammas": 5, "als_long": 300},
 }
