@@ -24,6 +24,10 @@ __all__ = [
     "check_rank",
     "check_labels",
     "check_scaling_vector",
+    "check_int",
+    "check_real",
+    "check_choice",
+    "check_gram_factors",
     "is_sparse",
 ]
 
@@ -104,16 +108,98 @@ def as_factor(M, name: str, *, rows: int | None = None, cols: int | None = None)
     return arr
 
 
+def _bound_text(name: str, low, high, low_open: bool = False) -> str:
+    """``"1 <= k <= 5"``, ``"k >= 1"`` or ``"k > 0"``: the condition a value failed."""
+    if low is not None and high is not None:
+        return f"{low} {'<' if low_open else '<='} {name} <= {high}"
+    if low is not None:
+        return f"{name} {'>' if low_open else '>='} {low}"
+    return f"{name} <= {high}"
+
+
+def check_int(value, name: str, low: int | None = None, high: int | None = None) -> int:
+    """Return `value` as an int after checking it is an integer in ``[low, high]``.
+
+    Booleans are rejected (``True`` is an ``int`` to Python, never a count to
+    a caller). Either bound may be None (unbounded).
+
+    Raises
+    ------
+    InvalidType
+        If `value` is not an integer.
+    InvalidValue
+        If it lies outside the bounds; the message states the bounds, e.g.
+        ``"n_neighbours must satisfy 1 <= n_neighbours <= 9, got 10"``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise InvalidType(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidValue(f"{name} must satisfy {_bound_text(name, low, high)}, got {value}")
+    return value
+
+
+def check_real(value, name: str, low: float | None = None, high: float | None = None,
+               low_open: bool = False) -> float:
+    """Return `value` as a float after checking it is a finite real in the bounds.
+
+    The interval is ``[low, high]``, or ``(low, high]`` with ``low_open=True``
+    (e.g. a positive scale: ``low=0, low_open=True``). A 0-d real array is
+    accepted as a scalar.
+
+    Raises
+    ------
+    InvalidType
+        If `value` is not a real number (booleans included).
+    InvalidValue
+        If it is NaN or inf, or outside the bounds.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0 and np.isrealobj(value) \
+            and value.dtype != np.bool_:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InvalidType(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise InvalidValue(f"{name} must be finite, got {value}")
+    below = low is not None and (value <= low if low_open else value < low)
+    if below or (high is not None and value > high):
+        raise InvalidValue(
+            f"{name} must satisfy {_bound_text(name, low, high, low_open)}, got {value}")
+    return value
+
+
+def check_choice(value, name: str, choices):
+    """Return `value` after checking it is one of `choices` (compared with ``==``).
+
+    Raises
+    ------
+    InvalidValue
+        ``"method must be one of 'a', 'b', got 'c'"``.
+    """
+    try:
+        ok = any(isinstance(value, type(c)) and bool(value == c) for c in choices)
+    except Exception:  # an array compared with a string, and the like
+        ok = False
+    if not ok:
+        raise InvalidValue(
+            f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def check_gram_factors(G, A, B):
+    """Validate a Gram matrix ``G = XᵀX`` (p × p) and factors A, B (p × k each)."""
+    G = as_matrix(G, "G", allow_sparse=False)
+    if G.shape[0] != G.shape[1]:
+        raise InvalidValue(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
+    A = as_factor(A, "A", rows=G.shape[0])
+    B = as_factor(B, "B", rows=G.shape[0], cols=A.shape[1])
+    return G, A, B
+
+
 def check_lambda(lam, name: str = "lam") -> float:
     """Return λ as a float after checking it is a finite, non-negative real."""
-    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, numbers.Real):
-        if isinstance(lam, np.ndarray) and lam.ndim == 0 and np.isrealobj(lam):
-            lam = lam.item()
-        else:
-            raise InvalidType(f"{name} must be a real number, got {type(lam).__name__}")
-    lam = float(lam)
-    if not np.isfinite(lam):
-        raise InvalidValue(f"{name} must be finite, got {lam}")
+    lam = check_real(lam, name)
     if lam < 0:
         raise InvalidValue(f"{name} must be non-negative, got {lam}")
     return lam
@@ -121,12 +207,7 @@ def check_lambda(lam, name: str = "lam") -> float:
 
 def check_rank(k, p: int, name: str = "k") -> int:
     """Return the rank `k` after checking ``1 <= k <= p``."""
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
-        raise InvalidType(f"{name} must be an integer, got {type(k).__name__}")
-    k = int(k)
-    if k < 1 or k > p:
-        raise InvalidValue(f"{name} must satisfy 1 <= {name} <= {p}, got {k}")
-    return k
+    return check_int(k, name, 1, p)
 
 
 def check_labels(labels, n: int, name: str = "labels"):

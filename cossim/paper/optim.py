@@ -23,7 +23,7 @@ import scipy.optimize
 
 from .._validation import as_factor, as_matrix, check_lambda, check_rank, is_sparse
 from .models import Factors, gradient_eq1, gradient_eq2, objective_eq1, objective_eq2
-from ..linalg.spectrum import _gram
+from ..linalg.gram import gram_matrix
 
 __all__ = [
     "OptimizationResult",
@@ -140,15 +140,6 @@ def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
     pos = s2 > 0
     gain[pos] = s2[pos] ** 2 / (s2[pos] + lam)
     return _fro2(X) - float(gain.sum())
-
-
-def gram_matrix(X) -> np.ndarray:
-    """Dense ``XᵀX`` (p × p), the only statistic of X that Eq. (1) depends on.
-
-    Computed by the same routine as :func:`cossim.top_singular`'s Gram method,
-    which picks a sparse product or dense row blocks by cost.
-    """
-    return _gram(as_matrix(X, "X"))
 
 
 def eq1_value_on_subspace(X, Q, lam, *, gram=None) -> float:

@@ -40,10 +40,22 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
-from .._validation import as_factor, as_matrix, check_lambda, check_rank, check_scaling_vector, is_sparse
-from .optim import gram_matrix
+from .._validation import (
+    InvalidType,
+    InvalidValue,
+    as_factor,
+    as_matrix,
+    check_gram_factors,
+    check_int,
+    check_lambda,
+    check_rank,
+    check_real,
+    check_scaling_vector,
+)
+from ..linalg.gram import gram_matrix
 from ..linalg.spectrum import Spectrum, orient_columns
 from .metrics import cluster_auc, neighbour_purity
+from .models import objective_from_gram
 
 __all__ = [
     "CosineModel",
@@ -53,7 +65,6 @@ __all__ = [
     "projected_user_embeddings",
     "projected_user_cosine",
     "projected_item_cosine",
-    "gram",
     "standardized_gram",
     "propensity_weights",
     "weighted_gram",
@@ -140,11 +151,7 @@ def _cosine_value_grad(G, A, B, scale, lam, trace_G):
 
 def _check_cosine_args(G, A, B, lam):
     """Validate (G, A, B, λ) of the objectives computed from the Gram matrix G = XᵀX."""
-    G = as_matrix(G, "G", allow_sparse=False)
-    if G.shape[0] != G.shape[1]:
-        raise ValueError(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
-    A = as_factor(A, "A", rows=G.shape[0])
-    B = as_factor(B, "B", rows=G.shape[0], cols=A.shape[1])
+    G, A, B = check_gram_factors(G, A, B)
     return G, A, B, check_lambda(lam)
 
 
@@ -162,7 +169,7 @@ def objective_cosine(G, A, B, scale, lam) -> float:
     Parameters
     ----------
     G : ndarray, shape (p, p)
-        Gram matrix ``XᵀX`` (:func:`gram`).
+        Gram matrix ``XᵀX`` (:func:`cossim.gram_matrix`).
     A, B : ndarray, shape (p, k)
     scale : float
         s.
@@ -198,7 +205,7 @@ def fit_cosine_model(G, lam, k: int | None = None, *, init=None, max_iter: int =
     Parameters
     ----------
     G : ndarray, shape (p, p)
-        Gram matrix ``XᵀX`` of the data (:func:`gram`).
+        Gram matrix ``XᵀX`` of the data (:func:`cossim.gram_matrix`).
     lam : float
         λ ≥ 0 (same role and scale as in Eq. (1)).
     k : int, optional
@@ -355,11 +362,6 @@ def projected_item_cosine(A, B, X=None) -> np.ndarray:
 # Remedy 3: normalise / de-bias the data before training
 # --------------------------------------------------------------------------
 
-def gram(X) -> np.ndarray:
-    """The p × p Gram matrix ``XᵀX`` as a dense array (see :func:`cossim.gram_matrix`)."""
-    return np.asarray(gram_matrix(X), dtype=np.float64)
-
-
 def standardized_gram(X):
     """Gram matrix of X with every column standardised (zero mean, unit variance).
 
@@ -376,7 +378,7 @@ def standardized_gram(X):
     """
     X = as_matrix(X, "X")
     n = X.shape[0]
-    G = gram(X)
+    G = gram_matrix(X)
     mean = np.asarray(X.sum(axis=0)).ravel() / n
     var = np.clip(np.diag(G) / n - mean**2, 0.0, None)
     sd = np.sqrt(var)
@@ -432,7 +434,7 @@ def weighted_gram(X, w) -> np.ndarray:
     """
     X = as_matrix(X, "X")
     w = check_scaling_vector(w, X.shape[1], "w")
-    G = gram(X)
+    G = gram_matrix(X)
     return G * w[:, None] * w[None, :]
 
 
@@ -466,22 +468,18 @@ def spectrum_from_gram(G, k: int) -> Spectrum:
 def objective_eq1_gram(G, A, B, lam) -> float:
     """Eq. (1) ``‖X − XABᵀ‖² + λ‖ABᵀ‖²`` for any X with ``XᵀX = G``.
 
-    ``= tr G − 2 tr(AᵀGB) + tr(AᵀGA·BᵀB) + λ tr(AᵀA·BᵀB)``.
+    ``= tr G − 2 tr(AᵀGB) + tr(AᵀGA·BᵀB) + λ tr(AᵀA·BᵀB)``; see
+    :func:`cossim.paper.models.objective_from_gram`.
     """
-    G, A, B, lam = _check_cosine_args(G, A, B, lam)
-    GA = G @ A
-    BtB = B.T @ B
-    return float(np.trace(G) - 2.0 * np.sum(GA * B) + np.sum((A.T @ GA) * BtB)
-                 + lam * np.sum((A.T @ A) * BtB))
+    return objective_from_gram(G, A, B, lam, "eq1")
 
 
 def objective_eq2_gram(G, A, B, lam) -> float:
-    """Eq. (2) ``‖X − XABᵀ‖² + λ(‖XA‖² + ‖B‖²)`` for any X with ``XᵀX = G``."""
-    G, A, B, lam = _check_cosine_args(G, A, B, lam)
-    GA = G @ A
-    AtGA = A.T @ GA
-    return float(np.trace(G) - 2.0 * np.sum(GA * B) + np.sum(AtGA * (B.T @ B))
-                 + lam * (np.trace(AtGA) + np.sum(B * B)))
+    """Eq. (2) ``‖X − XABᵀ‖² + λ(‖XA‖² + ‖B‖²)`` for any X with ``XᵀX = G``.
+
+    See :func:`cossim.paper.models.objective_from_gram`.
+    """
+    return objective_from_gram(G, A, B, lam, "eq2")
 
 
 # --------------------------------------------------------------------------
