@@ -28,6 +28,7 @@ __all__ = [
     "check_real",
     "check_choice",
     "check_gram_factors",
+    "check_vector",
     "is_sparse",
 ]
 
@@ -185,6 +186,37 @@ def check_choice(value, name: str, choices):
         raise InvalidValue(
             f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
+
+
+def check_vector(values, name: str, *, min_size: int = 1, low: float | None = None,
+                 low_open: bool = False) -> np.ndarray:
+    """Return a 1-D float64 array of at least `min_size` finite reals, all ``>= low``.
+
+    With ``low_open=True`` the entries must be ``> low`` (e.g. singular values
+    that must be positive for D to be invertible).
+
+    Raises
+    ------
+    InvalidType
+        If the values are not real numbers.
+    InvalidValue
+        If the array is not 1-D, is too short, holds NaN or inf, or breaks the bound.
+    """
+    arr = np.asarray(values)
+    if arr.dtype == object or np.iscomplexobj(arr) or not (
+            np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
+        raise InvalidType(f"{name} must be real numbers, got dtype {arr.dtype}")
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.ndim != 1 or arr.size < min_size:
+        raise InvalidValue(
+            f"{name} must be a 1-D array of at least {min_size} value(s), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidValue(f"{name} contains NaN or inf")
+    if low is not None and np.any(arr <= low if low_open else arr < low):
+        word = ("positive" if low_open else "non-negative") if low == 0 else \
+            f"{'>' if low_open else '>='} {low}"
+        raise InvalidValue(f"{name} must be finite and {word}")
+    return arr
 
 
 def check_gram_factors(G, A, B):

@@ -49,7 +49,7 @@ from .krylov import (
 )
 
 __all__ = [
-    "Spectrum", "top_singular", "orient_columns", "auto_method", "GRAM_MAX_ITEMS", "METHODS",
+    "Spectrum", "top_singular", "orient_columns", "column_signs", "auto_method", "GRAM_MAX_ITEMS", "METHODS",
     "DEFAULT_TOL",
 ]
 
@@ -81,14 +81,33 @@ class Spectrum(NamedTuple):
     V: np.ndarray
 
 
+def column_signs(V) -> np.ndarray:
+    """±1 per column of V: the sign that makes its largest-magnitude entry positive.
+
+    The sign convention of :func:`orient_columns`, for callers that must flip
+    a matching matrix too (U of an SVD). Ties in magnitude within 1e-12
+    relative go to the first such entry; a zero column gets +1.
+    """
+    V = np.asarray(V, dtype=np.float64)
+    if V.size == 0:
+        return np.ones(V.shape[1] if V.ndim == 2 else 0)
+    absV = np.abs(V)
+    top = absV.max(axis=0)
+    # first index whose magnitude ties the column maximum
+    pivot = np.argmax(absV >= top * (1 - 1e-12), axis=0)
+    signs = np.sign(V[pivot, np.arange(V.shape[1])])
+    signs[signs == 0] = 1.0
+    return signs
+
+
 def orient_columns(V):
     """Fix the sign of each column so that results are deterministic.
 
     A singular vector is defined only up to sign. The convention used
     throughout ``cossim``: in each column, the entry of largest absolute value
     is positive (the first such entry, if several tie to within 1e-12
-    relative). Rescalings D and cosine similarities do not depend on it, but
-    printed factors and figures do.
+    relative; see :func:`column_signs`). Rescalings D and cosine similarities
+    do not depend on it, but printed factors and figures do.
 
     Parameters
     ----------
@@ -102,13 +121,7 @@ def orient_columns(V):
     V = np.array(V, dtype=np.float64, copy=True)
     if V.size == 0:
         return V
-    absV = np.abs(V)
-    top = absV.max(axis=0)
-    # first index whose magnitude ties the column maximum
-    pivot = np.argmax(absV >= top * (1 - 1e-12), axis=0)
-    signs = np.sign(V[pivot, np.arange(V.shape[1])])
-    signs[signs == 0] = 1.0
-    return V * signs
+    return V * column_signs(V)
 
 
 def _zero_unused_items(unused, sigma, V):
