@@ -68,12 +68,9 @@ from .figure1.pipeline import (
     simulate_figure1,
 )
 
+from .paper.cosine_model import CosineModel, fit_cosine_model, gradient_cosine, objective_cosine
 from .paper.remedies import (
-    CosineModel,
     RescalingCheck,
-    fit_cosine_model,
-    gradient_cosine,
-    objective_cosine,
     objective_eq1_gram,
     objective_eq2_gram,
     projected_item_cosine,

@@ -117,7 +117,7 @@ def cosine_similarity(E, F=None) -> np.ndarray:
     else:
         F = as_matrix(F, "F")
         if F.shape[1] != E.shape[1]:
-            raise ValueError(
+            raise InvalidValue(
                 f"E and F must have the same number of columns, got {E.shape[1]} and {F.shape[1]}"
             )
         Fn = row_normalize(F)

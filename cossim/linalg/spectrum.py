@@ -38,15 +38,7 @@ from .._validation import InvalidValue, as_matrix, check_choice, check_rank, che
 from .dask import _check_dask, _dask_spectrum, _is_dask
 from .dense import _by_arpack, _by_dense_svd
 from .gram import _eigh_top, _gram
-from .krylov import (
-    KRYLOV_BLOCK,
-    KRYLOV_DEPTH_FACTOR,
-    RANDOMIZED_POWER_ITERS,
-    _block_krylov,
-    _krylov_fits,
-    _randomized,
-    _xtx_times,
-)
+from .krylov import _block_krylov, _krylov_fits, _randomized, _xtx_times
 
 __all__ = [
     "Spectrum", "top_singular", "orient_columns", "column_signs", "auto_method", "GRAM_MAX_ITEMS", "METHODS",

@@ -35,6 +35,7 @@ from .._validation import (
     check_rank,
     check_real,
     check_scaling_vector,
+    check_vector,
     is_sparse,
 )
 from ..linalg.spectrum import Spectrum, top_singular
@@ -86,11 +87,7 @@ class Factors(NamedTuple):
 def _check_spectrum(spectrum) -> Spectrum:
     if not isinstance(spectrum, tuple) or len(spectrum) != 2:
         raise InvalidType("spectrum must be a Spectrum (sigma, V) from cossim.top_singular")
-    sigma = np.asarray(spectrum[0], dtype=np.float64)
-    if sigma.ndim != 1 or sigma.size == 0:
-        raise InvalidValue(f"spectrum.sigma must be a non-empty 1-D array, got shape {sigma.shape}")
-    if not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
-        raise InvalidValue("spectrum.sigma must be finite and non-negative")
+    sigma = check_vector(spectrum[0], "spectrum.sigma", low=0)
     V = as_factor(spectrum[1], "spectrum.V", cols=sigma.shape[0])
     return Spectrum(sigma, V)
 
@@ -115,11 +112,7 @@ def eq1_shrinkage(sigma, lam) -> np.ndarray:
         0 is the minimum-norm choice).
     """
     lam = check_lambda(lam)
-    sigma = np.asarray(sigma, dtype=np.float64)
-    if sigma.ndim != 1:
-        raise InvalidValue(f"sigma must be 1-D, got shape {sigma.shape}")
-    if not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
-        raise InvalidValue("sigma must be finite and non-negative")
+    sigma = check_vector(sigma, "sigma", min_size=0, low=0)
     s2 = sigma**2
     out = np.zeros_like(s2)
     pos = s2 > 0
