@@ -74,13 +74,9 @@ def as_matrix(X, name: str = "X", *, allow_sparse: bool = True):
         if not allow_sparse:
             raise InvalidType(f"{name} must be a dense array, got a scipy.sparse matrix")
         _check_dtype(X.dtype, name)
-        if X.ndim != 2:
-            raise InvalidValue(f"{name} must be 2-D, got {X.ndim}-D")
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise InvalidValue(f"{name} is empty (shape {X.shape})")
+        _check_nonempty_2d(X, name)
         X = sp.csr_matrix(X, dtype=np.float64)
-        if not np.all(np.isfinite(X.data)):
-            raise InvalidValue(f"{name} contains NaN or inf")
+        _check_finite(X.data, name)  # the stored entries; the rest are 0
         return X
     if isinstance(X, (str, bytes, dict, set)) or X is None:
         raise InvalidType(f"{name} must be a 2-D numeric array, got {type(X).__name__}")
@@ -89,14 +85,22 @@ def as_matrix(X, name: str = "X", *, allow_sparse: bool = True):
     except Exception as exc:  # ragged lists and the like
         raise InvalidType(f"{name} could not be read as an array: {exc}") from None
     _check_dtype(arr.dtype, name)
-    if arr.ndim != 2:
-        raise InvalidValue(f"{name} must be 2-D, got {arr.ndim}-D with shape {arr.shape}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise InvalidValue(f"{name} is empty (shape {arr.shape})")
+    _check_nonempty_2d(arr, name)
     arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise InvalidValue(f"{name} contains NaN or inf")
+    _check_finite(arr, name)
     return arr
+
+
+def _check_nonempty_2d(X, name: str) -> None:
+    if X.ndim != 2:
+        raise InvalidValue(f"{name} must be 2-D, got {X.ndim}-D with shape {X.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise InvalidValue(f"{name} is empty (shape {X.shape})")
+
+
+def _check_finite(values, name: str) -> None:
+    if not np.all(np.isfinite(values)):
+        raise InvalidValue(f"{name} contains NaN or inf")
 
 
 def as_factor(M, name: str, *, rows: int | None = None, cols: int | None = None):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import InvalidValue, as_matrix, check_int, check_labels
+from .._validation import InvalidValue, as_matrix, check_int, check_labels, check_vector
 from ..linalg.similarity import cosine_similarity, top_n_from_similarity
 from ..paper.metrics import cluster_auc
 from ..paper.models import eq1_factors
@@ -74,6 +74,16 @@ def heatmap_png(S, *, vmin=-1.0, vmax=1.0, pixels: int = 250, boundaries=()) -> 
     return buf.getvalue()
 
 
+def _prediction_change(X, fac, XA_ref, B_ref, user_block: int) -> float:
+    """max |X A_γ B_γᵀ − X A_½ B_½ᵀ| over all entries, in blocks of users (Eq. (3): it is 0)."""
+    XA = np.asarray(X @ fac.A)
+    change = 0.0
+    for a in range(0, XA.shape[0], user_block):
+        diff = XA[a:a + user_block] @ fac.B.T - XA_ref[a:a + user_block] @ B_ref.T
+        change = max(change, float(np.abs(diff).max()))
+    return change
+
+
 def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
                     n_neighbours: int = 5, pixels: int = 250,
                     user_block: int = 4096) -> ExplorerFrames:
@@ -102,9 +112,7 @@ def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
     order = np.asarray(order)
     if order.shape != (p,) or not np.array_equal(np.sort(order), np.arange(p)):
         raise InvalidValue(f"order must be a permutation of range({p})")
-    gammas = np.linspace(0, 1, 21) if gammas is None else np.asarray(gammas, dtype=np.float64)
-    if gammas.ndim != 1 or gammas.size < 1 or not np.all(np.isfinite(gammas)):
-        raise InvalidValue("gammas must be a non-empty 1-D array of finite numbers")
+    gammas = np.linspace(0, 1, 21) if gammas is None else check_vector(gammas, "gammas")
     n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
     pixels = check_int(pixels, "pixels", 1)
     user_block = check_int(user_block, "user_block", 1)
@@ -129,11 +137,7 @@ def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
             for i, top in zip(items, tops):
                 nb[i].append(top)
                 nbc[i].append(S[i, top])
-        # predictions X A_γ B_γᵀ against γ = ½, in blocks of users
-        XA = np.asarray(X @ fac.A)
-        for a in range(0, XA.shape[0], user_block):
-            diff = XA[a:a + user_block] @ fac.B.T - XA_ref[a:a + user_block] @ ref.B.T
-            max_change = max(max_change, float(np.abs(diff).max()))
+        max_change = max(max_change, _prediction_change(X, fac, XA_ref, ref.B, user_block))
         assert np.allclose(fac.A @ fac.B.T, W_ref, rtol=0, atol=1e-10)
     return ExplorerFrames(gammas, heat, {i: np.array(v) for i, v in nb.items()},
                           {i: np.array(v) for i, v in nbc.items()}, np.array(auc),

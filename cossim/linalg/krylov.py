@@ -71,10 +71,13 @@ def _orthonormalize(Z, K, rng):
 def _ritz_converged(th_k, th_prev, d_prev, res, floor: float, tol: float):
     """Which of the top-k Ritz values θ have converged, and this cycle's increments.
 
-    θ_i is accepted when its residual bound ``‖Ay_i − θ_i y_i‖ <= 2·tol·θ_i``
-    holds, when it is below the noise `floor`, or when an Aitken extrapolation
-    of its last two increments (``d_prev``, then ``d``) puts the remaining
-    error below ``0.2·tol·θ_i``. Returns ``(done, d)``; `d` is None on the
+    Ritz values increase monotonically towards the eigenvalues as cycles go
+    on (each basis contains the previous Ritz vectors); θ_i is accepted when
+    its residual bound ``‖Ay_i − θ_i y_i‖ <= 2·tol·θ_i`` holds (some
+    eigenvalue lies within the residual), when it is below the noise `floor`,
+    or when an Aitken extrapolation of its last two increments (``d_prev``,
+    then ``d``) puts the remaining error below ``0.2·tol·θ_i`` (a safety
+    factor of 10 on σ's relative error). Returns ``(done, d)``; `d` is None on the
     first cycle (no previous θ yet).
     """
     tiny = np.finfo(np.float64).tiny
@@ -102,15 +105,8 @@ def _block_krylov(matmat, p: int, k: int, tol: float, seed: int = 0, max_cycles:
     the last block's image, whose span holds the residuals of all Ritz
     vectors. Only products of A with p × b blocks are needed: for sparse X a
     block product streams X once for b vectors, a fraction of the cost of b
-    single matrix–vector products (ARPACK).
-
-    Convergence is judged on the eigenvalues θ_i = σ_i² of the top k. Ritz
-    values increase monotonically towards the eigenvalues as cycles go on
-    (each basis contains the previous Ritz vectors); θ_i is accepted when
-    either its residual bound ``‖Ay_i − θ_i y_i‖ <= 2·tol·θ_i`` holds (some
-    eigenvalue lies within the residual), or an Aitken extrapolation of its
-    last two increments puts the remaining error below ``0.2·tol·θ_i`` (a
-    safety factor of 10 on σ's relative error).
+    single matrix–vector products (ARPACK). Convergence is judged on the
+    eigenvalues θ_i = σ_i² of the top k (:func:`_ritz_converged`).
     """
     r = min(retain or k + _oversampling(k), p)
     b = block or KRYLOV_BLOCK

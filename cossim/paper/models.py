@@ -300,13 +300,18 @@ def _eq2_penalty(xa2: float, B) -> float:
     return xa2 + float(np.sum(B * B))
 
 
+def squared_norm(X) -> float:
+    """``‖X‖²_F`` of a dense or sparse X (validated by the caller)."""
+    return float(X.multiply(X).sum()) if is_sparse(X) else float(np.sum(X**2))
+
+
 def _reconstruction_error(X, A, B) -> float:
     """‖X − XABᵀ‖²_F without forming an n × p dense residual when that is large."""
     XA = np.asarray(X @ A)
     n, p = X.shape
     if not is_sparse(X) and n * p <= 10_000_000:
         return float(np.sum((X - XA @ B.T) ** 2))
-    x2 = float(X.multiply(X).sum()) if is_sparse(X) else float(np.sum(X**2))
+    x2 = squared_norm(X)
     cross = float(np.sum(XA * np.asarray(X @ B)))  # tr(Aᵀ XᵀX B)
     quad = float(np.sum((XA.T @ XA) * (B.T @ B)))  # ‖XABᵀ‖²
     return max(_residual_from_products(x2, cross, quad), 0.0)

@@ -29,9 +29,8 @@ from .._validation import (
     check_rank,
     check_real,
     check_vector,
-    is_sparse,
 )
-from .models import Factors, gradient_eq1, gradient_eq2, objective_eq1, objective_eq2
+from .models import Factors, gradient_eq1, gradient_eq2, objective_eq1, objective_eq2, squared_norm
 from ..linalg.gram import gram_matrix
 
 __all__ = [
@@ -112,10 +111,6 @@ def minimize_eq2(X, k: int, lam, *, seed: int = 0, init_scale: float = 0.1,
     return _minimize(objective_eq2, gradient_eq2, X, k, lam, seed, init_scale, maxiter, gtol)
 
 
-def _fro2(X) -> float:
-    return float(X.multiply(X).sum()) if is_sparse(X) else float(np.sum(X**2))
-
-
 def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
     """Closed-form minimum of Eq. (1) when the singular directions `keep` are used.
 
@@ -144,7 +139,7 @@ def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
     gain = np.zeros_like(s2)
     pos = s2 > 0
     gain[pos] = s2[pos] ** 2 / (s2[pos] + lam)
-    return _fro2(X) - float(gain.sum())
+    return squared_norm(X) - float(gain.sum())
 
 
 def eq1_value_on_subspace(X, Q, lam, *, gram=None) -> float:

@@ -155,15 +155,20 @@ def test_truncation_beats_random_rank_k_subspaces(k):
 
 
 # ----------------------------------------------------------------- invariances
+def _random_problem(seed, n, p, k, lam_low):
+    """(rng, X, A, B, λ) with Gaussian entries and λ uniform on [lam_low, 10]."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    A, B = rng.standard_normal((2, p, k))
+    return rng, X, A, B, float(rng.uniform(lam_low, 10))
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 30), p=st.integers(2, 10), data_=st.data())
 def test_eq1_invariant_to_diagonal_rescaling_and_rotation(seed, n, p, data_):
     """Eq. (3): (ÂD, B̂D⁻¹) and (ÂR, B̂R) leave Eq. (1) unchanged, for any factors."""
     k = data_.draw(st.integers(1, p))
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p))
-    A, B = rng.standard_normal((2, p, k))
-    lam = float(rng.uniform(0, 10))
+    rng, X, A, B, lam = _random_problem(seed, n, p, k, 0.0)
     d = rng.uniform(0.2, 5, k) * rng.choice([-1, 1], k)
     base = cossim.objective_eq1(X, A, B, lam)
     assert_allclose(cossim.objective_eq1(X, *cossim.rescale(A, B, d), lam), base, rtol=1e-9)
@@ -175,10 +180,7 @@ def test_eq1_invariant_to_diagonal_rescaling_and_rotation(seed, n, p, data_):
 @given(seed=st.integers(0, 10_000), n=st.integers(3, 30), p=st.integers(2, 10), data_=st.data())
 def test_eq2_invariant_to_rotation_only(seed, n, p, data_):
     k = data_.draw(st.integers(1, p))
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p))
-    A, B = rng.standard_normal((2, p, k))
-    lam = float(rng.uniform(0.1, 10))
+    rng, X, A, B, lam = _random_problem(seed, n, p, k, 0.1)
     base = cossim.objective_eq2(X, A, B, lam)
     R = random_orthogonal(rng, k)
     assert_allclose(cossim.objective_eq2(X, A @ R, B @ R, lam), base, rtol=1e-9)
