@@ -38,6 +38,7 @@ from .._validation import (
     check_choice,
     check_int,
     check_real,
+    check_vector,
     is_sparse,
 )
 from ..linalg.gram import gram_matrix
@@ -73,13 +74,10 @@ def _check_kind_level(kind, level) -> tuple[str, float]:
 
 def _check_weights(weights, p: int) -> np.ndarray:
     """Per-item noise weights v: shape (p,), finite and non-negative."""
-    try:
-        v = np.asarray(weights, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidType("weights must be real numbers") from None
+    v = check_vector(weights, "weights", min_size=0)
     if v.shape != (p,):
         raise InvalidValue(f"weights must have shape ({p},), got {v.shape}")
-    if not np.all(np.isfinite(v)) or np.any(v < 0):
+    if np.any(v < 0):
         raise InvalidValue("weights must be finite and non-negative")
     return v
 
