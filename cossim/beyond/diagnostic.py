@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import InvalidValue, as_factor, check_int, check_vector
-from ..linalg.similarity import top_n_from_similarity, unit_rows
+from ..linalg.similarity import shared_neighbours, neighbour_overlap, top_n_from_similarity, unit_rows
 from ..linalg.spectrum import column_signs
 
 __all__ = ["ScoreSVD", "score_svd", "DiagnosticReport", "diagnose", "diagnostic_figure",
@@ -143,10 +143,6 @@ def _neighbour_lists(En, n: int, block: int) -> np.ndarray:
     return out
 
 
-def _overlap(N1, N2):
-    return (N1[:, :, None] == N2[:, None, :]).any(axis=2).sum(axis=1) / N1.shape[1]
-
-
 def _neighbour_sets(Q, svd: ScoreSVD, gammas, n: int, block: int):
     """Unit rows ``Ω Q'_γ`` per γ, and the neighbour lists of Q, of each Q'_γ and of γ = ½."""
     V, s = svd.V, svd.s
@@ -164,7 +160,7 @@ def _stability(N, n: int):
     union = np.array([np.unique(row).size for row in stacked])
     inter = np.ones((p, n), dtype=bool)
     for Ng in N[1:]:
-        inter &= (N[0][:, :, None] == Ng[:, None, :]).any(axis=2)
+        inter &= shared_neighbours(N[0], Ng)
     return union, inter.sum(axis=1) / n
 
 
@@ -253,8 +249,8 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
                                     "gammas", min_size=2))
     svd = score_svd(P, Q)
     Qs, N, N_given, N_half = _neighbour_sets(Q, svd, gammas, n_neighbours, block_size)
-    overlap_given = [float(_overlap(Ng, N_given).mean()) for Ng in N]
-    overlap_half = [float(_overlap(Ng, N_half).mean()) for Ng in N]
+    overlap_given = [float(neighbour_overlap(Ng, N_given).mean()) for Ng in N]
+    overlap_half = [float(neighbour_overlap(Ng, N_half).mean()) for Ng in N]
     union, stable = _stability(N, n_neighbours)
     return DiagnosticReport(
         n_users=int(P.shape[0]), n_items=int(p), k=int(P.shape[1]), rank=int(svd.s.size),

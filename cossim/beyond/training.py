@@ -39,7 +39,7 @@ from .._validation import (
     check_real,
 )
 from ..linalg.gram import gram_matrix
-from ..linalg.similarity import item_item_cosine, top_k_neighbours
+from ..linalg.similarity import item_item_cosine, neighbour_overlap, top_k_neighbours
 from ..paper.models import (
     OBJECTIVES,
     GramProducts,
@@ -277,8 +277,7 @@ def cosine_spread(item_embeddings, n_neighbours: int = 10) -> dict:
     for r in range(len(S)):
         for s in range(r):
             diffs.append(np.abs(S[r][iu] - S[s][iu]))
-            hits = (N[r][:, :, None] == N[s][:, None, :]).any(axis=2).sum(axis=1)
-            overlaps.append(float(np.mean(hits / n_neighbours)))
+            overlaps.append(float(np.mean(neighbour_overlap(N[r], N[s]))))
     d = np.concatenate(diffs)
     return {
         "max_abs_diff": float(d.max()),

@@ -30,6 +30,8 @@ __all__ = [
     "user_item_cosine",
     "top_k_neighbours",
     "top_n_from_similarity",
+    "neighbour_overlap",
+    "shared_neighbours",
 ]
 
 
@@ -276,3 +278,29 @@ def top_n_from_similarity(S, n_neighbours: int = 10, *, self_index=None) -> np.n
     S = S.copy()
     S[np.arange(m), self_index] = -np.inf  # exclude the item itself
     return _most_similar_first(S)[:, :n_neighbours]
+
+
+def shared_neighbours(N1, N2) -> np.ndarray:
+    """Boolean ``M[i, r]``: is the r-th neighbour of row i in N1 also among row i's in N2?
+
+    N1, N2 : ndarray of int, shapes (p, n1) and (p, n2); no validation.
+    """
+    return (N1[:, :, None] == N2[:, None, :]).any(axis=2)
+
+
+def neighbour_overlap(N1, N2) -> np.ndarray:
+    """Per row, the share of N1's neighbours that N2 lists too: ``|N1_i ∩ N2_i| / n``.
+
+    Parameters
+    ----------
+    N1, N2 : ndarray of int, shape (p, n)
+        Neighbour lists, e.g. from :func:`top_k_neighbours` for two embeddings.
+
+    Returns
+    -------
+    ndarray, shape (p,)
+    """
+    N1, N2 = np.asarray(N1), np.asarray(N2)
+    if N1.ndim != 2 or N1.shape != N2.shape:
+        raise InvalidValue(f"N1 and N2 must be 2-D of the same shape, got {N1.shape} and {N2.shape}")
+    return shared_neighbours(N1, N2).sum(axis=1) / N1.shape[1]

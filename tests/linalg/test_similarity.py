@@ -171,3 +171,15 @@ def test_top_n_from_similarity_bad_input(call, exc, msg):
 
     with pytest.raises(exc, match=msg):
         call(top_n_from_similarity)
+
+
+def test_neighbour_overlap_and_shared_neighbours():
+    from cossim.linalg.similarity import neighbour_overlap, shared_neighbours
+
+    N1 = np.array([[1, 2, 3], [0, 2, 3]])
+    N2 = np.array([[3, 1, 0], [1, 2, 3]])
+    assert_array_equal(shared_neighbours(N1, N2), [[True, False, True], [False, True, True]])
+    assert_array_equal(neighbour_overlap(N1, N2), [2 / 3, 2 / 3])
+    assert_array_equal(neighbour_overlap(N1, N1), [1.0, 1.0])
+    with pytest.raises(ValueError, match="same shape"):
+        neighbour_overlap(N1, N2[:, :2])
