@@ -385,7 +385,7 @@ def gradient_from_products(A, B, GB, lam: float, which: str, prod: GramProducts)
 
     With ``W = ABᵀ``, Eq. (1) has ``∂/∂W = 2((G + λI)W − G)``, so
 
-    * Eq. (1): ``∂/∂A = 2(GA·BᵀB + λA·BᵀB − GB)``, ``∂/∂B = 2(B(AᵀGA + λAᵀA) − GA)``;
+    * Eq. (1): ``∂/∂A = 2(GA·BᵀB + λA·BᵀB − GB)``, ``∂/∂B = 2(B·AᵀGA + λB·AᵀA − GA)``;
     * Eq. (2): ``∂/∂A = 2(GA·BᵀB − GB) + 2λ GA``, ``∂/∂B = 2(B AᵀGA − GA) + 2λ B``.
 
     The one implementation behind :func:`gradient_eq1`, :func:`gradient_eq2`
@@ -403,8 +403,8 @@ def gradient_from_products(A, B, GB, lam: float, which: str, prod: GramProducts)
     """
     GA, AtGA, BtB = prod.GA, prod.AtGA, prod.BtB
     if which == "eq1":
-        dA = 2.0 * (GA @ BtB + lam * (A @ BtB) - GB)
-        dB = 2.0 * (B @ (AtGA + lam * prod.AtA) - GA)
+        dA = 2.0 * (GA @ BtB + lam * A @ BtB - GB)
+        dB = 2.0 * (B @ AtGA + lam * B @ prod.AtA - GA)
     else:
         dA = 2.0 * (GA @ BtB - GB) + 2.0 * lam * GA
         dB = 2.0 * (B @ AtGA - GA) + 2.0 * lam * B
