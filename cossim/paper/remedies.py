@@ -41,12 +41,18 @@ from .._validation import (
     check_scaling_vector,
 )
 from ..linalg.gram import gram_matrix
+# remedy 1 lives in its own module; its names stay reachable here, where §3 is
+from .cosine_model import CosineModel, fit_cosine_model, gradient_cosine, objective_cosine
 from ..linalg.similarity import cosine_from_gram
 from ..linalg.spectrum import Spectrum, orient_columns
 from .metrics import cluster_auc, neighbour_purity
 from .models import objective_from_gram
 
 __all__ = [
+    "CosineModel",
+    "objective_cosine",
+    "gradient_cosine",
+    "fit_cosine_model",
     "projected_user_embeddings",
     "projected_user_cosine",
     "projected_item_cosine",
