@@ -9,14 +9,11 @@ from numpy.testing import assert_allclose
 import cossim
 
 
-def _data(n=60, p=15, density=0.3, seed=0):
-    rng = np.random.default_rng(seed)
-    return (rng.random((n, p)) < density).astype(float)
-
-
-def _factors(p=15, k=4, seed=1):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((p, k)), rng.standard_normal((p, k))
+def _problem(n=60, p=15, k=4, seed=0):
+    """Binary data X (n × p, density 0.3, from `seed`) and Gaussian factors A, B (from seed + 1)."""
+    X = (np.random.default_rng(seed).random((n, p)) < 0.3).astype(float)
+    rng = np.random.default_rng(seed + 1)
+    return X, rng.standard_normal((p, k)), rng.standard_normal((p, k))
 
 
 def _normalised(E):
@@ -24,8 +21,7 @@ def _normalised(E):
 
 
 def test_objective_cosine_matches_direct_formula():
-    X = _data()
-    A, B = _factors()
+    X, A, B = _problem()
     s, lam = 0.7, 3.0
     W = s * _normalised(A) @ _normalised(B).T
     direct = np.sum((X - X @ W) ** 2) + lam * np.sum(W**2)
@@ -37,9 +33,8 @@ def test_objective_cosine_matches_direct_formula():
        lam=st.floats(0.0, 5.0))
 def test_gradient_cosine_matches_finite_differences(p, k, seed, lam):
     k = min(k, p)
-    X = _data(20, p, seed=seed)
+    X, A, B = _problem(20, p, k, seed)
     G = cossim.gram_matrix(X)
-    A, B = _factors(p, k, seed + 1)
     size = p * k
 
     def f(t):
@@ -57,9 +52,8 @@ def test_gradient_cosine_matches_finite_differences(p, k, seed, lam):
 
 
 def test_cosine_objective_is_not_invariant_to_rescaling_but_is_to_scalar():
-    X = _data()
+    X, A, B = _problem()
     G = cossim.gram_matrix(X)
-    A, B = _factors()
     f0 = cossim.objective_cosine(G, A, B, 1.0, 2.0)
     d = np.array([0.3, 1.0, 2.0, 5.0])
     assert abs(cossim.objective_cosine(G, A * d, B / d, 1.0, 2.0) - f0) > 1e-6 * f0
@@ -67,7 +61,7 @@ def test_cosine_objective_is_not_invariant_to_rescaling_but_is_to_scalar():
 
 
 def test_fit_cosine_model_decreases_objective_and_respects_eq1_bound():
-    X = _data(80, 12, seed=3)
+    X = _problem(80, 12, seed=3)[0]
     G = cossim.gram_matrix(X)
     lam = 2.0
     spectrum = cossim.spectrum_from_gram(G, 3)
@@ -84,7 +78,7 @@ def test_fit_cosine_model_decreases_objective_and_respects_eq1_bound():
 
 
 def test_fit_cosine_model_random_init_is_seeded():
-    G = cossim.gram_matrix(_data())
+    G = cossim.gram_matrix(_problem()[0])
     a = cossim.fit_cosine_model(G, 1.0, 3, max_iter=20, seed=5)
     b = cossim.fit_cosine_model(G, 1.0, 3, max_iter=20, seed=5)
     assert_allclose(a.A, b.A, rtol=0, atol=0)
@@ -92,7 +86,7 @@ def test_fit_cosine_model_random_init_is_seeded():
 
 
 def test_fit_cosine_model_bad_input():
-    G = cossim.gram_matrix(_data())
+    G = cossim.gram_matrix(_problem()[0])
     with pytest.raises(ValueError, match="k is required"):
         cossim.fit_cosine_model(G, 1.0)
     with pytest.raises(ValueError, match="lam"):
@@ -106,4 +100,4 @@ def test_fit_cosine_model_bad_input():
     with pytest.raises(ValueError, match="G contains NaN"):
         cossim.fit_cosine_model(np.full((4, 4), np.nan), 1.0, 2)
     with pytest.raises(TypeError, match="scale"):
-        cossim.objective_cosine(G, *_factors(), "1", 1.0)
+        cossim.objective_cosine(G, *_problem()[1:], "1", 1.0)
