@@ -65,12 +65,9 @@ from .figure1.pipeline import Figure1Result, figure1_json, run_figure1, simulate
 from .figure1.readings import robustness
 from .figure1.sweep import gamma_sweep
 
+from .paper.cosine_model import CosineModel, fit_cosine_model, gradient_cosine, objective_cosine
 from .paper.remedies import (
-    CosineModel,
     RescalingCheck,
-    fit_cosine_model,
-    gradient_cosine,
-    objective_cosine,
     objective_eq1_gram,
     objective_eq2_gram,
     projected_item_cosine,

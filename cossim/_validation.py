@@ -24,6 +24,11 @@ __all__ = [
     "check_rank",
     "check_labels",
     "check_scaling_vector",
+    "check_int",
+    "check_real",
+    "check_choice",
+    "check_gram_factors",
+    "check_vector",
     "is_sparse",
 ]
 
@@ -69,13 +74,9 @@ def as_matrix(X, name: str = "X", *, allow_sparse: bool = True):
         if not allow_sparse:
             raise InvalidType(f"{name} must be a dense array, got a scipy.sparse matrix")
         _check_dtype(X.dtype, name)
-        if X.ndim != 2:
-            raise InvalidValue(f"{name} must be 2-D, got {X.ndim}-D")
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise InvalidValue(f"{name} is empty (shape {X.shape})")
+        _check_nonempty_2d(X, name)
         X = sp.csr_matrix(X, dtype=np.float64)
-        if not np.all(np.isfinite(X.data)):
-            raise InvalidValue(f"{name} contains NaN or inf")
+        _check_finite(X.data, name)  # the stored entries; the rest are 0
         return X
     if isinstance(X, (str, bytes, dict, set)) or X is None:
         raise InvalidType(f"{name} must be a 2-D numeric array, got {type(X).__name__}")
@@ -84,14 +85,22 @@ def as_matrix(X, name: str = "X", *, allow_sparse: bool = True):
     except Exception as exc:  # ragged lists and the like
         raise InvalidType(f"{name} could not be read as an array: {exc}") from None
     _check_dtype(arr.dtype, name)
-    if arr.ndim != 2:
-        raise InvalidValue(f"{name} must be 2-D, got {arr.ndim}-D with shape {arr.shape}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise InvalidValue(f"{name} is empty (shape {arr.shape})")
+    _check_nonempty_2d(arr, name)
     arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise InvalidValue(f"{name} contains NaN or inf")
+    _check_finite(arr, name)
     return arr
+
+
+def _check_nonempty_2d(X, name: str) -> None:
+    if X.ndim != 2:
+        raise InvalidValue(f"{name} must be 2-D, got {X.ndim}-D with shape {X.shape}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise InvalidValue(f"{name} is empty (shape {X.shape})")
+
+
+def _check_finite(values, name: str) -> None:
+    if not np.all(np.isfinite(values)):
+        raise InvalidValue(f"{name} contains NaN or inf")
 
 
 def as_factor(M, name: str, *, rows: int | None = None, cols: int | None = None):
@@ -104,16 +113,129 @@ def as_factor(M, name: str, *, rows: int | None = None, cols: int | None = None)
     return arr
 
 
+def _bound_text(name: str, low, high, low_open: bool = False) -> str:
+    """``"1 <= k <= 5"``, ``"k >= 1"`` or ``"k > 0"``: the condition a value failed."""
+    if low is not None and high is not None:
+        return f"{low} {'<' if low_open else '<='} {name} <= {high}"
+    if low is not None:
+        return f"{name} {'>' if low_open else '>='} {low}"
+    return f"{name} <= {high}"
+
+
+def check_int(value, name: str, low: int | None = None, high: int | None = None) -> int:
+    """Return `value` as an int after checking it is an integer in ``[low, high]``.
+
+    Booleans are rejected (``True`` is an ``int`` to Python, never a count to
+    a caller). Either bound may be None (unbounded).
+
+    Raises
+    ------
+    InvalidType
+        If `value` is not an integer.
+    InvalidValue
+        If it lies outside the bounds; the message states the bounds, e.g.
+        ``"n_neighbours must satisfy 1 <= n_neighbours <= 9, got 10"``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise InvalidType(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidValue(f"{name} must satisfy {_bound_text(name, low, high)}, got {value}")
+    return value
+
+
+def check_real(value, name: str, low: float | None = None, high: float | None = None,
+               low_open: bool = False) -> float:
+    """Return `value` as a float after checking it is a finite real in the bounds.
+
+    The interval is ``[low, high]``, or ``(low, high]`` with ``low_open=True``
+    (e.g. a positive scale: ``low=0, low_open=True``). A 0-d real array is
+    accepted as a scalar.
+
+    Raises
+    ------
+    InvalidType
+        If `value` is not a real number (booleans included).
+    InvalidValue
+        If it is NaN or inf, or outside the bounds.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0 and np.isrealobj(value) \
+            and value.dtype != np.bool_:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InvalidType(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise InvalidValue(f"{name} must be finite, got {value}")
+    below = low is not None and (value <= low if low_open else value < low)
+    if below or (high is not None and value > high):
+        raise InvalidValue(
+            f"{name} must satisfy {_bound_text(name, low, high, low_open)}, got {value}")
+    return value
+
+
+def check_choice(value, name: str, choices):
+    """Return `value` after checking it is one of `choices` (compared with ``==``).
+
+    Raises
+    ------
+    InvalidValue
+        ``"method must be one of 'a', 'b', got 'c'"``.
+    """
+    try:
+        ok = any(isinstance(value, type(c)) and bool(value == c) for c in choices)
+    except Exception:  # an array compared with a string, and the like
+        ok = False
+    if not ok:
+        raise InvalidValue(
+            f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def check_vector(values, name: str, *, min_size: int = 1, low: float | None = None,
+                 low_open: bool = False) -> np.ndarray:
+    """Return a 1-D float64 array of at least `min_size` finite reals, all ``>= low``.
+
+    With ``low_open=True`` the entries must be ``> low`` (e.g. singular values
+    that must be positive for D to be invertible).
+
+    Raises
+    ------
+    InvalidType
+        If the values are not real numbers.
+    InvalidValue
+        If the array is not 1-D, is too short, holds NaN or inf, or breaks the bound.
+    """
+    arr = np.asarray(values)
+    if arr.dtype == object or np.iscomplexobj(arr) or not (
+            np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
+        raise InvalidType(f"{name} must be real numbers, got dtype {arr.dtype}")
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.ndim != 1 or arr.size < min_size:
+        raise InvalidValue(
+            f"{name} must be a 1-D array of at least {min_size} value(s), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidValue(f"{name} contains NaN or inf")
+    if low is not None and np.any(arr <= low if low_open else arr < low):
+        word = ("positive" if low_open else "non-negative") if low == 0 else \
+            f"{'>' if low_open else '>='} {low}"
+        raise InvalidValue(f"{name} must be finite and {word}")
+    return arr
+
+
+def check_gram_factors(G, A, B):
+    """Validate a Gram matrix ``G = XᵀX`` (p × p) and factors A, B (p × k each)."""
+    G = as_matrix(G, "G", allow_sparse=False)
+    if G.shape[0] != G.shape[1]:
+        raise InvalidValue(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
+    A = as_factor(A, "A", rows=G.shape[0])
+    B = as_factor(B, "B", rows=G.shape[0], cols=A.shape[1])
+    return G, A, B
+
+
 def check_lambda(lam, name: str = "lam") -> float:
     """Return λ as a float after checking it is a finite, non-negative real."""
-    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, numbers.Real):
-        if isinstance(lam, np.ndarray) and lam.ndim == 0 and np.isrealobj(lam):
-            lam = lam.item()
-        else:
-            raise InvalidType(f"{name} must be a real number, got {type(lam).__name__}")
-    lam = float(lam)
-    if not np.isfinite(lam):
-        raise InvalidValue(f"{name} must be finite, got {lam}")
+    lam = check_real(lam, name)
     if lam < 0:
         raise InvalidValue(f"{name} must be non-negative, got {lam}")
     return lam
@@ -121,12 +243,7 @@ def check_lambda(lam, name: str = "lam") -> float:
 
 def check_rank(k, p: int, name: str = "k") -> int:
     """Return the rank `k` after checking ``1 <= k <= p``."""
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
-        raise InvalidType(f"{name} must be an integer, got {type(k).__name__}")
-    k = int(k)
-    if k < 1 or k > p:
-        raise InvalidValue(f"{name} must satisfy 1 <= {name} <= {p}, got {k}")
-    return k
+    return check_int(k, name, 1, p)
 
 
 def check_labels(labels, n: int, name: str = "labels"):

@@ -29,12 +29,13 @@ The SVD is computed without forming ``P Qᵀ``: thin QR factorisations
 from __future__ import annotations
 
 import json
-import numbers
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .._validation import as_factor
+from .._validation import InvalidValue, as_factor, check_int, check_vector
+from ..linalg.similarity import shared_neighbours, neighbour_overlap, top_n_from_similarity, unit_rows
+from ..linalg.spectrum import column_signs
 
 __all__ = ["ScoreSVD", "score_svd", "DiagnosticReport", "diagnose", "diagnostic_figure",
            "SCOPE_NOTE"]
@@ -56,6 +57,17 @@ class ScoreSVD:
     V: np.ndarray  # (p, r)
 
 
+def _check_factors(P, Q):
+    """Validate the user factors P (n × k) and item factors Q (p × k)."""
+    P = as_factor(P, "P")
+    Q = as_factor(Q, "Q")
+    if P.shape[1] != Q.shape[1]:
+        raise InvalidValue(
+            f"P and Q must have the same number of columns k, got {P.shape[1]} and {Q.shape[1]}"
+        )
+    return P, Q
+
+
 def score_svd(P, Q, *, rtol: float = 1e-10) -> ScoreSVD:
     """SVD of ``P Qᵀ`` via QR of P and Q and an SVD of the k × k core.
 
@@ -74,24 +86,17 @@ def score_svd(P, Q, *, rtol: float = 1e-10) -> ScoreSVD:
         ``U`` (n, r) and ``V`` (p, r) with orthonormal columns, ``s`` (r,)
         descending. Memory ``O((n + p) k)``: ``P Qᵀ`` is never formed.
     """
-    P = as_factor(P, "P")
-    Q = as_factor(Q, "Q")
-    if P.shape[1] != Q.shape[1]:
-        raise ValueError(
-            f"P and Q must have the same number of columns k, got {P.shape[1]} and {Q.shape[1]}"
-        )
+    P, Q = _check_factors(P, Q)
     Qp, Rp = np.linalg.qr(P)
     Qq, Rq = np.linalg.qr(Q)
     Uc, s, Vct = np.linalg.svd(Rp @ Rq.T)
     if s.size == 0 or s[0] == 0:
-        raise ValueError("P Q^T is the zero matrix: there are no scores to diagnose")
+        raise InvalidValue("P Q^T is the zero matrix: there are no scores to diagnose")
     r = int(np.sum(s > rtol * s[0]))
     U = Qp @ Uc[:, :r]
     V = Qq @ Vct[:r].T
-    # deterministic signs: largest |entry| of each column of V positive
-    piv = np.argmax(np.abs(V), axis=0)
-    sign = np.sign(V[piv, np.arange(r)])
-    sign[sign == 0] = 1.0
+    # deterministic signs, the package's one convention (U flips with V)
+    sign = column_signs(V)
     return ScoreSVD(U * sign, s[:r], V * sign)
 
 
@@ -127,48 +132,81 @@ class DiagnosticReport:
         return json.dumps(self.to_dict(), indent=2)
 
 
-def _check_int(value, name, low, high=None):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        bound = f"{low} <= {name} <= {high}" if high is not None else f"{name} >= {low}"
-        raise ValueError(f"{name} must satisfy {bound}, got {value}")
-    return int(value)
-
-
-def _check_gammas(gammas):
-    g = np.asarray(gammas)
-    if g.dtype == object or not np.issubdtype(g.dtype, np.number) or np.iscomplexobj(g):
-        raise TypeError("gammas must be real numbers")
-    g = np.asarray(g, dtype=np.float64)
-    if g.ndim != 1 or g.size < 2:
-        raise ValueError(f"gammas must be a 1-D array of at least 2 values, got shape {g.shape}")
-    if not np.all(np.isfinite(g)):
-        raise ValueError("gammas contains NaN or inf")
-    return np.unique(g)
-
-
-def _normalise(E):
-    norms = np.linalg.norm(E, axis=1)
-    out = np.zeros_like(E)
-    nz = norms > 0
-    out[nz] = E[nz] / norms[nz, None]
-    return out
-
-
-def _neighbours(En, n, block):
+def _neighbour_lists(En, n: int, block: int) -> np.ndarray:
+    """Top-n cosine neighbours of every row of the unit rows En, `block` rows at a time."""
     p = En.shape[0]
     out = np.empty((p, n), dtype=np.int64)
     for a in range(0, p, block):
         b = min(a + block, p)
-        S = En[a:b] @ En.T
-        S[np.arange(b - a), np.arange(a, b)] = -np.inf
-        out[a:b] = np.argsort(-S, axis=1, kind="stable")[:, :n]
+        out[a:b] = top_n_from_similarity(En[a:b] @ En.T, n, self_index=np.arange(a, b))
     return out
 
 
-def _overlap(N1, N2):
-    return (N1[:, :, None] == N2[:, None, :]).any(axis=2).sum(axis=1) / N1.shape[1]
+def _neighbour_sets(Q, svd: ScoreSVD, gammas, n: int, block: int):
+    """Unit rows ``Ω Q'_γ`` per γ, and the neighbour lists of Q, of each Q'_γ and of γ = ½."""
+    V, s = svd.V, svd.s
+    N_given = _neighbour_lists(unit_rows(Q)[0], n, block)
+    Qs = [unit_rows(V * s**g)[0] for g in gammas]
+    N = [_neighbour_lists(E, n, block) for E in Qs]
+    N_half = _neighbour_lists(unit_rows(V * np.sqrt(s))[0], n, block)
+    return Qs, N, N_given, N_half
+
+
+def _stability(N, n: int):
+    """Per item: size of the union of its neighbour lists over γ, and the share kept by all."""
+    p = N[0].shape[0]
+    stacked = np.concatenate(N, axis=1)  # (p, |γ| · n)
+    union = np.array([np.unique(row).size for row in stacked])
+    inter = np.ones((p, n), dtype=bool)
+    for Ng in N[1:]:
+        inter &= shared_neighbours(N[0], Ng)
+    return union, inter.sum(axis=1) / n
+
+
+def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
+    """The `n_pairs` pairs i < j, i in rows a:b, whose cosine ranges most widely over γ."""
+    p = Qs[0].shape[0]
+    C = np.stack([E[a:b] @ E.T for E in Qs])  # (|γ|, rows, p)
+    lo, hi = C.min(axis=0), C.max(axis=0)
+    glo, ghi = C.argmin(axis=0), C.argmax(axis=0)
+    rng = hi - lo
+    rows = np.arange(a, b)[:, None]
+    rng[np.arange(p)[None, :] <= rows] = -np.inf  # keep i < j only
+    flat = rng.ravel()
+    m = min(n_pairs, int(np.isfinite(flat).sum()))
+    if m == 0:
+        return []
+    found = []
+    for f_ in np.argpartition(-flat, m - 1)[:m]:
+        r_, j = divmod(int(f_), p)
+        found.append((float(flat[f_]), a + r_, j, float(lo[r_, j]), float(hi[r_, j]),
+                      float(gammas[glo[r_, j]]), float(gammas[ghi[r_, j]])))
+    return found
+
+
+def _most_variable_pairs(Qs, gammas, n_pairs: int, block: int) -> list:
+    """The item pairs whose cosine moves most over γ, as report entries, blockwise."""
+    best = []  # (range, i, j, cmin, cmax, gmin, gmax)
+    if n_pairs > 0:
+        for a in range(0, Qs[0].shape[0], block):
+            best.extend(_block_pairs(Qs, gammas, a, min(a + block, Qs[0].shape[0]), n_pairs))
+        best.sort(key=lambda t: (-t[0], t[1], t[2]))
+        best = best[:n_pairs]
+    return [{"i": i, "j": j, "cos_range": r, "cos_min": lo_, "cos_max": hi_,
+             "gamma_at_min": g1, "gamma_at_max": g2}
+            for r, i, j, lo_, hi_, g1, g2 in best]
+
+
+def _score_change(P, Q, svd: ScoreSVD, gammas) -> float:
+    """max |P'_γ Q'_γᵀ − P Qᵀ| over γ on a sample of users: the scores must not move."""
+    U, s, V = svd.U, svd.s, svd.V
+    users = np.random.default_rng(0).integers(0, P.shape[0], size=min(200, P.shape[0]))
+    scores = P[users] @ Q.T
+    max_change = 0.0
+    for g in gammas:
+        Pg = U[users] * s ** (1.0 - g)
+        max_change = max(max_change, float(np.abs(Pg @ (V * s**g).T - scores).max()))
+    return max_change
 
 
 def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
@@ -199,84 +237,31 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
     See the module docstring for the scope: the family covers objectives that
     depend only on ``P Qᵀ``.
     """
-    P = as_factor(P, "P")
-    Q = as_factor(Q, "Q")
-    if P.shape[1] != Q.shape[1]:
-        raise ValueError(
-            f"P and Q must have the same number of columns k, got {P.shape[1]} and {Q.shape[1]}"
-        )
+    P, Q = _check_factors(P, Q)
     p = Q.shape[0]
     if p < 2:
-        raise ValueError(f"Q must have at least 2 items (rows), got {p}")
-    n_neighbours = _check_int(n_neighbours, "n_neighbours", 1, p - 1)
-    n_pairs = _check_int(n_pairs, "n_pairs", 0)
-    block_size = _check_int(block_size, "block_size", 1)
-    gammas = _check_gammas(np.linspace(0.0, 1.0, 11) if gammas is None else gammas)
+        raise InvalidValue(f"Q must have at least 2 items (rows), got {p}")
+    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
+    n_pairs = check_int(n_pairs, "n_pairs", 0)
+    block_size = check_int(block_size, "block_size", 1)
+    gammas = np.unique(check_vector(np.linspace(0.0, 1.0, 11) if gammas is None else gammas,
+                                    "gammas", min_size=2))
     svd = score_svd(P, Q)
-    U, s, V = svd.U, svd.s, svd.V
-
-    # neighbour sets per γ and for the given Q
-    Qn = _normalise(Q)
-    N_given = _neighbours(Qn, n_neighbours, block_size)
-    Qs = [_normalise(V * s**g) for g in gammas]
-    N = [_neighbours(E, n_neighbours, block_size) for E in Qs]
-    N_half = _neighbours(_normalise(V * np.sqrt(s)), n_neighbours, block_size)
-    overlap_given = [float(_overlap(Ng, N_given).mean()) for Ng in N]
-    overlap_half = [float(_overlap(Ng, N_half).mean()) for Ng in N]
-
-    stacked = np.concatenate(N, axis=1)  # (p, |γ| · n)
-    union = np.array([np.unique(row).size for row in stacked])
-    inter = np.ones((p, n_neighbours), dtype=bool)
-    for Ng in N[1:]:
-        inter &= (N[0][:, :, None] == Ng[:, None, :]).any(axis=2)
-    stable = inter.sum(axis=1) / n_neighbours
-    worst_items = np.argsort(-union, kind="stable")[: min(10, p)]
-
-    # pairs i < j whose cosine moves most over γ, blockwise
-    best = []  # (range, i, j, cmin, cmax, gmin, gmax)
-    if n_pairs > 0:
-        for a in range(0, p, block_size):
-            b = min(a + block_size, p)
-            C = np.stack([E[a:b] @ E.T for E in Qs])  # (|γ|, rows, p)
-            lo, hi = C.min(axis=0), C.max(axis=0)
-            glo, ghi = C.argmin(axis=0), C.argmax(axis=0)
-            rng = hi - lo
-            rows = np.arange(a, b)[:, None]
-            rng[np.arange(p)[None, :] <= rows] = -np.inf  # keep i < j only
-            flat = rng.ravel()
-            m = min(n_pairs, int(np.isfinite(flat).sum()))
-            if m == 0:
-                continue
-            idx = np.argpartition(-flat, m - 1)[:m]
-            for f_ in idx:
-                r_, j = divmod(int(f_), p)
-                best.append((float(flat[f_]), a + r_, j, float(lo[r_, j]), float(hi[r_, j]),
-                             float(gammas[glo[r_, j]]), float(gammas[ghi[r_, j]])))
-        best.sort(key=lambda t: (-t[0], t[1], t[2]))
-        best = best[:n_pairs]
-    pairs = [{"i": i, "j": j, "cos_range": r, "cos_min": lo_, "cos_max": hi_,
-              "gamma_at_min": g1, "gamma_at_max": g2}
-             for r, i, j, lo_, hi_, g1, g2 in best]
-
-    # sanity: the scores are the same for every γ (checked on a sample of entries)
-    rng_ = np.random.default_rng(0)
-    users = rng_.integers(0, P.shape[0], size=min(200, P.shape[0]))
-    scores = P[users] @ Q.T
-    max_change = 0.0
-    for g in gammas:
-        Pg = U[users] * s ** (1.0 - g)
-        max_change = max(max_change, float(np.abs(Pg @ (V * s**g).T - scores).max()))
-
+    Qs, N, N_given, N_half = _neighbour_sets(Q, svd, gammas, n_neighbours, block_size)
+    overlap_given = [float(neighbour_overlap(Ng, N_given).mean()) for Ng in N]
+    overlap_half = [float(neighbour_overlap(Ng, N_half).mean()) for Ng in N]
+    union, stable = _stability(N, n_neighbours)
     return DiagnosticReport(
-        n_users=int(P.shape[0]), n_items=int(p), k=int(P.shape[1]), rank=int(s.size),
-        singular_values=[float(x) for x in s], gammas=[float(g) for g in gammas],
+        n_users=int(P.shape[0]), n_items=int(p), k=int(P.shape[1]), rank=int(svd.s.size),
+        singular_values=[float(x) for x in svd.s], gammas=[float(g) for g in gammas],
         n_neighbours=n_neighbours, overlap_with_given=overlap_given,
         overlap_with_balanced=overlap_half,
         best_gamma_for_given=float(gammas[int(np.argmax(overlap_given))]),
         stable_fraction_mean=float(stable.mean()), stable_fraction_min=float(stable.min()),
         union_size_mean=float(union.mean()), union_size_max=int(union.max()),
-        most_variable_items=[int(i) for i in worst_items], most_variable_pairs=pairs,
-        max_score_change=max_change,
+        most_variable_items=[int(i) for i in np.argsort(-union, kind="stable")[: min(10, p)]],
+        most_variable_pairs=_most_variable_pairs(Qs, gammas, n_pairs, block_size),
+        max_score_change=_score_change(P, Q, svd, gammas),
         item_union_size=[int(u) for u in union],
         item_stable_fraction=[float(x) for x in stable],
     )

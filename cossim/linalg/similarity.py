@@ -14,44 +14,96 @@ is left at zero by Ω, so its cosine with anything is 0, never NaN.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .._validation import as_factor, as_matrix
+from .._validation import InvalidValue, as_factor, as_matrix, check_int
 
 __all__ = [
+    "inverse_norms",
+    "unit_rows",
     "row_norms",
     "row_normalize",
+    "cosine_from_gram",
     "cosine_similarity",
     "item_item_cosine",
     "user_user_cosine",
     "user_item_cosine",
     "top_k_neighbours",
+    "top_n_from_similarity",
+    "neighbour_overlap",
+    "shared_neighbours",
 ]
+
+
+def inverse_norms(squared_norms) -> np.ndarray:
+    """Diagonal of Ω (Eq. 4) from squared row norms g: ``1/√g`` where g > 0, else 0.
+
+    The one place that inverts a norm: a zero row (g = 0, e.g. an item nobody
+    consumed) gets Ω = 0 and so stays the zero vector, with cosine 0 to
+    everything, never NaN. Negative g (rounding in a Gram diagonal) also gets 0.
+    """
+    g = np.asarray(squared_norms, dtype=np.float64)
+    out = np.zeros_like(g)
+    pos = g > 0
+    out[pos] = 1.0 / np.sqrt(g[pos])
+    return out
+
+
+def _squared_row_norms(E) -> np.ndarray:
+    if hasattr(E, "multiply"):  # scipy.sparse
+        return np.asarray(E.multiply(E).sum(axis=1)).ravel()
+    return np.einsum("ij,ij->i", E, E)
+
+
+def unit_rows(E):
+    """``(Ω E, diag Ω)`` for a dense float array E, without validation.
+
+    Each row is multiplied by the reciprocal of its norm (:func:`inverse_norms`);
+    callers that differentiate through Ω (the cosine model of §3) need the
+    reciprocals too.
+    """
+    inv = inverse_norms(_squared_row_norms(E))
+    return E * inv[:, None], inv
 
 
 def row_norms(E) -> np.ndarray:
     """Euclidean norm of each row of E (dense or sparse)."""
     E = as_matrix(E, "E")
-    if hasattr(E, "multiply"):
-        return np.sqrt(np.asarray(E.multiply(E).sum(axis=1)).ravel())
-    return np.sqrt(np.einsum("ij,ij->i", E, E))
+    return np.sqrt(_squared_row_norms(E))
 
 
 def row_normalize(E) -> np.ndarray:
     """Return ``Ω E``: each row divided by its norm; zero rows stay zero.
 
-    This is the normaliser Ω of Eq. (4). Sparse input is densified.
+    This is the normaliser Ω of Eq. (4) (:func:`inverse_norms`). Sparse input
+    is densified.
     """
     E = as_matrix(E, "E")
-    norms = row_norms(E)
-    scale = np.zeros_like(norms)
-    nz = norms > 0
-    scale[nz] = 1.0 / norms[nz]
+    inv = inverse_norms(_squared_row_norms(E))
     if hasattr(E, "multiply"):
         E = E.toarray()
-    return E * scale[:, None]
+    return E * inv[:, None]
+
+
+def cosine_from_gram(G, *, clip: bool = True) -> np.ndarray:
+    """Cosines ``Ω G Ω`` of vectors given only through their Gram matrix G (Eq. 4).
+
+    With ``G = E Eᵀ`` the squared norms are ``diag(G)``, so
+    ``Ω = dMat(diag G)^{-1/2}`` (zero rows stay zero). Used where the
+    embeddings themselves are too large or never formed (e.g. ``B D⁻² Bᵀ``,
+    ``XA (BᵀB) (XA)ᵀ``). No validation.
+
+    Parameters
+    ----------
+    G : ndarray, shape (m, m)
+        Symmetric positive semi-definite.
+    clip : bool
+        Clip to [-1, 1] (rounding can push a self-cosine to 1 + 1e-16).
+        Eq. (4) evaluated "as written" (:mod:`cossim.paper.rescaling`) does not clip.
+    """
+    w = inverse_norms(np.diag(G))
+    C = G * w[:, None] * w[None, :]
+    return np.clip(C, -1.0, 1.0) if clip else C
 
 
 def cosine_similarity(E, F=None) -> np.ndarray:
@@ -67,7 +119,7 @@ def cosine_similarity(E, F=None) -> np.ndarray:
     else:
         F = as_matrix(F, "F")
         if F.shape[1] != E.shape[1]:
-            raise ValueError(
+            raise InvalidValue(
                 f"E and F must have the same number of columns, got {E.shape[1]} and {F.shape[1]}"
             )
         Fn = row_normalize(F)
@@ -109,7 +161,8 @@ def _top_n_block(En, En32, start: int, stop: int, n: int, margin: float) -> np.n
     error of a dot product of unit vectors, so the candidates hold every entry
     whose exact similarity reaches the exact n-th largest (ties included).
     Candidates are then scored in float64 and sorted by decreasing similarity,
-    ties by the smaller index, so the result equals sorting the float64
+    ties by the smaller index (:func:`_most_similar_first`, the rule of
+    :func:`top_n_from_similarity`), so the result equals sorting the float64
     similarities of the whole row.
     """
     b, p = stop - start, En.shape[0]
@@ -119,10 +172,17 @@ def _top_n_block(En, En32, start: int, stop: int, n: int, margin: float) -> np.n
     rows, cols = np.nonzero(S >= (kth - np.float32(margin))[:, None])
     del S
     vals = np.einsum("ij,ij->i", En[start + rows], En[cols])
-    order = np.lexsort((cols, -vals, rows))  # by row, then similarity down, then index up
-    cols = cols[order]
-    first = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=b))[:-1]])
-    return cols[first[:, None] + np.arange(n)[None, :]]
+    # lay each row's candidates out in index order, padded with −inf, and sort
+    # them with the same rule as a full similarity row
+    counts = np.bincount(rows, minlength=b)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    slot = np.arange(rows.size) - first[rows]
+    scores = np.full((b, int(counts.max())), -np.inf)
+    index = np.zeros(scores.shape, dtype=np.int64)
+    scores[rows, slot] = vals
+    index[rows, slot] = cols
+    order = _most_similar_first(scores)[:, :n]
+    return np.take_along_axis(index, order, axis=1)
 
 
 def top_k_neighbours(E, n_neighbours: int = 10, *, block_size: int | None = None) -> np.ndarray:
@@ -154,15 +214,11 @@ def top_k_neighbours(E, n_neighbours: int = 10, *, block_size: int | None = None
     """
     E = as_factor(E, "E")
     p = E.shape[0]
-    if isinstance(n_neighbours, (bool, np.bool_)) or not isinstance(n_neighbours, numbers.Integral):
-        raise TypeError(f"n_neighbours must be an integer, got {type(n_neighbours).__name__}")
-    if not 1 <= n_neighbours <= p - 1:
-        raise ValueError(f"n_neighbours must satisfy 1 <= n_neighbours <= {p - 1}, got {n_neighbours}")
+    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
     if block_size is None:
         block_size = max(1, min(p, TOPK_BLOCK_ENTRIES // p))
-    elif isinstance(block_size, (bool, np.bool_)) or not isinstance(block_size, numbers.Integral) \
-            or block_size < 1:
-        raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+    else:
+        block_size = check_int(block_size, "block_size", 1)
     En = row_normalize(E)
     En32 = En.astype(np.float32)
     # float32 error of a dot product of unit k-vectors (and of rounding them): < (k + 2)·u
@@ -172,3 +228,79 @@ def top_k_neighbours(E, n_neighbours: int = 10, *, block_size: int | None = None
         stop = min(start + block_size, p)
         out[start:stop] = _top_n_block(En, En32, start, stop, n_neighbours, margin)
     return out
+
+
+def _most_similar_first(S) -> np.ndarray:
+    """Column indices of each row of S by decreasing value, ties by the smaller index.
+
+    The tie rule of every neighbour list in ``cossim``: a stable sort of −S
+    keeps equal values in index order.
+    """
+    return np.argsort(-S, axis=1, kind="stable")
+
+
+def top_n_from_similarity(S, n_neighbours: int = 10, *, self_index=None) -> np.ndarray:
+    """Each row's `n_neighbours` most similar columns of a given similarity matrix S.
+
+    The variant of :func:`top_k_neighbours` for a similarity that is already
+    formed (a cosine matrix of Eq. (4), a block of one, or any other score):
+    same result convention, i.e. decreasing similarity, the row's own item
+    excluded, ties broken by the smaller index.
+
+    Parameters
+    ----------
+    S : array_like, shape (m, p)
+        Similarities of m items (rows) to p items (columns); square unless
+        `self_index` is given.
+    n_neighbours : int
+        ``1 <= n_neighbours <= p - 1``.
+    self_index : array_like of int, shape (m,), optional
+        Column of each row's own item, excluded from its list. Default: the
+        diagonal (``S`` square, row i is item i). Pass it for a block of rows
+        (``arange(start, stop)``) or a selection of rows (``S[items]``, `items`).
+
+    Returns
+    -------
+    ndarray of int, shape (m, n_neighbours)
+    """
+    S = as_matrix(S, "S", allow_sparse=False)
+    m, p = S.shape
+    if self_index is None:
+        if m != p:
+            raise InvalidValue(f"S must be square (items × items), got shape {S.shape}")
+        self_index = np.arange(m)
+    else:
+        self_index = np.asarray(self_index)
+        if self_index.shape != (m,) or not np.issubdtype(self_index.dtype, np.integer) \
+                or (m and (self_index.min() < 0 or self_index.max() >= p)):
+            raise InvalidValue(f"self_index must hold one column index in range({p}) per row of S")
+    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
+    S = S.copy()
+    S[np.arange(m), self_index] = -np.inf  # exclude the item itself
+    return _most_similar_first(S)[:, :n_neighbours]
+
+
+def shared_neighbours(N1, N2) -> np.ndarray:
+    """Boolean ``M[i, r]``: is the r-th neighbour of row i in N1 also among row i's in N2?
+
+    N1, N2 : ndarray of int, shapes (p, n1) and (p, n2); no validation.
+    """
+    return (N1[:, :, None] == N2[:, None, :]).any(axis=2)
+
+
+def neighbour_overlap(N1, N2) -> np.ndarray:
+    """Per row, the share of N1's neighbours that N2 lists too: ``|N1_i ∩ N2_i| / n``.
+
+    Parameters
+    ----------
+    N1, N2 : ndarray of int, shape (p, n)
+        Neighbour lists, e.g. from :func:`top_k_neighbours` for two embeddings.
+
+    Returns
+    -------
+    ndarray, shape (p,)
+    """
+    N1, N2 = np.asarray(N1), np.asarray(N2)
+    if N1.ndim != 2 or N1.shape != N2.shape:
+        raise InvalidValue(f"N1 and N2 must be 2-D of the same shape, got {N1.shape} and {N2.shape}")
+    return shared_neighbours(N1, N2).sum(axis=1) / N1.shape[1]

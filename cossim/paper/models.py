@@ -25,11 +25,17 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validation import (
+    InvalidType,
+    InvalidValue,
     as_factor,
     as_matrix,
+    check_choice,
+    check_gram_factors,
     check_lambda,
     check_rank,
+    check_real,
     check_scaling_vector,
+    check_vector,
     is_sparse,
 )
 from ..linalg.spectrum import Spectrum, top_singular
@@ -48,7 +54,15 @@ __all__ = [
     "objective_eq2",
     "gradient_eq1",
     "gradient_eq2",
+    "OBJECTIVES",
+    "objective_from_gram",
+    "gradient_from_products",
+    "gram_products",
+    "GramProducts",
 ]
+
+#: The two objectives, by name: Eq. (1) and Eq. (2).
+OBJECTIVES = ("eq1", "eq2")
 
 #: Named rescalings of the Eq. (1) solution, as exponents γ in B = V_k·dMat(m)^γ,
 #: A = V_k·dMat(m)^{1−γ}; ``"inv_sqrt_sigma"`` is the §2.3 analogue, not a γ.
@@ -72,12 +86,8 @@ class Factors(NamedTuple):
 
 def _check_spectrum(spectrum) -> Spectrum:
     if not isinstance(spectrum, tuple) or len(spectrum) != 2:
-        raise TypeError("spectrum must be a Spectrum (sigma, V) from cossim.top_singular")
-    sigma = np.asarray(spectrum[0], dtype=np.float64)
-    if sigma.ndim != 1 or sigma.size == 0:
-        raise ValueError(f"spectrum.sigma must be a non-empty 1-D array, got shape {sigma.shape}")
-    if not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
-        raise ValueError("spectrum.sigma must be finite and non-negative")
+        raise InvalidType("spectrum must be a Spectrum (sigma, V) from cossim.top_singular")
+    sigma = check_vector(spectrum[0], "spectrum.sigma", low=0)
     V = as_factor(spectrum[1], "spectrum.V", cols=sigma.shape[0])
     return Spectrum(sigma, V)
 
@@ -102,11 +112,7 @@ def eq1_shrinkage(sigma, lam) -> np.ndarray:
         0 is the minimum-norm choice).
     """
     lam = check_lambda(lam)
-    sigma = np.asarray(sigma, dtype=np.float64)
-    if sigma.ndim != 1:
-        raise ValueError(f"sigma must be 1-D, got shape {sigma.shape}")
-    if not np.all(np.isfinite(sigma)) or np.any(sigma < 0):
-        raise ValueError("sigma must be finite and non-negative")
+    sigma = check_vector(sigma, "sigma", min_size=0, low=0)
     s2 = sigma**2
     out = np.zeros_like(s2)
     pos = s2 > 0
@@ -125,16 +131,13 @@ def _safe_power(m, gamma: float):
 def _resolve_scaling(scaling):
     if isinstance(scaling, str):
         if scaling not in SCALINGS:
-            raise ValueError(
+            raise InvalidValue(
                 f"scaling must be a number γ or one of {sorted(SCALINGS)}, got {scaling!r}"
             )
         return scaling, SCALINGS[scaling]
     if isinstance(scaling, (bool, np.bool_)) or not isinstance(scaling, numbers.Real):
-        raise TypeError(f"scaling must be a number γ or a name, got {type(scaling).__name__}")
-    gamma = float(scaling)
-    if not np.isfinite(gamma):
-        raise ValueError(f"scaling γ must be finite, got {gamma}")
-    return None, gamma
+        raise InvalidType(f"scaling must be a number γ or a name, got {type(scaling).__name__}")
+    return None, check_real(scaling, "scaling γ")
 
 
 def eq1_factors(spectrum, lam, scaling=0.5) -> Factors:
@@ -276,68 +279,167 @@ def _check_model(X, A, B, lam):
     return X, A, B, check_lambda(lam)
 
 
+def _check_gram_model(G, A, B, lam, which):
+    """Validate (G, A, B, λ, which) of the objectives computed from G = XᵀX."""
+    G, A, B = check_gram_factors(G, A, B)
+    return G, A, B, check_lambda(lam), check_choice(which, "which", OBJECTIVES)
+
+
+def _residual_from_products(x2: float, cross: float, quad: float) -> float:
+    """``‖X − XABᵀ‖²_F = ‖X‖² − 2 tr(AᵀXᵀXB) + tr(AᵀXᵀXA · BᵀB)`` from its three traces."""
+    return x2 - 2.0 * cross + quad
+
+
+def _eq1_penalty(AtA, BtB) -> float:
+    """``‖ABᵀ‖²_F = tr(AᵀA · BᵀB)``, the penalty of Eq. (1) (without λ)."""
+    return float(np.sum(AtA * BtB))
+
+
+def _eq2_penalty(xa2: float, B) -> float:
+    """``‖XA‖²_F + ‖B‖²_F``, the penalty of Eq. (2) (without λ), given ``xa2 = ‖XA‖²_F``."""
+    return xa2 + float(np.sum(B * B))
+
+
+def squared_norm(X) -> float:
+    """``‖X‖²_F`` of a dense or sparse X (validated by the caller)."""
+    return float(X.multiply(X).sum()) if is_sparse(X) else float(np.sum(X**2))
+
+
 def _reconstruction_error(X, A, B) -> float:
     """‖X − XABᵀ‖²_F without forming an n × p dense residual when that is large."""
     XA = np.asarray(X @ A)
     n, p = X.shape
     if not is_sparse(X) and n * p <= 10_000_000:
         return float(np.sum((X - XA @ B.T) ** 2))
-    x2 = float(X.multiply(X).sum()) if is_sparse(X) else float(np.sum(X**2))
+    x2 = squared_norm(X)
     cross = float(np.sum(XA * np.asarray(X @ B)))  # tr(Aᵀ XᵀX B)
     quad = float(np.sum((XA.T @ XA) * (B.T @ B)))  # ‖XABᵀ‖²
-    return max(x2 - 2.0 * cross + quad, 0.0)
+    return max(_residual_from_products(x2, cross, quad), 0.0)
 
 
 def objective_eq1(X, A, B, lam) -> float:
     """Value of Eq. (1): ``‖X − XABᵀ‖²_F + λ‖ABᵀ‖²_F``."""
     X, A, B, lam = _check_model(X, A, B, lam)
-    penalty = float(np.sum((A.T @ A) * (B.T @ B)))  # ‖ABᵀ‖² = tr(AᵀA BᵀB)
-    return _reconstruction_error(X, A, B) + lam * penalty
+    return _reconstruction_error(X, A, B) + lam * _eq1_penalty(A.T @ A, B.T @ B)
 
 
 def objective_eq2(X, A, B, lam) -> float:
     """Value of Eq. (2): ``‖X − XABᵀ‖²_F + λ(‖XA‖²_F + ‖B‖²_F)``."""
     X, A, B, lam = _check_model(X, A, B, lam)
     XA = np.asarray(X @ A)
-    return _reconstruction_error(X, A, B) + lam * (float(np.sum(XA**2)) + float(np.sum(B**2)))
+    return _reconstruction_error(X, A, B) + lam * _eq2_penalty(float(np.sum(XA**2)), B)
 
 
-def _loss_gradient_parts(X, A, B):
-    """Return XᵀXA, XᵀXB and XᵀX-free pieces used by both gradients."""
-    XA = np.asarray(X @ A)
-    GA = np.asarray(X.T @ XA)  # XᵀX A
+class GramProducts(NamedTuple):
+    """The products of (A, B) with ``G = XᵀX`` that Eq. (1)/(2) and their gradients share.
+
+    ``GA = GA``, ``AtGA = AᵀGA``, ``BtB = BᵀB``, ``AtA = AᵀA``; a caller that
+    already holds them (gradient descent) passes them on instead of recomputing.
+    """
+
+    GA: np.ndarray
+    AtGA: np.ndarray
+    BtB: np.ndarray
+    AtA: np.ndarray
+
+
+def gram_products(G, A, B) -> GramProducts:
+    """The products of :class:`GramProducts` for (G, A, B) (no validation)."""
+    GA = G @ A
+    return GramProducts(GA, A.T @ GA, B.T @ B, A.T @ A)
+
+
+def _objective_from_products(x2: float, B, lam: float, which: str, prod: GramProducts) -> float:
+    """Eq. (1) or Eq. (2) from ``x2 = tr G`` and the :class:`GramProducts` (no validation)."""
+    rec = _residual_from_products(x2, float(np.sum(prod.GA * B)), float(np.sum(prod.AtGA * prod.BtB)))
+    if which == "eq1":
+        return rec + lam * _eq1_penalty(prod.AtA, prod.BtB)
+    # ‖XA‖² = tr(AᵀXᵀXA)
+    return rec + lam * _eq2_penalty(float(np.trace(prod.AtGA)), B)
+
+
+def objective_from_gram(G, A, B, lam, which: str = "eq1") -> float:
+    """Value of Eq. (1) or Eq. (2) for any X with ``XᵀX = G``, in O(p²k).
+
+    ``‖X − XABᵀ‖²_F = tr G − 2 tr(AᵀGB) + tr(AᵀGA · BᵀB)``, plus
+    ``λ tr(AᵀA · BᵀB)`` (Eq. (1)) or ``λ(tr(AᵀGA) + ‖B‖²_F)`` (Eq. (2)).
+    Neither term needs X itself, so one evaluation costs the same for any
+    number of users.
+
+    Parameters
+    ----------
+    G : ndarray, shape (p, p)
+        Gram matrix ``XᵀX`` (:func:`cossim.gram_matrix`).
+    A, B : ndarray, shape (p, k)
+    lam : float
+        λ ≥ 0.
+    which : {"eq1", "eq2"}
+        The objective.
+    """
+    G, A, B, lam, which = _check_gram_model(G, A, B, lam, which)
+    return _objective_from_products(float(np.trace(G)), B, lam, which, gram_products(G, A, B))
+
+
+def gradient_from_products(A, B, GB, lam: float, which: str, prod: GramProducts) -> Factors:
+    """Gradient of Eq. (1) or Eq. (2) with respect to (A, B), from products with G = XᵀX.
+
+    With ``W = ABᵀ``, Eq. (1) has ``∂/∂W = 2((G + λI)W − G)``, so
+
+    * Eq. (1): ``∂/∂A = 2(GA·BᵀB + λA·BᵀB − GB)``, ``∂/∂B = 2(B·AᵀGA + λB·AᵀA − GA)``;
+    * Eq. (2): ``∂/∂A = 2(GA·BᵀB − GB) + 2λ GA``, ``∂/∂B = 2(B AᵀGA − GA) + 2λ B``.
+
+    The one implementation behind :func:`gradient_eq1`, :func:`gradient_eq2`
+    and :func:`cossim.gradient_descent`; no validation.
+
+    Parameters
+    ----------
+    A, B : ndarray, shape (p, k)
+    GB : ndarray, shape (p, k)
+        ``XᵀX B``.
+    lam : float
+    which : {"eq1", "eq2"}
+    prod : GramProducts
+        ``XᵀXA``, ``AᵀXᵀXA``, ``BᵀB``, ``AᵀA``.
+    """
+    GA, AtGA, BtB = prod.GA, prod.AtGA, prod.BtB
+    if which == "eq1":
+        dA = 2.0 * (GA @ BtB + lam * A @ BtB - GB)
+        dB = 2.0 * (B @ AtGA + lam * B @ prod.AtA - GA)
+    else:
+        dA = 2.0 * (GA @ BtB - GB) + 2.0 * lam * GA
+        dB = 2.0 * (B @ AtGA - GA) + 2.0 * lam * B
+    return Factors(dA, dB)
+
+
+def _gradient_from_data(X, A, B, lam, which) -> Factors:
+    """Either gradient from X: the products ``XᵀXA = Xᵀ(XA)``, ``XᵀXB``, then the one formula."""
+    X, A, B, lam = _check_model(X, A, B, lam)
+    GA = np.asarray(X.T @ np.asarray(X @ A))  # XᵀX A without forming XᵀX
     GB = np.asarray(X.T @ np.asarray(X @ B))  # XᵀX B
-    return GA, GB
+    prod = GramProducts(GA, A.T @ GA, B.T @ B, A.T @ A)
+    return gradient_from_products(A, B, GB, lam, which, prod)
 
 
 def gradient_eq1(X, A, B, lam) -> Factors:
     """Gradient of Eq. (1) with respect to A and B.
 
     With ``G = XᵀX`` and ``W = ABᵀ``, ``∂/∂W = 2((G + λI)W − G)``, so
-    ``∂/∂A = 2((G + λI)W − G) B`` and ``∂/∂B = 2(Wᵀ(G + λI) − G) A``.
+    ``∂/∂A = 2((G + λI)W − G) B`` and ``∂/∂B = 2(Wᵀ(G + λI) − G) A``
+    (see :func:`gradient_from_products`).
 
     Returns
     -------
     Factors
         ``(dA, dB)``, each of shape (p, k).
     """
-    X, A, B, lam = _check_model(X, A, B, lam)
-    GA, GB = _loss_gradient_parts(X, A, B)
-    BtB, AtA = B.T @ B, A.T @ A
-    dA = 2.0 * (GA @ BtB + lam * A @ BtB - GB)
-    dB = 2.0 * (B @ (A.T @ GA) + lam * B @ AtA - GA)
-    return Factors(dA, dB)
+    return _gradient_from_data(X, A, B, lam, "eq1")
 
 
 def gradient_eq2(X, A, B, lam) -> Factors:
     """Gradient of Eq. (2) with respect to A and B.
 
     ``∂/∂A = 2(G A BᵀB − G B) + 2λ G A`` and
-    ``∂/∂B = 2(B AᵀG A − G A) + 2λ B`` with ``G = XᵀX``.
+    ``∂/∂B = 2(B AᵀG A − G A) + 2λ B`` with ``G = XᵀX``
+    (see :func:`gradient_from_products`).
     """
-    X, A, B, lam = _check_model(X, A, B, lam)
-    GA, GB = _loss_gradient_parts(X, A, B)
-    BtB = B.T @ B
-    dA = 2.0 * (GA @ BtB - GB) + 2.0 * lam * GA
-    dB = 2.0 * (B @ (A.T @ GA) - GA) + 2.0 * lam * B
-    return Factors(dA, dB)
+    return _gradient_from_data(X, A, B, lam, "eq2")

@@ -26,12 +26,22 @@ freedom of Eq. (3) survives noise-based training.
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import as_factor, as_matrix, is_sparse
+from .._validation import (
+    InvalidType,
+    InvalidValue,
+    as_factor,
+    as_matrix,
+    check_choice,
+    check_int,
+    check_real,
+    check_vector,
+    is_sparse,
+)
+from ..linalg.gram import gram_matrix
 
 __all__ = [
     "NOISE_KINDS",
@@ -55,16 +65,21 @@ def _dense(X):
 
 
 def _check_kind_level(kind, level) -> tuple[str, float]:
-    if kind not in NOISE_KINDS:
-        raise ValueError(f"kind must be one of {NOISE_KINDS}, got {kind!r}")
-    if isinstance(level, (bool, np.bool_)) or not isinstance(level, numbers.Real):
-        raise TypeError(f"level must be a real number, got {type(level).__name__}")
-    level = float(level)
-    if not np.isfinite(level) or level < 0:
-        raise ValueError(f"level must be finite and non-negative, got {level}")
+    kind = check_choice(kind, "kind", NOISE_KINDS)
+    level = check_real(level, "level", 0)
     if kind == "dropout" and level >= 1:
-        raise ValueError(f"level (the dropout rate q) must satisfy 0 <= q < 1, got {level}")
+        raise InvalidValue(f"level (the dropout rate q) must satisfy 0 <= q < 1, got {level}")
     return kind, level
+
+
+def _check_weights(weights, p: int) -> np.ndarray:
+    """Per-item noise weights v: shape (p,), finite and non-negative."""
+    v = check_vector(weights, "weights", min_size=0)
+    if v.shape != (p,):
+        raise InvalidValue(f"weights must have shape ({p},), got {v.shape}")
+    if np.any(v < 0):
+        raise InvalidValue("weights must be finite and non-negative")
+    return v
 
 
 def _check_W(W, p: int):
@@ -81,10 +96,7 @@ def gaussian_noise_lambda(n_users, noise_std) -> float:
     noise_std : float
         Standard deviation s ≥ 0 of every noise entry.
     """
-    if isinstance(n_users, (bool, np.bool_)) or not isinstance(n_users, numbers.Integral):
-        raise TypeError(f"n_users must be an integer, got {type(n_users).__name__}")
-    if n_users < 1:
-        raise ValueError(f"n_users must be >= 1, got {n_users}")
+    n_users = check_int(n_users, "n_users", 1)
     _, s = _check_kind_level("gaussian", noise_std)
     return float(n_users) * s**2
 
@@ -118,11 +130,7 @@ def noise_penalty_weights(X, kind: str, level) -> np.ndarray:
 def weighted_penalty(W, weights) -> float:
     """``Σ_i v_i ‖W_{i,:}‖² = ‖dMat(v)^{1/2} W‖²_F``; with all v_i = λ this is Eq. (1)'s penalty."""
     W = as_factor(W, "W")
-    v = np.asarray(weights, dtype=np.float64)
-    if v.shape != (W.shape[0],):
-        raise ValueError(f"weights must have shape ({W.shape[0]},), got {v.shape}")
-    if not np.all(np.isfinite(v)) or np.any(v < 0):
-        raise ValueError("weights must be finite and non-negative")
+    v = _check_weights(weights, W.shape[0])
     return float(np.sum(v * np.einsum("ij,ij->i", W, W)))
 
 
@@ -136,7 +144,7 @@ def corrupt(X, kind: str, level, rng) -> np.ndarray:
     X = _dense(X)
     kind, level = _check_kind_level(kind, level)
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise InvalidType(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if kind == "gaussian":
         return X + level * rng.standard_normal(X.shape)
     keep = rng.random(X.shape) >= level
@@ -169,10 +177,7 @@ def monte_carlo_noisy_loss(X, W, kind: str, level, n_samples: int = 1000,
     X = _dense(X)
     W = _check_W(W, X.shape[1])
     kind, level = _check_kind_level(kind, level)
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(f"n_samples must be an integer, got {type(n_samples).__name__}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be >= 2, got {n_samples}")
+    n_samples = check_int(n_samples, "n_samples", 2)
     rng = np.random.default_rng(seed)
     losses = np.empty(n_samples)
     for t in range(n_samples):
@@ -196,15 +201,9 @@ def fit_weighted_full_rank(X, weights) -> np.ndarray:
         Non-negative; ``XᵀX + dMat(v)`` must be invertible.
     """
     X = as_matrix(X, "X")
-    p = X.shape[1]
-    v = np.asarray(weights, dtype=np.float64)
-    if v.shape != (p,):
-        raise ValueError(f"weights must have shape ({p},), got {v.shape}")
-    if not np.all(np.isfinite(v)) or np.any(v < 0):
-        raise ValueError("weights must be finite and non-negative")
-    G = X.T @ X
-    G = G.toarray() if is_sparse(G) else np.asarray(G)
+    v = _check_weights(weights, X.shape[1])
+    G = gram_matrix(X)
     try:
         return np.linalg.solve(G + np.diag(v), G)
     except np.linalg.LinAlgError:
-        raise ValueError("XᵀX + dMat(weights) is singular; use positive weights") from None
+        raise InvalidValue("XᵀX + dMat(weights) is singular; use positive weights") from None

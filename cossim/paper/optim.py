@@ -15,15 +15,23 @@ is needed to check them without the derivation:
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
 
-from .._validation import as_factor, as_matrix, check_lambda, check_rank, is_sparse
-from .models import Factors, gradient_eq1, gradient_eq2, objective_eq1, objective_eq2
-from ..linalg.spectrum import _gram
+from .._validation import (
+    InvalidValue,
+    as_factor,
+    as_matrix,
+    check_int,
+    check_lambda,
+    check_rank,
+    check_real,
+    check_vector,
+)
+from .models import Factors, gradient_eq1, gradient_eq2, objective_eq1, objective_eq2, squared_norm
+from ..linalg.gram import gram_matrix
 
 __all__ = [
     "OptimizationResult",
@@ -61,11 +69,9 @@ def _minimize(objective, gradient, X, k, lam, seed, init_scale, maxiter, gtol):
     p = X.shape[1]
     k = check_rank(k, p)
     lam = check_lambda(lam)
-    if isinstance(maxiter, (bool, np.bool_)) or not isinstance(maxiter, numbers.Integral) \
-            or maxiter < 1:
-        raise ValueError(f"maxiter must be a positive integer, got {maxiter!r}")
-    if not np.isfinite(init_scale) or init_scale <= 0:
-        raise ValueError(f"init_scale must be finite and positive, got {init_scale!r}")
+    maxiter = check_int(maxiter, "maxiter", 1)
+    init_scale = check_real(init_scale, "init_scale", 0, low_open=True)
+    gtol = check_real(gtol, "gtol", 0)
     rng = np.random.default_rng(seed)
     x0 = init_scale * rng.standard_normal(2 * p * k)
 
@@ -105,10 +111,6 @@ def minimize_eq2(X, k: int, lam, *, seed: int = 0, init_scale: float = 0.1,
     return _minimize(objective_eq2, gradient_eq2, X, k, lam, seed, init_scale, maxiter, gtol)
 
 
-def _fro2(X) -> float:
-    return float(X.multiply(X).sum()) if is_sparse(X) else float(np.sum(X**2))
-
-
 def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
     """Closed-form minimum of Eq. (1) when the singular directions `keep` are used.
 
@@ -128,27 +130,16 @@ def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
     """
     X = as_matrix(X, "X")
     lam = check_lambda(lam)
-    s = np.asarray(sigma, dtype=np.float64)
-    if s.ndim != 1 or not np.all(np.isfinite(s)) or np.any(s < 0):
-        raise ValueError("sigma must be a 1-D array of finite non-negative numbers")
+    s = check_vector(sigma, "sigma", min_size=0, low=0)
     idx = np.arange(s.size) if keep is None else np.asarray(keep)
     if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer) \
             or np.any(idx < 0) or np.any(idx >= s.size) or np.unique(idx).size != idx.size:
-        raise ValueError("keep must hold distinct integer indices into sigma")
+        raise InvalidValue("keep must hold distinct integer indices into sigma")
     s2 = s[idx] ** 2
     gain = np.zeros_like(s2)
     pos = s2 > 0
     gain[pos] = s2[pos] ** 2 / (s2[pos] + lam)
-    return _fro2(X) - float(gain.sum())
-
-
-def gram_matrix(X) -> np.ndarray:
-    """Dense ``XᵀX`` (p × p), the only statistic of X that Eq. (1) depends on.
-
-    Computed by the same routine as :func:`cossim.top_singular`'s Gram method,
-    which picks a sparse product or dense row blocks by cost.
-    """
-    return _gram(as_matrix(X, "X"))
+    return squared_norm(X) - float(gain.sum())
 
 
 def eq1_value_on_subspace(X, Q, lam, *, gram=None) -> float:
@@ -181,7 +172,7 @@ def eq1_value_on_subspace(X, Q, lam, *, gram=None) -> float:
     p = X.shape[1]
     Q = as_factor(Q, "Q", rows=p)
     if not np.allclose(Q.T @ Q, np.eye(Q.shape[1]), atol=1e-8):
-        raise ValueError("Q must have orthonormal columns")
+        raise InvalidValue("Q must have orthonormal columns")
     if gram is None:
         G = gram_matrix(X)
     else:
@@ -190,7 +181,7 @@ def eq1_value_on_subspace(X, Q, lam, *, gram=None) -> float:
     try:
         A = np.linalg.solve(G + lam * np.eye(p), GQ)
     except np.linalg.LinAlgError:
-        raise ValueError("XᵀX + λI is singular; use lam > 0") from None
+        raise InvalidValue("XᵀX + λI is singular; use lam > 0") from None
     GA = G @ A
     value = np.trace(G) - 2.0 * np.sum(GQ * A) + np.sum(A * GA) + lam * np.sum(A * A)
     return float(max(value, 0.0))

@@ -3,17 +3,8 @@
 The paper (Steck, Ekanadham & Kallus 2024, §3) suggests three ways out of the
 arbitrariness of cosine similarity under the rescaling freedom of Eq. (3):
 
-1. **Train with respect to cosine similarity.** :func:`fit_cosine_model` fits
-   Eq. (1) with row-normalised factors: item j feeds the prediction of item i
-   with weight ``s · cos(A_j, B_i)``::
-
-       min_{A, B, s}  ‖X − s·X Ω_A A (Ω_B B)ᵀ‖²_F + λ s² ‖Ω_A A (Ω_B B)ᵀ‖²_F
-
-   with the row normalisers Ω of Eq. (4). The loss sees the embeddings only
-   through their cosines, so a diagonal rescaling ``(AD, BD⁻¹)`` of Eq. (3)
-   changes the model (and the loss); it is no longer a free choice (except
-   D = cI, which changes no cosine). The loss depends on X only through
-   ``XᵀX``, so each evaluation costs O(p²k) for any number of users.
+1. **Train with respect to cosine similarity.** :mod:`cossim.paper.cosine_model`
+   (:func:`cossim.fit_cosine_model`) fits Eq. (1) with row-normalised factors.
 2. **Project back to the original item space.** The product ``ÂB̂ᵀ`` of
    Eq. (1) is the same for every D of Eq. (3), so any embedding built from it
    is too: users as rows of the smoothed data ``XÂB̂ᵀ``
@@ -33,17 +24,29 @@ reports how much the training objective and the cosines move.
 
 from __future__ import annotations
 
-import numbers
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 import scipy.linalg
-import scipy.optimize
 
-from .._validation import as_factor, as_matrix, check_lambda, check_rank, check_scaling_vector, is_sparse
-from .optim import gram_matrix
+from .._validation import (
+    InvalidType,
+    InvalidValue,
+    as_factor,
+    as_matrix,
+    check_int,
+    check_lambda,
+    check_rank,
+    check_real,
+    check_scaling_vector,
+)
+from ..linalg.gram import gram_matrix
+# remedy 1 lives in its own module; its names stay reachable here, where §3 is
+from .cosine_model import CosineModel, fit_cosine_model, gradient_cosine, objective_cosine
+from ..linalg.similarity import cosine_from_gram
 from ..linalg.spectrum import Spectrum, orient_columns
 from .metrics import cluster_auc, neighbour_purity
+from .models import objective_from_gram
 
 __all__ = [
     "CosineModel",
@@ -53,7 +56,6 @@ __all__ = [
     "projected_user_embeddings",
     "projected_user_cosine",
     "projected_item_cosine",
-    "gram",
     "standardized_gram",
     "propensity_weights",
     "weighted_gram",
@@ -65,199 +67,6 @@ __all__ = [
     "random_rescalings",
     "recovery_scores",
 ]
-
-
-# --------------------------------------------------------------------------
-# Remedy 1: a model trained with respect to cosine similarity
-# --------------------------------------------------------------------------
-
-class CosineModel(NamedTuple):
-    """A fitted cosine model ``X ≈ X · s Ω_A A (Ω_B B)ᵀ``.
-
-    Attributes
-    ----------
-    A, B : ndarray, shape (p, k)
-        Input (encoder) and output (decoder) item embeddings; only the
-        direction of each row matters to the model.
-    scale : float
-        The scale s multiplying every cosine.
-    lam : float
-        The λ the model was fitted with.
-    objective : float
-        Final value of :func:`objective_cosine`.
-    n_iter : int
-        L-BFGS iterations used.
-    converged : bool
-        Whether L-BFGS reported convergence.
-    """
-
-    A: np.ndarray
-    B: np.ndarray
-    scale: float
-    lam: float
-    objective: float
-    n_iter: int
-    converged: bool
-
-
-def _normalise_rows(E):
-    """Return (E / ‖E_r‖, 1/‖E_r‖); zero rows stay zero (inverse norm 0)."""
-    norms = np.sqrt(np.einsum("ij,ij->i", E, E))
-    inv = np.zeros_like(norms)
-    nz = norms > 0
-    inv[nz] = 1.0 / norms[nz]
-    return E * inv[:, None], inv
-
-
-def _normalise_backward(G, En, inv):
-    """Gradient through ``E → E/‖E‖``: ``(G − En ⟨En, G⟩) / ‖E‖`` per row."""
-    return (G - En * np.einsum("ij,ij->i", En, G)[:, None]) * inv[:, None]
-
-
-def _check_scale(scale):
-    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"scale must be a real number, got {type(scale).__name__}")
-    scale = float(scale)
-    if not np.isfinite(scale):
-        raise ValueError(f"scale must be finite, got {scale}")
-    return scale
-
-
-def _cosine_value_grad(G, A, B, scale, lam, trace_G):
-    """Value of the cosine objective (from the Gram matrix) and its gradient."""
-    An, inv_a = _normalise_rows(A)
-    Bn, inv_b = _normalise_rows(B)
-    GA = G @ An
-    AtGA, AtA, BtB = An.T @ GA, An.T @ An, Bn.T @ Bn
-    cross = float(np.sum(GA * Bn))  # tr(Anᵀ G Bn)
-    quad = float(np.sum(AtGA * BtB)) + lam * float(np.sum(AtA * BtB))
-    value = trace_G - 2.0 * scale * cross + scale**2 * quad
-    gAn = -2.0 * scale * (G @ Bn) + 2.0 * scale**2 * (GA @ BtB + lam * (An @ BtB))
-    gBn = -2.0 * scale * GA + 2.0 * scale**2 * (Bn @ AtGA + lam * (Bn @ AtA))
-    gs = -2.0 * cross + 2.0 * scale * quad
-    return value, _normalise_backward(gAn, An, inv_a), _normalise_backward(gBn, Bn, inv_b), gs, cross, quad
-
-
-def _check_cosine_args(G, A, B, lam):
-    """Validate (G, A, B, λ) of the objectives computed from the Gram matrix G = XᵀX."""
-    G = as_matrix(G, "G", allow_sparse=False)
-    if G.shape[0] != G.shape[1]:
-        raise ValueError(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
-    A = as_factor(A, "A", rows=G.shape[0])
-    B = as_factor(B, "B", rows=G.shape[0], cols=A.shape[1])
-    return G, A, B, check_lambda(lam)
-
-
-def objective_cosine(G, A, B, scale, lam) -> float:
-    """Cosine objective: Eq. (1) with row-normalised factors and a scale s.
-
-    ``‖X − s·X Ω_A A (Ω_B B)ᵀ‖²_F + λ s² ‖Ω_A A (Ω_B B)ᵀ‖²_F``, where Ω are
-    the row normalisers of Eq. (4). The weight with which item j feeds the
-    prediction of item i is ``s · cos(A_j, B_i)``: the model is built from
-    cosine similarities of its embeddings (remedy 1 of the paper's §3). It
-    depends on X only through ``G = XᵀX``::
-
-        tr G − 2s tr(AₙᵀGBₙ) + s² tr(AₙᵀGAₙ BₙᵀBₙ) + λs² tr(AₙᵀAₙ BₙᵀBₙ)
-
-    Parameters
-    ----------
-    G : ndarray, shape (p, p)
-        Gram matrix ``XᵀX`` (:func:`gram`).
-    A, B : ndarray, shape (p, k)
-    scale : float
-        s.
-    lam : float
-        λ ≥ 0, as in Eq. (1).
-    """
-    G, A, B, lam = _check_cosine_args(G, A, B, lam)
-    return _cosine_value_grad(G, A, B, _check_scale(scale), lam, float(np.trace(G)))[0]
-
-
-def gradient_cosine(G, A, B, scale, lam):
-    """Analytic gradient of :func:`objective_cosine` with respect to A, B and s.
-
-    Returns
-    -------
-    (dA, dB, ds) : (ndarray (p, k), ndarray (p, k), float)
-        Zero rows of A or B get zero gradient (Ω leaves them at zero).
-    """
-    G, A, B, lam = _check_cosine_args(G, A, B, lam)
-    _, gA, gB, gs, _, _ = _cosine_value_grad(G, A, B, _check_scale(scale), lam, float(np.trace(G)))
-    return gA, gB, gs
-
-
-def fit_cosine_model(G, lam, k: int | None = None, *, init=None, max_iter: int = 1000,
-                     tol: float = 1e-12, seed: int = 0) -> CosineModel:
-    """Fit the cosine model (remedy 1 of §3) by L-BFGS with analytic gradients.
-
-    Minimises :func:`objective_cosine` over A, B and the scale s. At every
-    evaluation s could be set to its least-squares optimum ``s* = c/q`` (c the
-    cross term, q the quadratic term); it is instead learned jointly, starting
-    from that optimum for the initial factors.
-
-    Parameters
-    ----------
-    G : ndarray, shape (p, p)
-        Gram matrix ``XᵀX`` of the data (:func:`gram`).
-    lam : float
-        λ ≥ 0 (same role and scale as in Eq. (1)).
-    k : int, optional
-        Rank. Required when `init` is None; otherwise taken from `init`.
-    init : (A, B), optional
-        Starting factors, e.g. an Eq. (1) solution with some rescaling D.
-        Default: Gaussian factors drawn with `seed`.
-    max_iter : int
-        L-BFGS iteration limit.
-    tol : float
-        Relative tolerance on the objective (L-BFGS ``ftol``).
-    seed : int
-        Seed of the random initialisation.
-
-    Returns
-    -------
-    CosineModel
-    """
-    G = as_matrix(G, "G", allow_sparse=False)
-    p = G.shape[0]
-    if G.shape != (p, p):
-        raise ValueError(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
-    lam = check_lambda(lam)
-    if init is None:
-        if k is None:
-            raise ValueError("k is required when init is not given")
-        k = check_rank(k, p)
-        rng = np.random.default_rng(seed)
-        A0 = rng.standard_normal((p, k))
-        B0 = rng.standard_normal((p, k))
-    else:
-        if not isinstance(init, tuple) or len(init) != 2:
-            raise TypeError("init must be a pair (A, B)")
-        A0 = as_factor(init[0], "init[0]", rows=p)
-        B0 = as_factor(init[1], "init[1]", rows=p, cols=A0.shape[1])
-        if k is not None and check_rank(k, p) != A0.shape[1]:
-            raise ValueError(f"k={k} does not match init with {A0.shape[1]} columns")
-        k = A0.shape[1]
-    if isinstance(max_iter, (bool, np.bool_)) or not isinstance(max_iter, numbers.Integral) \
-            or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    trace_G = float(np.trace(G))
-    _, _, _, _, cross, quad = _cosine_value_grad(G, A0, B0, 1.0, lam, trace_G)
-    s0 = cross / quad if quad > 0 else 1.0
-    size = p * k
-
-    def fun(theta):
-        A = theta[:size].reshape(p, k)
-        B = theta[size:2 * size].reshape(p, k)
-        value, gA, gB, gs, _, _ = _cosine_value_grad(G, A, B, theta[-1], lam, trace_G)
-        return value, np.concatenate([gA.ravel(), gB.ravel(), [gs]])
-
-    theta0 = np.concatenate([A0.ravel(), B0.ravel(), [s0]])
-    res = scipy.optimize.minimize(fun, theta0, jac=True, method="L-BFGS-B",
-                                  options={"maxiter": int(max_iter), "ftol": float(tol),
-                                           "gtol": 1e-9, "maxcor": 30})
-    A = res.x[:size].reshape(p, k).copy()
-    B = res.x[size:2 * size].reshape(p, k).copy()
-    return CosineModel(A, B, float(res.x[-1]), lam, float(res.fun), int(res.nit), bool(res.success))
 
 
 # --------------------------------------------------------------------------
@@ -300,20 +109,12 @@ def projected_user_cosine(X, A, B, users=None) -> np.ndarray:
     if users is not None:
         users = np.asarray(users)
         if users.ndim != 1 or not np.issubdtype(users.dtype, np.integer):
-            raise TypeError("users must be a 1-D array of integer row indices")
+            raise InvalidType("users must be a 1-D array of integer row indices")
         if users.size == 0 or users.min() < -X.shape[0] or users.max() >= X.shape[0]:
-            raise ValueError(f"users must be non-empty indices into the {X.shape[0]} rows of X")
+            raise InvalidValue(f"users must be non-empty indices into the {X.shape[0]} rows of X")
         X = X[users]
     P = np.asarray(X @ A)
-    return _cosine_from_gram(P @ (B.T @ B) @ P.T)
-
-
-def _cosine_from_gram(G):
-    d = np.sqrt(np.clip(np.diag(G), 0.0, None))
-    inv = np.zeros_like(d)
-    nz = d > 0
-    inv[nz] = 1.0 / d[nz]
-    return np.clip(G * inv[:, None] * inv[None, :], -1.0, 1.0)
+    return cosine_from_gram(P @ (B.T @ B) @ P.T)
 
 
 def projected_item_cosine(A, B, X=None) -> np.ndarray:
@@ -345,20 +146,15 @@ def projected_item_cosine(A, B, X=None) -> np.ndarray:
     else:
         X = as_matrix(X, "X")
         if X.shape[1] != A.shape[0]:
-            raise ValueError(f"X has {X.shape[1]} columns, expected {A.shape[0]} (one per item)")
+            raise InvalidValue(f"X has {X.shape[1]} columns, expected {A.shape[0]} (one per item)")
         P = np.asarray(X @ A)
         M = P.T @ P
-    return _cosine_from_gram(B @ M @ B.T)
+    return cosine_from_gram(B @ M @ B.T)
 
 
 # --------------------------------------------------------------------------
 # Remedy 3: normalise / de-bias the data before training
 # --------------------------------------------------------------------------
-
-def gram(X) -> np.ndarray:
-    """The p × p Gram matrix ``XᵀX`` as a dense array (see :func:`cossim.gram_matrix`)."""
-    return np.asarray(gram_matrix(X), dtype=np.float64)
-
 
 def standardized_gram(X):
     """Gram matrix of X with every column standardised (zero mean, unit variance).
@@ -376,7 +172,7 @@ def standardized_gram(X):
     """
     X = as_matrix(X, "X")
     n = X.shape[0]
-    G = gram(X)
+    G = gram_matrix(X)
     mean = np.asarray(X.sum(axis=0)).ravel() / n
     var = np.clip(np.diag(G) / n - mean**2, 0.0, None)
     sd = np.sqrt(var)
@@ -413,9 +209,7 @@ def propensity_weights(X, power: float = 1.0, *, floor: float = 1.0) -> np.ndarr
     """
     X = as_matrix(X, "X")
     power = check_lambda(power, "power")
-    floor = check_lambda(floor, "floor")
-    if floor <= 0:
-        raise ValueError(f"floor must be positive, got {floor}")
+    floor = check_real(floor, "floor", 0, low_open=True)
     counts = np.asarray((X != 0).sum(axis=0)).ravel().astype(np.float64)
     prop = np.maximum(counts, floor) / X.shape[0]
     return prop ** (-power / 2.0)
@@ -432,7 +226,7 @@ def weighted_gram(X, w) -> np.ndarray:
     """
     X = as_matrix(X, "X")
     w = check_scaling_vector(w, X.shape[1], "w")
-    G = gram(X)
+    G = gram_matrix(X)
     return G * w[:, None] * w[None, :]
 
 
@@ -453,9 +247,9 @@ def spectrum_from_gram(G, k: int) -> Spectrum:
     G = as_matrix(G, "G", allow_sparse=False)
     p = G.shape[0]
     if G.shape != (p, p):
-        raise ValueError(f"G must be square, got shape {G.shape}")
+        raise InvalidValue(f"G must be square, got shape {G.shape}")
     if not np.allclose(G, G.T, rtol=1e-10, atol=1e-10 * max(1.0, float(np.abs(G).max()))):
-        raise ValueError("G must be symmetric")
+        raise InvalidValue("G must be symmetric")
     k = check_rank(k, p)
     vals, vecs = scipy.linalg.eigh(0.5 * (G + G.T), subset_by_index=[p - k, p - 1])
     order = np.argsort(vals)[::-1]
@@ -466,22 +260,18 @@ def spectrum_from_gram(G, k: int) -> Spectrum:
 def objective_eq1_gram(G, A, B, lam) -> float:
     """Eq. (1) ``‖X − XABᵀ‖² + λ‖ABᵀ‖²`` for any X with ``XᵀX = G``.
 
-    ``= tr G − 2 tr(AᵀGB) + tr(AᵀGA·BᵀB) + λ tr(AᵀA·BᵀB)``.
+    ``= tr G − 2 tr(AᵀGB) + tr(AᵀGA·BᵀB) + λ tr(AᵀA·BᵀB)``; see
+    :func:`cossim.paper.models.objective_from_gram`.
     """
-    G, A, B, lam = _check_cosine_args(G, A, B, lam)
-    GA = G @ A
-    BtB = B.T @ B
-    return float(np.trace(G) - 2.0 * np.sum(GA * B) + np.sum((A.T @ GA) * BtB)
-                 + lam * np.sum((A.T @ A) * BtB))
+    return objective_from_gram(G, A, B, lam, "eq1")
 
 
 def objective_eq2_gram(G, A, B, lam) -> float:
-    """Eq. (2) ``‖X − XABᵀ‖² + λ(‖XA‖² + ‖B‖²)`` for any X with ``XᵀX = G``."""
-    G, A, B, lam = _check_cosine_args(G, A, B, lam)
-    GA = G @ A
-    AtGA = A.T @ GA
-    return float(np.trace(G) - 2.0 * np.sum(GA * B) + np.sum(AtGA * (B.T @ B))
-                 + lam * (np.trace(AtGA) + np.sum(B * B)))
+    """Eq. (2) ``‖X − XABᵀ‖² + λ(‖XA‖² + ‖B‖²)`` for any X with ``XᵀX = G``.
+
+    See :func:`cossim.paper.models.objective_from_gram`.
+    """
+    return objective_from_gram(G, A, B, lam, "eq2")
 
 
 # --------------------------------------------------------------------------
@@ -513,13 +303,11 @@ class RescalingCheck(NamedTuple):
 def random_rescalings(k: int, n: int = 3, *, low: float = 0.1, high: float = 10.0,
                       seed: int = 0) -> list[np.ndarray]:
     """`n` random diagonals of D, log-uniform on [low, high], as a list of (k,) arrays."""
-    for name, value in (("k", k), ("n", n)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}")
-    if not (0 < low <= high) or not np.isfinite(high):
-        raise ValueError(f"need 0 < low <= high < inf, got low={low}, high={high}")
+    k, n = check_int(k, "k", 1), check_int(n, "n", 1)
+    low = check_real(low, "low", 0, low_open=True)
+    high = check_real(high, "high")
+    if low > high:
+        raise InvalidValue(f"need 0 < low <= high < inf, got low={low}, high={high}")
     rng = np.random.default_rng(seed)
     return [np.exp(rng.uniform(np.log(low), np.log(high), size=k)) for _ in range(int(n))]
 
@@ -552,7 +340,7 @@ def rescaling_check(objective: Callable[[np.ndarray, np.ndarray], float],
     A = as_factor(A, "A")
     B = as_factor(B, "B", rows=A.shape[0], cols=A.shape[1])
     if len(ds) == 0:
-        raise ValueError("ds must hold at least one diagonal")
+        raise InvalidValue("ds must hold at least one diagonal")
     f0 = float(objective(A, B))
     S0 = np.asarray(item_cosine(A, B))
     obj, cos = [], []

@@ -11,8 +11,9 @@ cosine-similarity matrices are explicit functions of D (paper, Eq. (4)):
 where ``Ω_B(D) = dMat(diag(B̂ D⁻² B̂ᵀ))^{-1/2}`` and
 ``Ω_A(D) = dMat(diag(XÂ D² ÂᵀXᵀ))^{-1/2}``. The functions here evaluate these
 formulas *as written* (Gram matrix first, then the normaliser from its
-diagonal), independently of :mod:`cossim.similarity`, which normalises the
-rescaled embeddings first; the book checks that the two routes agree.
+diagonal, :func:`cossim.linalg.similarity.cosine_from_gram`), a different
+route from :func:`cossim.item_item_cosine`, which normalises the rescaled
+embeddings first; the book checks that the two routes agree.
 
 Convention (as in :mod:`cossim.similarity`): a zero row gets Ω = 0.
 """
@@ -21,7 +22,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_factor, as_matrix, check_lambda, check_scaling_vector
+from .._validation import (
+    as_factor,
+    as_matrix,
+    check_choice,
+    check_lambda,
+    check_scaling_vector,
+    check_vector,
+)
+from ..linalg.similarity import cosine_from_gram, inverse_norms
 
 __all__ = [
     "omega_from_gram_diagonal",
@@ -37,12 +46,11 @@ PAPER_CHOICES = ("a", "b")
 
 
 def omega_from_gram_diagonal(diag) -> np.ndarray:
-    """Diagonal of Ω: ``1/√g`` for each squared row norm g > 0, and 0 where g = 0."""
-    g = np.asarray(diag, dtype=np.float64)
-    out = np.zeros_like(g)
-    pos = g > 0
-    out[pos] = 1.0 / np.sqrt(g[pos])
-    return out
+    """Diagonal of Ω: ``1/√g`` for each squared row norm g > 0, and 0 where g = 0.
+
+    The normaliser of Eq. (4); see :func:`cossim.linalg.similarity.inverse_norms`.
+    """
+    return inverse_norms(diag)
 
 
 def _user_embeddings(X, A):
@@ -55,18 +63,14 @@ def eq4_item_item(B, d) -> np.ndarray:
     """Eq. (4), item–item: ``Ω_B(D) B D⁻² Bᵀ Ω_B(D)`` for ``D = dMat(d)``, shape (p, p)."""
     B = as_factor(B, "B")
     d = check_scaling_vector(d, B.shape[1], "d")
-    G = (B / d**2) @ B.T
-    w = omega_from_gram_diagonal(np.diag(G))
-    return w[:, None] * G * w[None, :]
+    return cosine_from_gram((B / d**2) @ B.T, clip=False)
 
 
 def eq4_user_user(X, A, d) -> np.ndarray:
     """Eq. (4), user–user: ``Ω_A(D) XA D² (XA)ᵀ Ω_A(D)`` for ``D = dMat(d)``, shape (n, n)."""
     P, A = _user_embeddings(X, A)
     d = check_scaling_vector(d, A.shape[1], "d")
-    G = (P * d**2) @ P.T
-    w = omega_from_gram_diagonal(np.diag(G))
-    return w[:, None] * G * w[None, :]
+    return cosine_from_gram((P * d**2) @ P.T, clip=False)
 
 
 def eq4_user_item(X, A, B, d) -> np.ndarray:
@@ -78,8 +82,8 @@ def eq4_user_item(X, A, B, d) -> np.ndarray:
     P, A = _user_embeddings(X, A)
     B = as_factor(B, "B", rows=A.shape[0], cols=A.shape[1])
     d = check_scaling_vector(d, A.shape[1], "d")
-    wA = omega_from_gram_diagonal(np.einsum("uj,uj->u", P * d**2, P))
-    wB = omega_from_gram_diagonal(np.einsum("ij,ij->i", B / d**2, B))
+    wA = inverse_norms(np.einsum("uj,uj->u", P * d**2, P))
+    wB = inverse_norms(np.einsum("ij,ij->i", B / d**2, B))
     return wA[:, None] * (P @ B.T) * wB[None, :]
 
 
@@ -100,12 +104,7 @@ def paper_choice_d(sigma, lam, choice: str) -> np.ndarray:
     choice : {"a", "b"}
     """
     lam = check_lambda(lam)
-    sigma = np.asarray(sigma, dtype=np.float64)
-    if sigma.ndim != 1 or sigma.size == 0:
-        raise ValueError(f"sigma must be a non-empty 1-D array, got shape {sigma.shape}")
-    if not np.all(np.isfinite(sigma)) or np.any(sigma <= 0):
-        raise ValueError("sigma must be finite and positive (else D is not invertible)")
-    if choice not in PAPER_CHOICES:
-        raise ValueError(f"choice must be one of {PAPER_CHOICES}, got {choice!r}")
+    sigma = check_vector(sigma, "sigma", low=0, low_open=True)  # else D is not invertible
+    choice = check_choice(choice, "choice", PAPER_CHOICES)
     m = sigma**2 / (sigma**2 + lam)
     return np.sqrt(m) if choice == "a" else 1.0 / np.sqrt(m)

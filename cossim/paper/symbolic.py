@@ -22,10 +22,11 @@ SymPy is imported by this module only; ``import cossim`` does not need it.
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import sympy as sp
+
+from .._validation import InvalidValue, check_int
 
 __all__ = [
     "symbolic_matrices",
@@ -55,11 +56,8 @@ sigma, lam = sp.symbols("sigma lambda", positive=True)
 
 
 def _check_size(value, name: str, maximum: int = 4) -> int:
-    if isinstance(value, (bool,)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if not 1 <= value <= maximum:
-        raise ValueError(f"{name} must satisfy 1 <= {name} <= {maximum}, got {value}")
-    return int(value)
+    """A matrix dimension for a symbolic derivation: 1 to `maximum` (kept small for speed)."""
+    return check_int(value, name, 1, maximum)
 
 
 def symbolic_matrices(n: int = 2, p: int = 3, k: int = 2):
@@ -208,7 +206,7 @@ def eq2_counterexample(d=2) -> Eq2Counterexample:
     """
     d = sp.nsimplify(d)
     if d == 0:
-        raise ValueError("d must be non-zero (D must be invertible)")
+        raise InvalidValue("d must be non-zero (D must be invertible)")
     x, a, b, l_ = sp.symbols("x a b l", real=True)
     f = eq2_objective(sp.Matrix([[x]]), sp.Matrix([[a]]), sp.Matrix([[b]]), l_)
     values = {x: 1, a: 1, b: 1, l_: 1}

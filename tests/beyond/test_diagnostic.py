@@ -166,3 +166,12 @@ def test_cli_subprocess_usage_error(npy):
                           str(npy / "P.npy")], capture_output=True, text=True)
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and "--items" in res.stderr
+
+
+def test_score_svd_uses_the_package_sign_rule():
+    """V's columns are oriented by cossim.orient_columns, and U flips with V."""
+    rng = np.random.default_rng(9)
+    P, Q = rng.standard_normal((20, 3)), rng.standard_normal((12, 3))
+    svd = score_svd(P, Q)
+    assert np.array_equal(svd.V, cossim.orient_columns(svd.V))
+    np.testing.assert_allclose((svd.U * svd.s) @ svd.V.T, P @ Q.T, atol=1e-12)

@@ -6,8 +6,9 @@ from hypothesis import given, settings, strategies as st
 from numpy.testing import assert_allclose
 
 import cossim
-from cossim.beyond.training import (_gradient, _objective, _gram, cosine_spread, gradient_descent,
-                             relative_error, train_runs)
+from cossim.beyond.training import (block_lipschitz, cosine_spread, gradient_descent,
+                                    relative_error, train_runs)
+from cossim.paper.models import gradient_from_products, gram_products, objective_from_gram
 
 
 def _data(n=300, p=30, seed=0):
@@ -23,13 +24,13 @@ def test_gradients_and_objective_match_models(seed, objective):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((15, 6))
     A, B = rng.standard_normal((6, 2)), rng.standard_normal((6, 2))
-    G = _gram(X)
-    dA, dB = _gradient(G, A, B, 0.7, objective)
+    G = cossim.gram_matrix(X)
+    dA, dB = gradient_from_products(A, B, G @ B, 0.7, objective, gram_products(G, A, B))
     ref = (cossim.gradient_eq1 if objective == "eq1" else cossim.gradient_eq2)(X, A, B, 0.7)
     assert_allclose(dA, ref.A, rtol=1e-9, atol=1e-9)
     assert_allclose(dB, ref.B, rtol=1e-9, atol=1e-9)
     f = (cossim.objective_eq1 if objective == "eq1" else cossim.objective_eq2)(X, A, B, 0.7)
-    assert_allclose(_objective(G, np.trace(G), A, B, 0.7, objective), f, rtol=1e-9)
+    assert_allclose(objective_from_gram(G, A, B, 0.7, objective), f, rtol=1e-9)
 
 
 def test_eq1_reaches_closed_form_and_objective_never_increases():
@@ -86,6 +87,9 @@ def test_cosine_spread_identical_runs():
     ({"lam": -1.0}, ValueError, "lam"),
     ({"k": 99}, ValueError, "k"),
     ({"A0": np.ones((4, 4))}, ValueError, "A0"),
+    ({"tol": -1.0}, ValueError, "tol"),
+    ({"record_every": 1.5}, TypeError, "record_every"),
+    ({"init_scale": (1.0, 2.0, 3.0)}, ValueError, "init_scale"),
 ])
 def test_bad_input(kwargs, exc, match):
     X = _data(n=20, p=8)
@@ -100,3 +104,29 @@ def test_bad_data():
         gradient_descent(np.full((4, 3), np.nan), 1, 1.0)
     with pytest.raises(ValueError, match="at least 2"):
         cosine_spread([np.ones((3, 2))])
+
+
+@pytest.mark.parametrize("objective", ["eq1", "eq2"])
+def test_block_lipschitz_bounds_the_gradient_change(objective):
+    """L_A, L_B are Lipschitz constants of each block: moving one block by a
+    random direction changes that block's gradient by at most L times as much,
+    with equality along the top eigenvector (the constants are exact)."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((40, 7))
+    G = cossim.gram_matrix(X)
+    A, B = rng.standard_normal((7, 3)), rng.standard_normal((7, 3))
+    lam = 0.9
+    L_A, L_B = block_lipschitz(G, A, B, lam, objective)
+    grad = cossim.gradient_eq1 if objective == "eq1" else cossim.gradient_eq2
+    for _ in range(5):
+        E = rng.standard_normal(A.shape)
+        dA = grad(X, A + E, B, lam).A - grad(X, A, B, lam).A
+        dB = grad(X, A, B + E, lam).B - grad(X, A, B, lam).B
+        assert np.linalg.norm(dA) <= L_A * np.linalg.norm(E) * (1 + 1e-12)
+        assert np.linalg.norm(dB) <= L_B * np.linalg.norm(E) * (1 + 1e-12)
+
+
+def test_block_lipschitz_rejects_bad_objective():
+    G = np.eye(3)
+    with pytest.raises(ValueError, match="objective must be one of 'eq1', 'eq2'"):
+        block_lipschitz(G, np.ones((3, 1)), np.ones((3, 1)), 1.0, "eq3")

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
 
 import cossim
 
@@ -97,3 +99,87 @@ def test_top_k_neighbours_ties_break_by_index():
 def test_bad_input(call, exc, msg):
     with pytest.raises(exc, match=msg):
         call()
+
+
+# ------------------------------------------------- Ω and top-n from a given S
+
+def test_inverse_norms_and_unit_rows():
+    from cossim.linalg.similarity import inverse_norms, unit_rows
+
+    assert_array_equal(inverse_norms([4.0, 0.0, -1e-18]), [0.5, 0.0, 0.0])
+    E = np.array([[3.0, 4.0], [0.0, 0.0]])
+    En, inv = unit_rows(E)
+    assert_array_equal(inv, [0.2, 0.0])
+    # Ω multiplies by the reciprocal norm (3 · 0.2 = 0.6000000000000001, not 3/5)
+    assert_array_equal(En, E * np.array([[0.2], [0.0]]))
+    assert_allclose(En, [[0.6, 0.8], [0.0, 0.0]], rtol=1e-15)
+    assert_array_equal(cossim.row_normalize(E), En)  # one Ω
+
+
+def test_cosine_from_gram_equals_cosine_of_embeddings():
+    from cossim.linalg.similarity import cosine_from_gram
+
+    rng = np.random.default_rng(3)
+    E = rng.standard_normal((9, 4))
+    E[2] = 0.0
+    C = cosine_from_gram(E @ E.T)
+    assert_allclose(C, cossim.cosine_similarity(E), atol=1e-14)
+    assert np.all(C[2] == 0) and np.all(np.abs(C) <= 1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.integers(2, 12), levels=st.integers(2, 5))
+def test_top_n_from_similarity_matches_a_full_sort(seed, p, levels):
+    """Against a plain Python sort by (−similarity, index): ties by the smaller index."""
+    from cossim.linalg.similarity import top_n_from_similarity
+
+    rng = np.random.default_rng(seed)
+    S = rng.integers(0, levels, (p, p)).astype(float)  # few levels: many ties
+    n = int(rng.integers(1, p))
+    got = top_n_from_similarity(S, n)
+    for i in range(p):
+        want = sorted((j for j in range(p) if j != i), key=lambda j: (-S[i, j], j))[:n]
+        assert list(got[i]) == want
+
+
+def test_top_n_from_similarity_rows_and_blocks():
+    from cossim.linalg.similarity import top_n_from_similarity
+
+    rng = np.random.default_rng(4)
+    B = rng.standard_normal((30, 3))
+    S = cossim.cosine_similarity(B)
+    full = top_n_from_similarity(S, 4)
+    items = np.array([7, 2, 29])
+    assert_array_equal(top_n_from_similarity(S[items], 4, self_index=items), full[items])
+    block = top_n_from_similarity(S[10:20], 4, self_index=np.arange(10, 20))
+    assert_array_equal(block, full[10:20])
+    # the embedding route and the S route agree, ties included
+    assert_array_equal(cossim.top_k_neighbours(B, 4), full)
+    E = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    assert_array_equal(top_n_from_similarity(cossim.cosine_similarity(E), 2),
+                       cossim.top_k_neighbours(E, 2))
+
+
+@pytest.mark.parametrize("call, exc, msg", [
+    (lambda f: f(np.ones((3, 4)), 1), ValueError, "S must be square"),
+    (lambda f: f(np.ones((3, 3)), 3), ValueError, "n_neighbours must satisfy 1 <= n_neighbours <= 2"),
+    (lambda f: f(np.ones((3, 3)), 1.0), TypeError, "n_neighbours must be an integer"),
+    (lambda f: f(np.ones((2, 3)), 1, self_index=[0, 3]), ValueError, "self_index"),
+])
+def test_top_n_from_similarity_bad_input(call, exc, msg):
+    from cossim.linalg.similarity import top_n_from_similarity
+
+    with pytest.raises(exc, match=msg):
+        call(top_n_from_similarity)
+
+
+def test_neighbour_overlap_and_shared_neighbours():
+    from cossim.linalg.similarity import neighbour_overlap, shared_neighbours
+
+    N1 = np.array([[1, 2, 3], [0, 2, 3]])
+    N2 = np.array([[3, 1, 0], [1, 2, 3]])
+    assert_array_equal(shared_neighbours(N1, N2), [[True, False, True], [False, True, True]])
+    assert_array_equal(neighbour_overlap(N1, N2), [2 / 3, 2 / 3])
+    assert_array_equal(neighbour_overlap(N1, N1), [1.0, 1.0])
+    with pytest.raises(ValueError, match="same shape"):
+        neighbour_overlap(N1, N2[:, :2])

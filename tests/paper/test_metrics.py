@@ -106,3 +106,44 @@ def test_order_items():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ------------------------------------------------------------ the one rank AUC
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(2, 40), seed=st.integers(0, 10_000), levels=st.integers(1, 4))
+def test_rank_auc_counts_pairs_with_ties_as_half(m, seed, levels):
+    from cossim.paper.metrics import rank_auc
+
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, levels, m).astype(float)  # few levels: many ties
+    positive = np.zeros(m, dtype=bool)
+    positive[rng.choice(m, int(rng.integers(1, m)), replace=False)] = True
+    pos, neg = scores[positive], scores[~positive]
+    wins = sum((a > b) + 0.5 * (a == b) for a in pos for b in neg)
+    assert_allclose(rank_auc(scores, positive), wins / (pos.size * neg.size), rtol=1e-12)
+
+
+def test_rank_auc_is_behind_both_aucs():
+    """cluster_auc and genre_auc are rank_auc of their pairs (one implementation)."""
+    from cossim import genre_auc
+    from cossim.paper.metrics import rank_auc
+
+    rng = np.random.default_rng(1)
+    S = rng.random((6, 6))
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    iu, ju = np.triu_indices(6, k=1)
+    assert cluster_auc(S, labels) == rank_auc(S[iu, ju], labels[iu] == labels[ju])
+    genres = np.eye(3, dtype=bool)[labels]  # one genre per item: sharing = same label
+    assert genre_auc(S, genres) == cluster_auc(S, labels)
+
+
+@pytest.mark.parametrize("scores, positive, match", [
+    (np.ones(3), np.ones(3, dtype=bool), "both positive and negative"),
+    (np.ones(3), np.zeros(2, dtype=bool), "same length"),
+])
+def test_rank_auc_bad_input(scores, positive, match):
+    from cossim.paper.metrics import rank_auc
+
+    with pytest.raises(ValueError, match=match):
+        rank_auc(scores, positive)

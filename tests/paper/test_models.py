@@ -155,15 +155,20 @@ def test_truncation_beats_random_rank_k_subspaces(k):
 
 
 # ----------------------------------------------------------------- invariances
+def _random_problem(seed, n, p, k, lam_low):
+    """(rng, X, A, B, λ) with Gaussian entries and λ uniform on [lam_low, 10]."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    A, B = rng.standard_normal((2, p, k))
+    return rng, X, A, B, float(rng.uniform(lam_low, 10))
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 30), p=st.integers(2, 10), data_=st.data())
 def test_eq1_invariant_to_diagonal_rescaling_and_rotation(seed, n, p, data_):
     """Eq. (3): (ÂD, B̂D⁻¹) and (ÂR, B̂R) leave Eq. (1) unchanged, for any factors."""
     k = data_.draw(st.integers(1, p))
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p))
-    A, B = rng.standard_normal((2, p, k))
-    lam = float(rng.uniform(0, 10))
+    rng, X, A, B, lam = _random_problem(seed, n, p, k, 0.0)
     d = rng.uniform(0.2, 5, k) * rng.choice([-1, 1], k)
     base = cossim.objective_eq1(X, A, B, lam)
     assert_allclose(cossim.objective_eq1(X, *cossim.rescale(A, B, d), lam), base, rtol=1e-9)
@@ -175,10 +180,7 @@ def test_eq1_invariant_to_diagonal_rescaling_and_rotation(seed, n, p, data_):
 @given(seed=st.integers(0, 10_000), n=st.integers(3, 30), p=st.integers(2, 10), data_=st.data())
 def test_eq2_invariant_to_rotation_only(seed, n, p, data_):
     k = data_.draw(st.integers(1, p))
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, p))
-    A, B = rng.standard_normal((2, p, k))
-    lam = float(rng.uniform(0.1, 10))
+    rng, X, A, B, lam = _random_problem(seed, n, p, k, 0.1)
     base = cossim.objective_eq2(X, A, B, lam)
     R = random_orthogonal(rng, k)
     assert_allclose(cossim.objective_eq2(X, A @ R, B @ R, lam), base, rtol=1e-9)
@@ -299,3 +301,61 @@ def test_bad_arguments_are_named(call, exc, msg):
     X = data(15, n=10, p=4)
     with pytest.raises(exc, match=msg):
         call(X)
+
+
+# ------------------------------------------- the one objective / gradient from G
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), which=st.sampled_from(["eq1", "eq2"]))
+def test_objective_from_gram_matches_x_based(seed, which):
+    """Both routes compute the same number; they differ only in summation order,
+    so they agree to a few ulps of the largest term (‖X‖², ‖XABᵀ‖², the penalty)."""
+    from cossim.paper.models import objective_from_gram
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((25, 7))
+    A, B = rng.standard_normal((2, 7, 3))
+    lam = float(rng.uniform(0, 5))
+    G = cossim.gram_matrix(X)
+    via_x = (cossim.objective_eq1 if which == "eq1" else cossim.objective_eq2)(X, A, B, lam)
+    XA = X @ A
+    scale = (np.sum(X**2) + np.sum((XA @ B.T) ** 2)
+             + lam * (np.sum((A @ B.T) ** 2) + np.sum(XA**2) + np.sum(B**2)))
+    assert abs(objective_from_gram(G, A, B, lam, which) - via_x) <= 1e-12 * scale
+
+
+@pytest.mark.parametrize("which", ["eq1", "eq2"])
+def test_gradient_from_products_matches_finite_differences(which):
+    from cossim.paper.models import gradient_from_products, gram_products, objective_from_gram
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((30, 6))
+    A, B = rng.standard_normal((2, 6, 2))
+    lam = 0.8
+    G = cossim.gram_matrix(X)
+    dA, dB = gradient_from_products(A, B, G @ B, lam, which, gram_products(G, A, B))
+    ref = (cossim.gradient_eq1 if which == "eq1" else cossim.gradient_eq2)(X, A, B, lam)
+    # the X route forms XᵀXA as Xᵀ(XA): same formula, other rounding
+    assert_allclose(dA, ref.A, rtol=1e-12, atol=1e-12 * np.abs(ref.A).max())
+    assert_allclose(dB, ref.B, rtol=1e-12, atol=1e-12 * np.abs(ref.B).max())
+    h = 1e-6
+    for M, dM, name in ((A, dA, "A"), (B, dB, "B")):
+        for i, j in [(0, 0), (3, 1), (5, 0)]:
+            E = np.zeros_like(M)
+            E[i, j] = h
+            args = {"A": A, "B": B}
+            plus = dict(args, **{name: M + E})
+            minus = dict(args, **{name: M - E})
+            fd = (objective_from_gram(G, plus["A"], plus["B"], lam, which)
+                  - objective_from_gram(G, minus["A"], minus["B"], lam, which)) / (2 * h)
+            assert_allclose(dM[i, j], fd, rtol=1e-6, atol=1e-6)
+
+
+def test_objective_from_gram_bad_input():
+    from cossim.paper.models import objective_from_gram
+
+    G = np.eye(3)
+    with pytest.raises(ValueError, match="which must be one of 'eq1', 'eq2'"):
+        objective_from_gram(G, np.ones((3, 1)), np.ones((3, 1)), 1.0, "eq3")
+    with pytest.raises(ValueError, match="G must be square"):
+        objective_from_gram(np.ones((3, 2)), np.ones((3, 1)), np.ones((3, 1)), 1.0)

@@ -1,4 +1,4 @@
-"""The optional Dask path of cossim.top_singular on a loopback LocalCluster.
+"""cossim.linalg.dask: the optional Dask path of cossim.top_singular on a loopback LocalCluster.
 
 Every result is checked against the in-memory path on the same numbers.
 Tolerances: the exact methods ("gram", "svd") agree to rounding (σ relative

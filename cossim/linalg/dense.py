@@ -1,0 +1,46 @@
+"""The exact in-memory routes to (σ, V): a dense LAPACK SVD and ARPACK.
+
+``top_singular(method="svd")`` is the accuracy reference of every other
+method; ``"arpack"`` is SciPy's ``svds``. Both return σ descending and V
+(p × k), padded with an orthonormal complement and σ = 0 when rank(X) < k.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse.linalg as spla
+
+from .._validation import is_sparse
+
+
+def _pad_svd(s, V, k, n, p):
+    """Keep the top k of a thin SVD (s, V) of an n × p matrix; pad when n < k.
+
+    Singular values ``<= max(n, p)·eps·σ₁`` (LAPACK's noise) become exactly 0.
+    """
+    s, V = s[:k], V[:, :k]
+    if V.shape[1] < k:  # n < k: pad with an orthonormal complement and zeros
+        Q, _ = np.linalg.qr(np.hstack([V, np.eye(p)]))
+        V = np.hstack([V, Q[:, V.shape[1]:k]])
+        s = np.concatenate([s, np.zeros(k - s.shape[0])])
+    tol = max(n, p) * np.finfo(np.float64).eps * (s[0] if s.size else 0.0)
+    return np.where(s > tol, s, 0.0), V
+
+
+def _by_dense_svd(X, k: int):
+    """Top-k (σ, V) of X from LAPACK's dense SVD (sparse X is densified)."""
+    dense = X.toarray() if is_sparse(X) else X
+    _, s, Vt = np.linalg.svd(dense, full_matrices=False)
+    return _pad_svd(s, Vt.T, k, *X.shape)
+
+
+def _by_arpack(X, k: int, tol: float):
+    n, p = X.shape
+    if k >= min(n, p):
+        return _by_dense_svd(X, k)
+    # deterministic start vector, so repeated runs give identical numbers
+    v0 = np.random.default_rng(0).standard_normal(min(n, p))
+    Xop = X if is_sparse(X) else spla.aslinearoperator(X)
+    _, s, Vt = spla.svds(Xop, k=k, solver="arpack", v0=v0, tol=tol, return_singular_vectors="vh")
+    order = np.argsort(s)[::-1]
+    return np.clip(s[order], 0.0, None), Vt[order].T
