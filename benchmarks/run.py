@@ -184,7 +184,6 @@ def stage_fig_cli(work: Path, sz):
 
 def stage_scale_data(work: Path, sz):
     import scipy.sparse as sp
-
     from scale_data import scale_matrix
 
     t = time.perf_counter()
@@ -401,7 +400,7 @@ def main(argv=None):
     sz = _sizes(args.quick)
     work = Path(tempfile.mkdtemp(prefix="cossim_bench_"))
     res = {}
-    started = _dt.datetime.now(_dt.timezone.utc)
+    started = _dt.datetime.now(_dt.UTC)
     print(f"work dir {work}", flush=True)
     try:
         if "book" in parts:

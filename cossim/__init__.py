@@ -16,6 +16,26 @@ Every public name is re-exported here, so ``cossim.fit_eq1`` works whatever
 module holds it. ``cossim.symbolic`` (SymPy) is imported on first use.
 """
 
+from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
+from .beyond.explorer import explorer_frames, explorer_html
+from .beyond.libraries import ModelFactors, SplitFit, diagnose_model, factors_from_model, split_exponent
+from .beyond.movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
+from .beyond.training import TrainingRun, cosine_spread, gradient_descent, train_runs
+from .figure1.panels import PANELS
+from .figure1.pipeline import Figure1Result, figure1_json, run_figure1, simulate_figure1
+from .figure1.readings import robustness
+from .figure1.sweep import gamma_sweep
+from .linalg.similarity import (
+    cosine_similarity,
+    item_item_cosine,
+    row_normalize,
+    row_norms,
+    top_k_neighbours,
+    user_item_cosine,
+    user_user_cosine,
+)
+from .linalg.spectrum import Spectrum, auto_method, orient_columns, top_singular
+from .paper.cosine_model import CosineModel, fit_cosine_model, gradient_cosine, objective_cosine
 from .paper.metrics import cluster_auc, neighbour_purity, order_items
 from .paper.models import (
     SCALINGS,
@@ -32,19 +52,6 @@ from .paper.models import (
     rescale,
     user_embeddings,
 )
-from .linalg.similarity import (
-    cosine_similarity,
-    item_item_cosine,
-    row_normalize,
-    row_norms,
-    top_k_neighbours,
-    user_item_cosine,
-    user_user_cosine,
-)
-from .paper.sampling import sample_power_law, sample_without_replacement
-from .paper.simulation import SimulatedData, simulate
-from .linalg.spectrum import Spectrum, auto_method, orient_columns, top_singular
-from .paper.rescaling import eq4_item_item, eq4_user_item, eq4_user_user, paper_choice_d
 from .paper.noise import (
     corrupt,
     expected_noisy_loss,
@@ -55,17 +62,6 @@ from .paper.noise import (
     weighted_penalty,
 )
 from .paper.optim import eq1_optimal_value, eq1_value_on_subspace, gram_matrix, minimize_eq1, minimize_eq2
-from .beyond.training import TrainingRun, cosine_spread, gradient_descent, train_runs
-from .beyond.movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
-from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
-from .beyond.libraries import ModelFactors, SplitFit, diagnose_model, factors_from_model, split_exponent
-from .beyond.explorer import explorer_frames, explorer_html
-from .figure1.panels import PANELS
-from .figure1.pipeline import Figure1Result, figure1_json, run_figure1, simulate_figure1
-from .figure1.readings import robustness
-from .figure1.sweep import gamma_sweep
-
-from .paper.cosine_model import CosineModel, fit_cosine_model, gradient_cosine, objective_cosine
 from .paper.remedies import (
     RescalingCheck,
     objective_eq1_gram,
@@ -81,6 +77,9 @@ from .paper.remedies import (
     standardized_gram,
     weighted_gram,
 )
+from .paper.rescaling import eq4_item_item, eq4_user_item, eq4_user_user, paper_choice_d
+from .paper.sampling import sample_power_law, sample_without_replacement
+from .paper.simulation import SimulatedData, simulate
 
 __version__ = "0.1.0"
 

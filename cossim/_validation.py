@@ -47,7 +47,7 @@ def is_sparse(X) -> bool:
 
 
 def _check_dtype(dtype, name: str) -> None:
-    if dtype == object:
+    if np.dtype(dtype).kind == "O":
         raise InvalidType(f"{name} has object dtype; expected a real numeric array")
     if np.issubdtype(dtype, np.complexfloating):
         raise InvalidType(f"{name} has complex dtype {dtype}; expected real numbers")

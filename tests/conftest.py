@@ -1,7 +1,6 @@
 """Session fixtures shared by every test module."""
 
 import pytest
-
 from support.book import ROOT, build_book
 
 

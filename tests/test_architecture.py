@@ -11,7 +11,6 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
-
 from support.book import ROOT
 
 PACKAGE = ROOT / "cossim"

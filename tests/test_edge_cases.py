@@ -63,7 +63,7 @@ def test_rank_below_k_and_lambda_zero():
 def test_duplicate_items_get_identical_embeddings():
     X = binary(2, 30, 5, 0.5)
     X = np.hstack([X, X[:, [1]]])  # item 5 duplicates item 1
-    for A, B in (cossim.fit_eq1(X, 4, 1.0, "symmetric"), cossim.fit_eq2(X, 4, 0.3)):
+    for _A, B in (cossim.fit_eq1(X, 4, 1.0, "symmetric"), cossim.fit_eq2(X, 4, 0.3)):
         assert_allclose(B[5], B[1], atol=1e-10)
         assert_allclose(cossim.item_item_cosine(B)[1, 5], 1.0, atol=1e-10)
 

@@ -2,8 +2,9 @@
 
 import re
 
-import cossim
 from support.book import ROOT
+
+import cossim
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .._validation import InvalidValue, as_factor, check_int, check_vector
-from ..linalg.similarity import shared_neighbours, neighbour_overlap, top_n_from_similarity, unit_rows
+from ..linalg.similarity import neighbour_overlap, shared_neighbours, top_n_from_similarity, unit_rows
 from ..linalg.spectrum import column_signs
 
 __all__ = ["ScoreSVD", "score_svd", "DiagnosticReport", "diagnose", "diagnostic_figure",

@@ -64,7 +64,7 @@ class MovieLens(NamedTuple):
     """
 
     X: sp.csr_matrix
-    items: "object"
+    items: object
     genres: sp.csr_matrix
     genre_names: list
     user_ids: np.ndarray
@@ -215,9 +215,9 @@ def similarity_choices(X, k: int, lam1, lam2, *, gammas=(0.0, 0.5, 1.0), remedie
     ``1/√popularity``, λ scaled by the ratio of the top eigenvalues of the
     weighted and unweighted Gram matrices so that the shrinkage is comparable).
     """
-    from ..paper.models import eq1_factors, eq2_factors
     from ..linalg.similarity import item_item_cosine
     from ..linalg.spectrum import top_singular
+    from ..paper.models import eq1_factors, eq2_factors
 
     X = as_matrix(X, "X")
     spec = top_singular(X, k)

@@ -12,8 +12,14 @@ from pathlib import Path
 
 from .._validation import InvalidType, InvalidValue, as_matrix, check_rank
 from ..figure1.panels import PANEL_RECORDS
-from ..figure1.pipeline import (MAX_ITEMS, PAPER_PARAMETERS, check_figure1_labels, figure1_json,
-                                run_figure1, simulate_figure1)
+from ..figure1.pipeline import (
+    MAX_ITEMS,
+    PAPER_PARAMETERS,
+    check_figure1_labels,
+    figure1_json,
+    run_figure1,
+    simulate_figure1,
+)
 from .args import integer, non_negative_real
 from .errors import CLIError
 from .io import atomic_write, ensure_output_dir, load_array, load_sparse_matrix, sha256_file
@@ -39,7 +45,7 @@ def _panel_lines() -> str:
     return "\n".join(lines)
 
 
-HELP = """\
+HELP = f"""\
 Figure 1 of Steck, Ekanadham & Kallus (2024): item-item cosine similarity of
 the same data under five modelling choices, with cluster-recovery scores.
 
@@ -54,7 +60,7 @@ pickles).
 Model. sigma, V_k = top-k singular values / right singular vectors of X
 (k = --rank), m_i = 1 / (1 + lam1 / sigma_i^2). Panels, in this order
 (each definition is also written to figure1.json, as "formula (source)"):
-{panels}
+{_panel_lines()}
 cos(B,B)[i,j] = <b_i, b_j> / (|b_i| |b_j|); an all-zero row b_i gives 0.
 
 Scores per panel. auc: ROC-AUC of S[i,j] over all item pairs i < j, pairs
@@ -73,7 +79,7 @@ Output. DIR/figure1.png and DIR/figure1.json = {{"parameters": {{...}},
 and floats rounded to 6 decimals (identical bytes for identical input).
 Bad input: exit status 2, one line on stderr, no files written. An internal
 error (a bug in cossim): exit status 3 (COSSIM_DEBUG=1 shows the traceback).
-""".format(panels=_panel_lines())
+"""
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

@@ -21,9 +21,9 @@ Everything that names or defines a panel -- plot titles, the definition in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
 import numpy as np
 

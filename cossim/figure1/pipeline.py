@@ -28,8 +28,14 @@ from .._validation import InvalidType, InvalidValue, as_matrix, check_labels, ch
 from ..linalg.spectrum import top_singular
 from ..paper.metrics import cluster_auc, neighbour_purity, order_items
 from ..paper.simulation import SimulationSettings, simulate_with
-from .panels import (PANEL_DEFINITIONS, PANEL_RECORDS, PANELS, panel_factor_rank, panel_factors,
-                     similarities_from_factors)
+from .panels import (
+    PANEL_DEFINITIONS,
+    PANEL_RECORDS,
+    PANELS,
+    panel_factor_rank,
+    panel_factors,
+    similarities_from_factors,
+)
 
 __all__ = [
     "PANELS",

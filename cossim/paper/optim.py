@@ -30,8 +30,8 @@ from .._validation import (
     check_real,
     check_vector,
 )
-from .models import Factors, gradient_eq1, gradient_eq2, objective_eq1, objective_eq2, squared_norm
 from ..linalg.gram import gram_matrix
+from .models import Factors, gradient_eq1, gradient_eq2, objective_eq1, objective_eq2, squared_norm
 
 __all__ = [
     "OptimizationResult",

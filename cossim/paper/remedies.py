@@ -24,7 +24,8 @@ reports how much the training objective and the cosines move.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg
@@ -41,10 +42,11 @@ from .._validation import (
     check_scaling_vector,
 )
 from ..linalg.gram import gram_matrix
-# remedy 1 lives in its own module; its names stay reachable here, where §3 is
-from .cosine_model import CosineModel, fit_cosine_model, gradient_cosine, objective_cosine
 from ..linalg.similarity import cosine_from_gram
 from ..linalg.spectrum import Spectrum, orient_columns
+
+# remedy 1 lives in its own module; its names stay reachable here, where §3 is
+from .cosine_model import CosineModel, fit_cosine_model, gradient_cosine, objective_cosine
 from .metrics import cluster_auc, neighbour_purity
 from .models import objective_from_gram
 

@@ -25,8 +25,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import InvalidType, InvalidValue
-from .sampling import POPULARITY_SAMPLERS, gumbel_top_k, sample_power_law, sample_without_replacement
-from .sampling import _check_positive_float  # one copy of the scalar check for both modules
+from .sampling import (
+    POPULARITY_SAMPLERS,
+    _check_positive_float,  # one copy of the scalar check for both modules
+    gumbel_top_k,
+    sample_power_law,
+    sample_without_replacement,
+)
 
 __all__ = [
     "SimulatedData",
@@ -127,7 +132,7 @@ class SimulationSettings:
     max_items_per_user: int | None = None
 
     @classmethod
-    def from_kwargs(cls, **kwargs) -> "SimulationSettings":
+    def from_kwargs(cls, **kwargs) -> SimulationSettings:
         """The defaults updated by `kwargs`; an unknown name is an :class:`InvalidType`."""
         unknown = set(kwargs) - set(cls.names())
         if unknown:
@@ -143,7 +148,7 @@ class SimulationSettings:
         """``{name: value}`` as given (defaults not resolved)."""
         return {name: getattr(self, name) for name in self.names()}
 
-    def resolved(self, n_items: int, n_clusters: int) -> "SimulationSettings":
+    def resolved(self, n_items: int, n_clusters: int) -> SimulationSettings:
         """Check every value and fill in the defaults that depend on p and C.
 
         Returns a record with ``cluster_probs`` a normalised float array,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-import cossim
 from cossim import figure1 as E
 
 __all__ = ["SHORT_PANELS", "subscript", "data_summary", "figure1_images", "median_cross",
@@ -46,6 +45,7 @@ def data_summary(data, capped, sigma, capped_sigma, n_sigma, lam2):
 def figure1_images(result):
     """Figure 1 as PNG images: one row as in the paper (dpi 120), and a 2 × 3 grid (dpi 110)."""
     from IPython.display import Image
+
     from cossim.figure1.plotting import figure_png, plot_figure1
 
     row = Image(figure_png(plot_figure1(result), dpi=120))

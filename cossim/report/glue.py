@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 
 def glue_values(values: Mapping[str, object], display: bool = False) -> None:

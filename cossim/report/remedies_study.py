@@ -220,6 +220,7 @@ def remedy_heatmaps(panels, labels, popularity):
         True clusters and popularity; items are sorted by cluster, then popularity.
     """
     from IPython.display import Image
+
     from cossim.figure1.plotting import figure_png, plot_heatmaps
 
     order = cossim.order_items(labels, popularity)

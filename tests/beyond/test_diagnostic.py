@@ -9,8 +9,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 import cossim
-from cossim.cli.main import main
 from cossim.beyond.diagnostic import diagnose, score_svd
+from cossim.cli.main import main
 
 
 def _factors(n=60, p=40, k=4, seed=0):

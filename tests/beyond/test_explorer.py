@@ -31,6 +31,7 @@ def test_heatmap_png_is_small_palette_png():
     png = heatmap_png(S, pixels=100, boundaries=[150])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     from io import BytesIO
+
     from PIL import Image
 
     img = Image.open(BytesIO(png))

@@ -5,8 +5,14 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
-from cossim.beyond.movielens import (DEFAULT_MIN_RATINGS, genre_auc, genre_jaccard_at_k,
-                              load_movielens, neighbour_jaccard, neighbours_from_cosine)
+from cossim.beyond.movielens import (
+    DEFAULT_MIN_RATINGS,
+    genre_auc,
+    genre_jaccard_at_k,
+    load_movielens,
+    neighbour_jaccard,
+    neighbours_from_cosine,
+)
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,18 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import cossim
-from cossim.beyond.training import (block_lipschitz, cosine_spread, gradient_descent,
-                                    relative_error, train_runs)
+from cossim.beyond.training import (
+    block_lipschitz,
+    cosine_spread,
+    gradient_descent,
+    relative_error,
+    train_runs,
+)
 from cossim.paper.models import gradient_from_products, gram_products, objective_from_gram
 
 

@@ -1,13 +1,11 @@
 """The book: every chapter runs under papermill, and the whole book builds with -W -n."""
 
-from pathlib import Path
 
 import jupytext
 import papermill
 import pytest
-
+from support.book import BOOK, chapters_in_toc
 from support.chapter_params import CHAPTER_PARAMS
-from support.book import BOOK, ROOT, chapters_in_toc
 
 pytestmark = pytest.mark.book
 

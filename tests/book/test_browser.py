@@ -30,7 +30,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 import support.browser as bu
 from support.book import BOOK, chapters_in_toc
 

@@ -31,9 +31,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from support.chapter_params import CHAPTER_PARAMS
 from support.book import BOOK, chapters_in_toc
+from support.chapter_params import CHAPTER_PARAMS
 
 pytestmark = pytest.mark.book
 

@@ -83,10 +83,10 @@ def test_eq2_scalar_solution_and_eq6():
     # numeric: compare with brute-force minimisation of g
     p = np.linspace(-3, 3, 1501)
     P, Q = np.meshgrid(p, p)
-    for s, l in ((4.0, 1.0), (1.0, 2.0)):
-        G = (s - P * Q) ** 2 + l * (P**2 + Q**2)
+    for s, lam_ in ((4.0, 1.0), (1.0, 2.0)):
+        G = (s - P * Q) ** 2 + lam_ * (P**2 + Q**2)
         i = np.unravel_index(np.argmin(G), G.shape)
-        np.testing.assert_allclose(abs(P[i]), np.sqrt(max(s - l, 0)), atol=0.01)
+        np.testing.assert_allclose(abs(P[i]), np.sqrt(max(s - lam_, 0)), atol=0.01)
 
 
 def test_eq2_rescaled_optimum_excess():

@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 
 import cossim
 from cossim.report import diagnostic_report as DR

@@ -40,6 +40,7 @@ def test_glue_figure_closes_the_figure(glued):
 
 def test_report_is_not_imported_by_the_package():
     import pathlib
+
     import cossim
     root = pathlib.Path(cossim.__file__).parent
     for path in root.rglob("*.py"):
