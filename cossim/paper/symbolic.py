@@ -24,7 +24,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import sympy as sp
+try:
+    import sympy as sp
+except ImportError:  # an extra: the numerics need no SymPy
+    raise ImportError("cossim.symbolic needs SymPy: pip install 'cossim[symbolic]'") from None
 
 from .._validation import InvalidValue, check_int
 
