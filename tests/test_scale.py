@@ -175,7 +175,7 @@ def test_top_k_bad_input():
 
 @pytest.mark.parametrize("kind", ["binary_sparse", "integer_dense", "real_sparse", "very_sparse"])
 def test_gram_routes_equal_the_plain_product(kind):
-    from cossim.linalg.spectrum import _gram
+    from cossim.linalg.gram import _gram
 
     rng = np.random.default_rng(13)
     mask = rng.random((3000, 300)) < (0.001 if kind == "very_sparse" else 0.3)
