@@ -1,8 +1,6 @@
 """Tests of cossim.beyond.diagnostic: the SVD of P Qᵀ, the γ family, the report and the CLI."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -10,7 +8,6 @@ from numpy.testing import assert_allclose
 
 import cossim
 from cossim.beyond.diagnostic import diagnose, score_svd
-from cossim.cli.main import main
 
 
 def _factors(n=60, p=40, k=4, seed=0):
@@ -98,74 +95,6 @@ def test_bad_parameters():
         diagnose(P, Q, gammas=[0.5])
     with pytest.raises(TypeError, match="n_pairs"):
         diagnose(P, Q, n_pairs=1.5)
-
-
-@pytest.fixture
-def npy(tmp_path):
-    P, Q = _factors()
-    np.save(tmp_path / "P.npy", P)
-    np.save(tmp_path / "Q.npy", Q)
-    return tmp_path
-
-
-def test_cli_writes_report_and_figure(npy, capsys):
-    out = npy / "out"
-    assert main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
-                 "--out", str(out), "--neighbours", "5"]) == 0
-    report = json.loads((out / "diagnose.json").read_text())
-    assert report["n_items"] == 40 and report["k"] == 4
-    assert "only through the scores" in report["scope"]
-    assert (out / "diagnose.png").read_bytes()[:4] == b"\x89PNG"
-    assert sorted(p.name for p in out.iterdir()) == ["diagnose.json", "diagnose.png"]
-    lines = capsys.readouterr().out.replace(str(npy) + "/", "").splitlines()
-    assert all(len(line) < 72 for line in lines), lines   # fits a narrow terminal
-    change = [ln for ln in lines if ln.startswith("largest score change")]
-    assert change and float(change[0].split(":")[1]) == float(
-        f"{report['max_score_change']:.1e}")
-
-
-def _bad_files(tmp):
-    np.save(tmp / "nan.npy", np.full((5, 4), np.nan))
-    np.save(tmp / "k3.npy", np.ones((5, 3)))
-    np.save(tmp / "complex.npy", np.ones((5, 4)) + 1j)
-    np.save(tmp / "empty.npy", np.ones((0, 4)))
-    np.save(tmp / "vec.npy", np.ones(4))
-    (tmp / "garbage.npy").write_text("not an array")
-    (tmp / "adir").mkdir()
-
-
-@pytest.mark.parametrize("users, match", [
-    ("nan.npy", "NaN"), ("k3.npy", "k=3"), ("complex.npy", "complex"),
-    ("empty.npy", "empty"), ("vec.npy", "2-D"), ("garbage.npy", "not a readable"),
-    ("missing.npy", "no such file"), ("adir", "directory"),
-])
-def test_cli_bad_input_exit_2_one_line(npy, capsys, users, match):
-    _bad_files(npy)
-    out = npy / "out"
-    code = main(["diagnose", "--users", str(npy / users), "--items", str(npy / "Q.npy"),
-                 "--out", str(out)])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert err.count("\n") == 1 and err.startswith("error:") and match in err
-    assert not out.exists() or not any(out.iterdir())  # no partial files
-
-
-def test_cli_unwritable_out(npy, capsys):
-    (npy / "afile").write_text("x")
-    code = main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
-                 "--out", str(npy / "afile" / "sub")])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "--out" in err
-    code = main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
-                 "--out", str(npy / "afile")])
-    assert code == 2 and "not a directory" in capsys.readouterr().err
-
-
-def test_cli_subprocess_usage_error(npy):
-    res = subprocess.run([sys.executable, "-m", "cossim", "diagnose", "--users",
-                          str(npy / "P.npy")], capture_output=True, text=True)
-    assert res.returncode == 2
-    assert res.stderr.count("\n") == 1 and "--items" in res.stderr
 
 
 def test_score_svd_uses_the_package_sign_rule():
