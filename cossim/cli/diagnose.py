@@ -10,15 +10,68 @@ singular vectors), prints a short summary and writes ``diagnose.json`` and
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
 from ..beyond.diagnostic import diagnose, diagnostic_figure
 from .args import integer
 from .errors import CLIError
-from .io import atomic_write, ensure_output_dir, load_factor
+from .io import atomic_write, ensure_output_dir, load_factor, stable_json
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "DEPRECATED_OPTIONS", "add_parser", "run"]
+
+#: Old spellings that still work, with a one-line note on stderr: in figure1, --users and
+#: --items are counts, so diagnose names its files --user-factors and --item-factors.
+DEPRECATED_OPTIONS = {"--users": "--user-factors", "--items": "--item-factors"}
+
+HELP = """\
+Span the factorisations P' = U S^(1-g), Q' = V S^g of the scores P Q^T (same
+predictions, different cosines) and report how much item neighbourhoods
+change. Scope: this is the freedom of objectives that depend only on P Q^T.
+
+Input. --user-factors P.npy (n x k) and --item-factors Q.npy (p x k), finite
+real arrays saved with numpy.save, e.g. numpy.save('Q.npy', model_item_matrix).
+(--users and --items are deprecated spellings of these two options.)
+
+Output. DIR/diagnose.png and DIR/diagnose.json, with keys sorted and floats
+rounded to 6 decimals:
+  n_users, n_items, k     shapes of P and Q
+  rank                    rank of P Q^T (number of singular values S kept)
+  singular_values         the singular values S of P Q^T
+  gammas                  the exponents g, evenly spaced in [0, 1] (--gammas)
+  n_neighbours            N, size of the neighbour sets (--neighbours)
+  overlap_with_given      per g: mean share of an item's top-N cosine
+                          neighbours under Q' that are also its neighbours
+                          under the given Q
+  overlap_with_balanced   per g: the same against g = 1/2
+  best_gamma_for_given    the g whose neighbours agree most with the given Q
+  stable_fraction_mean    mean over items of the share of the top-N kept for
+                          every g; stable_fraction_min: its minimum
+  union_size_mean         mean over items of the number of distinct
+                          neighbours seen over all g; union_size_max: maximum
+  item_union_size         that number, per item
+  item_stable_fraction    the share kept for every g, per item
+  most_variable_items     the items with the largest union
+  most_variable_pairs     the --pairs item pairs whose cosine moves most:
+                          i, j, min, max, gamma_min, gamma_max
+  max_score_change        largest |P'Q'^T - P Q^T| over g on sampled entries
+                          (rounding only: the scores do not change)
+  scope                   what this diagnostic covers
+On success a short summary goes to stdout (--quiet: nothing). Bad input: exit
+status 2, one line on stderr. An internal error (a bug in cossim): exit
+status 3 (COSSIM_DEBUG=1 shows the traceback).
+"""
+
+
+class _DeprecatedAlias(argparse.Action):
+    """An old spelling of an option: stores into the new option's place, notes it on stderr."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        new = DEPRECATED_OPTIONS[option_string]
+        print(f"note: diagnose {option_string} is deprecated, use {new} (the same file)",
+              file=sys.stderr)
+        setattr(namespace, self.dest, values)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -26,15 +79,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "diagnose",
         help="how arbitrary are the cosine similarities of given factors P, Q?",
-        description="Span the factorisations P' = U S^(1-g), Q' = V S^g of the scores P Q^T "
-        "(same predictions, different cosines) and report how much item neighbourhoods "
-        "change. Scope: this is the freedom of objectives that depend only on P Q^T. "
-        "Bad input: exit status 2; an internal error (a bug in cossim): exit status 3.",
+        description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--users", required=True, metavar="P.npy",
-                        help="user factors, a (n, k) array saved with numpy.save")
-    parser.add_argument("--items", required=True, metavar="Q.npy",
-                        help="item factors, a (p, k) array saved with numpy.save")
+    parser.add_argument("--user-factors", dest="user_factors", metavar="P.npy",
+                        help="user factors, a (n, k) array saved with numpy.save (required)")
+    parser.add_argument("--item-factors", dest="item_factors", metavar="Q.npy",
+                        help="item factors, a (p, k) array saved with numpy.save (required)")
+    # the old spellings, hidden from --help
+    parser.add_argument("--users", dest="user_factors", action=_DeprecatedAlias,
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--items", dest="item_factors", action=_DeprecatedAlias,
+                        help=argparse.SUPPRESS)
     parser.add_argument("--out", default="diagnose_out", metavar="DIR",
                         help="output folder for diagnose.json and diagnose.png "
                         "(default: ./diagnose_out)")
@@ -44,18 +99,28 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="number of exponents gamma in [0, 1] (default 11)")
     parser.add_argument("--pairs", type=integer("--pairs", 0), default=10, metavar="M",
                         help="how many most-variable item pairs to report (default 10)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     parser.set_defaults(func=run)
     return parser
 
 
 def _load_factors(args) -> tuple:
     """P and Q, checked against each other and against --neighbours."""
-    P = load_factor(args.users, "--users")
-    Q = load_factor(args.items, "--items")
+    missing = [option for option, value in (("--user-factors", args.user_factors),
+                                            ("--item-factors", args.item_factors))
+               if value is None]
+    if missing:
+        raise CLIError(f"the following arguments are required: {', '.join(missing)} (the "
+                       f"factors as .npy files: numpy.save('P.npy', P); numpy.save('Q.npy', Q))")
+    P = load_factor(args.user_factors, "--user-factors")
+    Q = load_factor(args.item_factors, "--item-factors")
     if P.shape[1] != Q.shape[1]:
-        raise CLIError(f"--users has k={P.shape[1]} columns but --items has k={Q.shape[1]}")
+        raise CLIError(f"--user-factors has k={P.shape[1]} columns but --item-factors has "
+                       f"k={Q.shape[1]}: both must have one column per latent dimension, in "
+                       f"the same order")
     if not 1 <= args.neighbours <= Q.shape[0] - 1:
-        raise CLIError(f"--neighbours must be between 1 and {Q.shape[0] - 1}, got {args.neighbours}")
+        raise CLIError(f"--neighbours must be between 1 and {Q.shape[0] - 1} (items - 1), "
+                       f"got {args.neighbours}")
     _check_scores_nonzero(P, Q)
     return P, Q
 
@@ -68,7 +133,8 @@ def _check_scores_nonzero(P, Q) -> None:
     """
     squared = float(((P.T @ P) * (Q.T @ Q)).sum())
     if squared <= 1e-20 * float(np.sum(P * P)) * float(np.sum(Q * Q)):
-        raise CLIError("--users and --items give all-zero scores P Q^T: there is nothing to diagnose")
+        raise CLIError("--user-factors and --item-factors give all-zero scores P Q^T: there is "
+                       "nothing to diagnose; check that they are the trained factors")
 
 
 def run(args) -> None:
@@ -78,7 +144,8 @@ def run(args) -> None:
     report = diagnose(P, Q, gammas=np.linspace(0.0, 1.0, args.gammas),
                       n_neighbours=args.neighbours, n_pairs=args.pairs)
     _write_outputs(out, report)
-    _print_summary(out, report)
+    if not args.quiet:
+        _print_summary(out, report)
 
 
 def _write_outputs(out, report) -> None:
@@ -94,7 +161,7 @@ def _write_outputs(out, report) -> None:
     finally:
         plt.close(fig)
     with atomic_write(out / "diagnose.json", "w") as handle:
-        handle.write(report.to_json() + "\n")
+        handle.write(stable_json(report.to_dict()))
 
 
 def _print_summary(out, report) -> None:

@@ -8,12 +8,16 @@ The command checks its input, runs :func:`cossim.figure1.pipeline.run_figure1`
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+
+import numpy as np
 
 from .._validation import InvalidType, InvalidValue, as_matrix, check_rank
 from ..figure1.panels import PANEL_RECORDS
 from ..figure1.pipeline import (
     MAX_ITEMS,
+    PANELS,
     PAPER_PARAMETERS,
     check_figure1_labels,
     figure1_json,
@@ -22,13 +26,29 @@ from ..figure1.pipeline import (
 )
 from .args import integer, non_negative_real
 from .errors import CLIError
-from .io import atomic_write, ensure_output_dir, load_array, load_sparse_matrix, sha256_file
+from .io import (
+    LABELS_HINT,
+    SPARSE_HINT,
+    atomic_write,
+    ensure_output_dir,
+    load_array,
+    load_sparse_matrix,
+    sha256_file,
+)
 
-__all__ = ["HELP", "MAX_SIMULATED_ENTRIES", "add_parser", "run"]
+__all__ = ["HELP", "MAX_SIMULATED_ENTRIES", "TINY_SHRINKAGE", "add_parser", "run",
+           "setting_warnings"]
 
 #: Largest n·p the command simulates (with k_u ≤ p about a third of the
 #: entries are interactions, and X is held in memory).
 MAX_SIMULATED_ENTRIES = 300_000_000
+
+#: Below this largest shrinkage max m_i = σ₁²/(σ₁² + λ₁), --lam1 has shrunk every direction
+#: to (almost) nothing, and the command warns.
+TINY_SHRINKAGE = 1e-3
+
+#: σ_i <= this × σ₁ counts as zero: X has numerical rank below --rank.
+ZERO_SIGMA = 1e-10
 
 
 def _panel_lines() -> str:
@@ -69,16 +89,39 @@ ranks). neighbour_purity: for each item, the share of its --neighbours most
 similar other items (ties broken by the smaller index) with its own label,
 averaged over items.
 
+Choosing --rank, --lam1, --lam2 for other data. They act on the singular
+values sigma_1 >= sigma_2 >= ... of X (figure1.json lists the top ten under
+parameters.top_singular_values; scipy.sparse.linalg.svds(X, k) gives them
+too). --rank: at most the numerical rank of X (the number of sigma_i > 0),
+typically a few times the number of label groups. --lam1 acts on sigma^2
+(m_i = sigma_i^2 / (sigma_i^2 + lam1)): pick it between sigma_k^2 and
+sigma_1^2 so that some directions are kept and others shrunk. --lam2 acts on
+sigma (direction i is kept only if sigma_i > lam2): pick it between sigma_k
+and sigma_1. A setting outside these ranges that blanks a panel gets a
+warning on stderr with the range for your data; the run still completes.
+
 Display. Items sorted by label, then by descending popularity (simulated:
 the baseline popularity p_i; --data: the column sums of X), ties by index.
 One colour scale for all panels: viridis on [-1, 1].
 
-Output. DIR/figure1.png and DIR/figure1.json = {{"parameters": {{...}},
-"panels": [{{"name": ..., "auc": ..., "neighbour_purity": ...,
-"nonzero_columns_of_B": ..., "definition": ...}}, ...]}} with keys sorted
-and floats rounded to 6 decimals (identical bytes for identical input).
-Bad input: exit status 2, one line on stderr, no files written. An internal
-error (a bug in cossim): exit status 3 (COSSIM_DEBUG=1 shows the traceback).
+Output. DIR/figure1.png and DIR/figure1.json, with keys sorted and floats
+rounded to 6 decimals (identical bytes for identical input):
+  parameters            every setting of the run: rank, lam1, lam2,
+                        neighbours; users, items, clusters, seed and
+                        simulation (simulated data) or source, data_sha256,
+                        labels_sha256 (--data); top_singular_values (the top
+                        ten sigma_i of X)
+  panels                one object per panel, in the order above:
+    name                the panel's name
+    definition          its formula and source
+    auc                 ROC-AUC of the panel (see Scores)
+    neighbour_purity    own-label share of the nearest neighbours
+    nonzero_columns_of_B  columns of B that are not zero (null for truth;
+                        0 means the panel is blank)
+On success the command prints each panel's AUC and the two files' paths on
+stdout (--quiet: nothing). Bad input: exit status 2, one line on stderr, no
+files written. An internal error (a bug in cossim): exit status 3
+(COSSIM_DEBUG=1 shows the traceback).
 """
 
 
@@ -110,6 +153,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help=f"lambda of Eq. (2) (default {paper['lam2']:g})")
     parser.add_argument("--neighbours", type=integer("--neighbours", 1), default=10,
                         help="neighbours per item for neighbour_purity (default 10)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="print nothing on success (warnings and errors still go to stderr)")
     parser.set_defaults(func=run)
     return parser
 
@@ -126,6 +171,71 @@ def run(args) -> None:
         n_users, n_items, n_clusters, seed = _simulation_sizes(args)
         result = simulate_figure1(n_users, n_items, n_clusters, seed=seed, **common)
     _write_outputs(out, result)
+    # after the files are written, so that a failed run still prints exactly one line
+    for warning in setting_warnings(result.sigma, args.rank, args.lam1, args.lam2):
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        _print_summary(out, result)
+
+
+def _range(low: float, high: float) -> str:
+    return f"{low:.3g}-{high:.3g}"
+
+
+def setting_warnings(sigma, rank: int, lam1: float, lam2: float) -> list:
+    """One-line warnings about settings that make a panel of Figure 1 degenerate.
+
+    Parameters
+    ----------
+    sigma : array_like
+        The top-`rank` singular values of X, in descending order.
+    rank, lam1, lam2 : int, float, float
+        The options --rank, --lam1 and --lam2 of the run.
+
+    Returns
+    -------
+    list of str
+        Empty for a usable setting; otherwise one message per problem, each
+        with the numbers and a range for the option derived from `sigma`:
+        --lam2 at or above σ₁ (Eq. (2)'s B is all zero, a blank panel);
+        --rank above the numerical rank of X (trailing σ_i = 0); --lam1 so
+        large that the largest shrinkage σ₁²/(σ₁² + λ₁) is below
+        :data:`TINY_SHRINKAGE`.
+    """
+    sigma = np.asarray(sigma, dtype=float)
+    if sigma.size == 0 or not sigma[0] > 0:
+        return ["X has no non-zero singular value: every panel but truth is blank"]
+    s1 = float(sigma[0])
+    positive = sigma[sigma > ZERO_SIGMA * s1]
+    s_low = float(positive[-1])
+    messages = []
+    if positive.size < sigma.size:
+        messages.append(
+            f"--rank {rank} is above the numerical rank of X ({positive.size}): its last "
+            f"{sigma.size - positive.size} singular values are 0, so those directions carry "
+            f"no data; try --rank between 1 and {positive.size}")
+    if lam2 >= s1:
+        messages.append(
+            f"--lam2 {lam2:g} is at or above every singular value of X (largest {s1:.3g}): "
+            f"Eq. (2)'s B is all zero and its panel is blank; try --lam2 between sigma_k and "
+            f"sigma_1, e.g. {_range(s_low, 0.9 * s1)}")
+    largest_m = s1**2 / (s1**2 + lam1)
+    if largest_m < TINY_SHRINKAGE:
+        messages.append(
+            f"--lam1 {lam1:g} shrinks every direction to nearly nothing (largest "
+            f"m_i = sigma_1^2/(sigma_1^2 + lam1) = {largest_m:.2g}, sigma_1 = {s1:.3g}); try "
+            f"--lam1 between sigma_k^2 and sigma_1^2, e.g. {_range(s_low**2, s1**2)}")
+    return messages
+
+
+def _print_summary(out: Path, result) -> None:
+    """A few lines on stdout: each panel's AUC and purity, then where the files went."""
+    for name in PANELS:
+        scores = result.scores[name]
+        print(f"{name:<13} auc {scores['auc']:.3f}  neighbour_purity "
+              f"{scores['neighbour_purity']:.3f}")
+    print(f"wrote {out / 'figure1.json'}")
+    print(f"  and {out / 'figure1.png'}")
 
 
 def _run_on_files(args, common: dict):
@@ -155,9 +265,12 @@ def _load_user_data(data_path, labels_path):
     y = load_array(labels_path, "--labels")
     try:
         X = as_matrix(X, "--data")
+    except (InvalidType, InvalidValue) as exc:
+        raise CLIError(f"{exc}; {SPARSE_HINT}") from None
+    try:
         y = check_figure1_labels(y, X.shape[1], "--labels")
     except (InvalidType, InvalidValue) as exc:
-        raise CLIError(str(exc)) from None
+        raise CLIError(f"{exc}; {LABELS_HINT}") from None
     return X, y
 
 

@@ -9,6 +9,8 @@ option and the file.
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import os
 import tempfile
 from contextlib import contextmanager
@@ -20,7 +22,20 @@ from .._validation import InvalidType, InvalidValue, as_factor
 from .errors import CLIError
 
 __all__ = ["atomic_write", "ensure_output_dir", "sha256_file", "load_sparse_matrix",
-           "load_array", "load_factor"]
+           "load_array", "load_factor", "SPARSE_HINT", "LABELS_HINT", "FACTOR_HINT",
+           "stable_json"]
+
+#: How to make the file ``--data`` expects, appended to its errors.
+SPARSE_HINT = ("expected a users x items matrix saved with scipy.sparse.save_npz; from a dense "
+               "array X: scipy.sparse.save_npz('X.npz', scipy.sparse.csr_matrix(X)); from a CSV: "
+               "X = numpy.loadtxt('X.csv', delimiter=',') first")
+#: What a factor file must hold and how to make one, appended to the errors of diagnose.
+FACTOR_HINT = ("expected a finite real (rows, k) matrix saved with numpy.save, e.g. "
+               "numpy.save('P.npy', numpy.asarray(P, dtype=float)); a PyTorch tensor: "
+               "t.detach().cpu().numpy()")
+#: What ``--labels`` expects and how to make it, appended to its errors.
+LABELS_HINT = ("expected one integer label per item saved with numpy.save; encode strings with "
+               "numpy.save('y.npy', numpy.unique(labels, return_inverse=True)[1])")
 
 
 @contextmanager
@@ -90,25 +105,31 @@ def load_sparse_matrix(path, option: str):
         raise CLIError(f"{option} {path}: no such file") from None
     except Exception as exc:  # BadZipFile, KeyError, ValueError, IsADirectoryError, ...
         raise CLIError(f"{option} {path} is not a scipy.sparse .npz file "
-                       f"({type(exc).__name__})") from None
+                       f"({type(exc).__name__}): {SPARSE_HINT}") from None
 
 
 def load_array(path, option: str) -> np.ndarray:
-    """Read one array saved with ``numpy.save`` (no pickles)."""
+    """Read one array saved with ``numpy.save`` (no pickles): the item labels.
+
+    Errors end with how to make the file (:data:`LABELS_HINT`).
+    """
     try:
         arr = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise CLIError(f"{option} {path}: no such file") from None
     except Exception as exc:
         raise CLIError(f"{option} {path} is not a .npy array without pickles "
-                       f"({type(exc).__name__})") from None
+                       f"({type(exc).__name__}): {LABELS_HINT}") from None
     if not isinstance(arr, np.ndarray):
-        raise CLIError(f"{option} {path} must hold one array, got an archive")
+        raise CLIError(f"{option} {path} must hold one array, got an archive: {LABELS_HINT}")
     return arr
 
 
 def load_factor(path, option: str) -> np.ndarray:
-    """Read a 2-D real matrix (a factor P or Q) from a ``.npy`` file."""
+    """Read a 2-D real matrix (a factor P or Q) from a ``.npy`` file.
+
+    Every error ends with how to make such a file (:data:`FACTOR_HINT`).
+    """
     path = Path(path)
     if not path.exists():
         raise CLIError(f"{option} {path}: no such file")
@@ -119,10 +140,48 @@ def load_factor(path, option: str) -> np.ndarray:
     except PermissionError:
         raise CLIError(f"{option} {path}: permission denied") from None
     except (ValueError, OSError, EOFError) as exc:
-        raise CLIError(f"{option} {path}: not a readable .npy array ({exc})") from None
+        raise CLIError(f"{option} {path}: not a readable .npy array ({exc}); "
+                       f"{FACTOR_HINT}") from None
     if isinstance(arr, np.lib.npyio.NpzFile):  # pragma: no cover - np.load of .npz
-        raise CLIError(f"{option} {path}: expected a .npy file with one array, got an .npz archive")
+        raise CLIError(f"{option} {path}: expected a .npy file with one array, got an .npz "
+                       f"archive; {FACTOR_HINT}")
     try:
         return as_factor(arr, option)
     except (InvalidType, InvalidValue) as exc:
-        raise CLIError(f"{option} {path}: {exc}") from None
+        raise CLIError(f"{option} {path}: {exc}; {FACTOR_HINT}") from None
+
+
+def _rounded(value, decimals: int):
+    """`value` with every float rounded to `decimals` (recursively through lists and dicts)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if isinstance(value, dict):
+        return {str(key): _rounded(item, decimals) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(item, decimals) for item in value]
+    if isinstance(value, np.generic):
+        return _rounded(value.item(), decimals)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def stable_json(doc, decimals: int = 6) -> str:
+    """JSON text with sorted keys and floats rounded to `decimals`: equal input, equal bytes.
+
+    Parameters
+    ----------
+    doc : dict
+        Plain Python values (dict, list, str, int, float, bool, None, NumPy scalars).
+    decimals : int
+        Decimals kept in every float; a NaN or infinity becomes ``null``.
+
+    Returns
+    -------
+    str
+        Indented JSON ending with a newline.
+    """
+    return json.dumps(_rounded(doc, decimals), sort_keys=True, indent=2, ensure_ascii=True,
+                      allow_nan=False) + "\n"

@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Numerics of Steck, Ekanadham & Kallus (2024): is cosine similarity "
         "of embeddings really about similarity?",
     )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"cossim {__version__}",
+                        help="print the version of cossim and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for command in COMMANDS:

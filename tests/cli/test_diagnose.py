@@ -15,6 +15,7 @@ import pytest
 import cossim
 from cossim.cli import diagnose as D
 from cossim.cli.errors import CLIError
+from cossim.cli.io import stable_json
 from cossim.cli.main import main
 
 
@@ -28,8 +29,8 @@ def factors(tmp_path):
 
 
 def _args(folder, **changes):
-    base = dict(users=folder / "P.npy", items=folder / "Q.npy", out=folder / "out",
-                neighbours=4, gammas=5, pairs=3)
+    base = dict(user_factors=folder / "P.npy", item_factors=folder / "Q.npy", out=folder / "out",
+                neighbours=4, gammas=5, pairs=3, quiet=False)
     base.update(changes)
     return SimpleNamespace(**base)
 
@@ -39,7 +40,12 @@ def test_run_writes_the_library_report(factors, capsys):
     D.run(_args(folder))
     written = json.loads((folder / "out" / "diagnose.json").read_text())
     expected = cossim.diagnose(P, Q, gammas=np.linspace(0.0, 1.0, 5), n_neighbours=4, n_pairs=3)
-    assert written == json.loads(expected.to_json())
+    # the library's report, floats rounded to 6 decimals, keys sorted
+    text = (folder / "out" / "diagnose.json").read_text()
+    assert written == json.loads(stable_json(expected.to_dict()))
+    assert written["singular_values"] == [round(s, 6) for s in expected.singular_values]
+    assert list(written) == sorted(written)
+    assert text == json.dumps(written, sort_keys=True, indent=2) + "\n"
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "items 15, users 25, k 3, rank 3"
     assert lines[-2].startswith("wrote ") and lines[-2].endswith("diagnose.json")
@@ -58,8 +64,8 @@ def test_checks_against_the_data(factors, changes, match):
 def test_k_mismatch(factors):
     folder, P, _ = factors
     np.save(folder / "Q2.npy", np.ones((15, 2)))
-    with pytest.raises(CLIError, match="k=3 columns but --items has k=2"):
-        D.run(_args(folder, items=folder / "Q2.npy"))
+    with pytest.raises(CLIError, match="k=3 columns but --item-factors has k=2"):
+        D.run(_args(folder, item_factors=folder / "Q2.npy"))
 
 
 @pytest.mark.parametrize("P, Q", [
@@ -83,7 +89,7 @@ def test_argument_types(factors, capsys):
                                ("--pairs", "-1", "--pairs must be >= 0"),
                                ("--neighbours", "x", "--neighbours must be an integer")):
         with pytest.raises(SystemExit) as stop:
-            main(["diagnose", "--users", str(folder / "P.npy"), "--items", str(folder / "Q.npy"),
+            main(["diagnose", "--user-factors", str(folder / "P.npy"), "--item-factors", str(folder / "Q.npy"),
                   flag, value])
         assert stop.value.code == 2
         assert match in capsys.readouterr().err
@@ -102,7 +108,7 @@ def npy(tmp_path):
 
 def test_cli_writes_report_and_figure(npy, capsys):
     out = npy / "out"
-    assert main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
+    assert main(["diagnose", "--user-factors", str(npy / "P.npy"), "--item-factors", str(npy / "Q.npy"),
                  "--out", str(out), "--neighbours", "5"]) == 0
     report = json.loads((out / "diagnose.json").read_text())
     assert report["n_items"] == 40 and report["k"] == 4
@@ -112,8 +118,8 @@ def test_cli_writes_report_and_figure(npy, capsys):
     lines = capsys.readouterr().out.replace(str(npy) + "/", "").splitlines()
     assert all(len(line) < 72 for line in lines), lines   # fits a narrow terminal
     change = [ln for ln in lines if ln.startswith("largest score change")]
-    assert change and float(change[0].split(":")[1]) == float(
-        f"{report['max_score_change']:.1e}")
+    # the summary shows the unrounded value; the JSON keeps 6 decimals of it
+    assert change and round(float(change[0].split(":")[1]), 6) == report["max_score_change"]
 
 
 def _bad_files(tmp):
@@ -134,7 +140,7 @@ def _bad_files(tmp):
 def test_cli_bad_input_exit_2_one_line(npy, capsys, users, match):
     _bad_files(npy)
     out = npy / "out"
-    code = main(["diagnose", "--users", str(npy / users), "--items", str(npy / "Q.npy"),
+    code = main(["diagnose", "--user-factors", str(npy / users), "--item-factors", str(npy / "Q.npy"),
                  "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
@@ -144,17 +150,64 @@ def test_cli_bad_input_exit_2_one_line(npy, capsys, users, match):
 
 def test_cli_unwritable_out(npy, capsys):
     (npy / "afile").write_text("x")
-    code = main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
+    code = main(["diagnose", "--user-factors", str(npy / "P.npy"), "--item-factors", str(npy / "Q.npy"),
                  "--out", str(npy / "afile" / "sub")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--out" in err
-    code = main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
+    code = main(["diagnose", "--user-factors", str(npy / "P.npy"), "--item-factors", str(npy / "Q.npy"),
                  "--out", str(npy / "afile")])
     assert code == 2 and "not a directory" in capsys.readouterr().err
 
 
 def test_cli_subprocess_usage_error(npy):
-    res = subprocess.run([sys.executable, "-m", "cossim", "diagnose", "--users",
+    res = subprocess.run([sys.executable, "-m", "cossim", "diagnose", "--user-factors",
                           str(npy / "P.npy")], capture_output=True, text=True)
     assert res.returncode == 2
-    assert res.stderr.count("\n") == 1 and "--items" in res.stderr
+    assert res.stderr.count("\n") == 1 and "--item-factors" in res.stderr
+
+
+def test_old_option_names_still_work_with_a_note(npy, capsys):
+    """--users/--items (counts in figure1) are deprecated spellings of the two factor files."""
+    old, new = npy / "old", npy / "new"
+    assert main(["diagnose", "--users", str(npy / "P.npy"), "--items", str(npy / "Q.npy"),
+                 "--out", str(old), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "note: diagnose --users is deprecated, use --user-factors (the same file)",
+        "note: diagnose --items is deprecated, use --item-factors (the same file)"]
+    assert main(["diagnose", "--user-factors", str(npy / "P.npy"), "--item-factors",
+                 str(npy / "Q.npy"), "--out", str(new), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert (old / "diagnose.json").read_bytes() == (new / "diagnose.json").read_bytes()
+
+
+def test_help_documents_every_json_field_and_hides_the_old_names(capsys):
+    with pytest.raises(SystemExit):
+        main(["diagnose", "--help"])
+    text = capsys.readouterr().out
+    report = cossim.diagnose(np.eye(6, 3), np.arange(15.0).reshape(5, 3) % 4, n_neighbours=2)
+    missing = [key for key in report.to_dict() if key not in text]
+    assert not missing, missing
+    assert "--user-factors" in text and "--item-factors" in text
+    usage_and_options = text.split("\n\n")[0] + text.split("options:")[1]
+    assert "--users" not in usage_and_options and "--items" not in usage_and_options
+
+
+@pytest.mark.parametrize("bad, hint", [
+    ("nan.npy", "numpy.save('P.npy'"), ("garbage.npy", "numpy.save('P.npy'"),
+    ("complex.npy", "finite real"),
+])
+def test_factor_errors_say_how_to_make_the_file(npy, capsys, bad, hint):
+    _bad_files(npy)
+    code = main(["diagnose", "--user-factors", str(npy / bad), "--item-factors",
+                 str(npy / "Q.npy"), "--out", str(npy / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and hint in err
+
+
+def test_missing_factor_option_says_what_to_give(npy, capsys):
+    code = main(["diagnose", "--item-factors", str(npy / "Q.npy"), "--out", str(npy / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "required: --user-factors" in err and "numpy.save" in err

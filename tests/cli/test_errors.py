@@ -115,20 +115,20 @@ FIGURE1_BAD = {
 
 
 DIAGNOSE_BAD = {
-    "missing users": lambda f: ["--users", f["missing"], "--items", f["Q"]],
-    "users is a directory": lambda f: ["--users", f["dir"], "--items", f["Q"]],
-    "garbage npy": lambda f: ["--users", f["garbage_npy"], "--items", f["Q"]],
-    "empty file": lambda f: ["--users", f["empty_file"], "--items", f["Q"]],
-    "NaN in P": lambda f: ["--users", f["P_nan"], "--items", f["Q"]],
-    "k mismatch": lambda f: ["--users", f["P"], "--items", f["Q_k3"]],
-    "1-D users": lambda f: ["--users", f["P_1d"], "--items", f["Q"]],
-    "complex items": lambda f: ["--users", f["P"], "--items", f["Q_complex"]],
-    "empty users": lambda f: ["--users", f["P_empty"], "--items", f["Q"]],
-    "object items": lambda f: ["--users", f["P"], "--items", f["Q_obj"]],
-    "all-zero scores": lambda f: ["--users", f["P_zero"], "--items", f["Q"]],
-    "one gamma": lambda f: ["--users", f["P"], "--items", f["Q"], "--gammas", 1],
-    "negative pairs": lambda f: ["--users", f["P"], "--items", f["Q"], "--pairs", -1],
-    "neighbours = items": lambda f: ["--users", f["P"], "--items", f["Q"], "--neighbours", 12],
+    "missing users": lambda f: ["--user-factors", f["missing"], "--item-factors", f["Q"]],
+    "users is a directory": lambda f: ["--user-factors", f["dir"], "--item-factors", f["Q"]],
+    "garbage npy": lambda f: ["--user-factors", f["garbage_npy"], "--item-factors", f["Q"]],
+    "empty file": lambda f: ["--user-factors", f["empty_file"], "--item-factors", f["Q"]],
+    "NaN in P": lambda f: ["--user-factors", f["P_nan"], "--item-factors", f["Q"]],
+    "k mismatch": lambda f: ["--user-factors", f["P"], "--item-factors", f["Q_k3"]],
+    "1-D users": lambda f: ["--user-factors", f["P_1d"], "--item-factors", f["Q"]],
+    "complex items": lambda f: ["--user-factors", f["P"], "--item-factors", f["Q_complex"]],
+    "empty users": lambda f: ["--user-factors", f["P_empty"], "--item-factors", f["Q"]],
+    "object items": lambda f: ["--user-factors", f["P"], "--item-factors", f["Q_obj"]],
+    "all-zero scores": lambda f: ["--user-factors", f["P_zero"], "--item-factors", f["Q"]],
+    "one gamma": lambda f: ["--user-factors", f["P"], "--item-factors", f["Q"], "--gammas", 1],
+    "negative pairs": lambda f: ["--user-factors", f["P"], "--item-factors", f["Q"], "--pairs", -1],
+    "neighbours = items": lambda f: ["--user-factors", f["P"], "--item-factors", f["Q"], "--neighbours", 12],
 }
 
 
@@ -155,7 +155,7 @@ def test_unwritable_output_folder(command, files, tmp_path):
         if command == "figure1":
             args = ["--data", files["X"], "--labels", files["y"], "--rank", 3]
         else:
-            args = ["--users", files["P"], "--items", files["Q"]]
+            args = ["--user-factors", files["P"], "--item-factors", files["Q"]]
         result = run_cli(command, *args, "--out", target)
         assert_clean_failure(result)
         assert not target.exists(), label
@@ -176,7 +176,7 @@ def test_read_only_output_folder(files, tmp_path):
     try:
         for command, args in (
             ("figure1", ["--data", files["X"], "--labels", files["y"], "--rank", 3]),
-            ("diagnose", ["--users", files["P"], "--items", files["Q"]]),
+            ("diagnose", ["--user-factors", files["P"], "--item-factors", files["Q"]]),
         ):
             result = run_cli(command, *args, "--out", mount_point)
             assert_clean_failure(result)
@@ -200,7 +200,7 @@ def test_good_input_succeeds(files, tmp_path):
     for written in out.iterdir():  # written atomically, but with ordinary permissions
         assert written.stat().st_mode & 0o777 == 0o666 & ~umask, written
     out2 = tmp_path / "ok2"
-    result = run_cli("diagnose", "--users", files["P"], "--items", files["Q"], "--out", out2)
+    result = run_cli("diagnose", "--user-factors", files["P"], "--item-factors", files["Q"], "--out", out2)
     assert result.returncode == 0, result.stderr
     assert any(out2.iterdir())
 
@@ -277,7 +277,7 @@ def test_bug_in_the_diagnose_numerics_is_exit_3(files, tmp_path, capsys, monkeyp
     monkeypatch.delenv("COSSIM_DEBUG", raising=False)
     monkeypatch.setattr(diagnostic, "score_svd", _raise(TypeError("bad operand")))
     out = tmp_path / "out"
-    assert main(["diagnose", "--users", str(files["P"]), "--items", str(files["Q"]),
+    assert main(["diagnose", "--user-factors", str(files["P"]), "--item-factors", str(files["Q"]),
                  "--out", str(out)]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("internal error: TypeError: bad operand")

@@ -198,3 +198,118 @@ def test_simulated_run_records_the_settings_record(tmp_path):
     doc = json.loads((out / "figure1.json").read_text())
     assert sorted(doc["parameters"]["simulation"]) == sorted(SimulationSettings.names())
     assert doc["parameters"]["simulation"]["max_items_per_user"] == 120
+
+
+# A command line that guides: warnings about degenerate settings, a summary, --quiet.
+
+def _warnings(err):
+    return [line for line in err.splitlines() if line.startswith("warning: ")]
+
+
+def test_setting_warnings_name_the_numbers_and_a_range():
+    sigma = np.array([40.0, 20.0, 5.0])
+    assert command.setting_warnings(sigma, 3, lam1=100.0, lam2=10.0) == []
+    (blank,) = command.setting_warnings(sigma, 3, lam1=100.0, lam2=40.0)
+    assert blank.startswith("--lam2 40 is at or above every singular value of X (largest 40)")
+    assert "e.g. 5-36" in blank
+    (rank,) = command.setting_warnings(np.array([40.0, 20.0, 0.0, 1e-14]), 4, 100.0, 10.0)
+    assert rank.startswith("--rank 4 is above the numerical rank of X (2)")
+    assert "try --rank between 1 and 2" in rank
+    (shrunk,) = command.setting_warnings(sigma, 3, lam1=1e7, lam2=10.0)
+    assert shrunk.startswith("--lam1 1e+07 shrinks every direction")
+    assert "m_i = sigma_1^2/(sigma_1^2 + lam1) = 0.00016" in shrunk
+    assert "e.g. 25-1.6e+03" in shrunk
+    # the threshold itself: max m_i just above 1e-3 is not a warning
+    assert command.setting_warnings(sigma, 3, lam1=1600.0 * 990, lam2=10.0) == []
+
+
+@pytest.fixture
+def low_rank_data(tmp_path):
+    """X of rank 2 (two blocks of identical rows), 8 items in two label groups."""
+    block = np.kron(np.eye(2), np.ones((1, 4)))
+    X = sp.csr_matrix(np.vstack([block] * 10) * np.arange(1, 21)[:, None])
+    sp.save_npz(tmp_path / "X.npz", X)
+    np.save(tmp_path / "y.npy", np.repeat([0, 1], 4))
+    sigma = np.linalg.svd(X.toarray(), compute_uv=False)
+    return tmp_path, sigma
+
+
+@pytest.mark.parametrize("options, start", [
+    (["--rank", "2", "--lam1", "10", "--lam2", "1000"], "warning: --lam2 1000 is at or above"),
+    (["--rank", "4", "--lam1", "10", "--lam2", "1"], "warning: --rank 4 is above the numerical rank of X (2)"),
+    (["--rank", "2", "--lam1", "1e12", "--lam2", "1"], "warning: --lam1 1e+12 shrinks every"),
+])
+def test_degenerate_setting_warns_and_still_runs(low_rank_data, capsys, options, start):
+    folder, sigma = low_rank_data
+    out = folder / "out"
+    code = main(["figure1", "--data", str(folder / "X.npz"), "--labels", str(folder / "y.npy"),
+                 "--out", str(out), "--neighbours", "3", *options])
+    assert code == 0
+    err = capsys.readouterr().err
+    (warning,) = _warnings(err)
+    assert warning.startswith(start), warning
+    assert f"{sigma[0]:.3g}" in warning or "--rank" in warning
+    assert (out / "figure1.json").exists() and (out / "figure1.png").exists()
+    if "--lam2" in warning:
+        doc = json.loads((out / "figure1.json").read_text())
+        assert doc["panels"][-1]["nonzero_columns_of_B"] == 0  # the panel the warning names
+
+
+def test_a_normal_run_prints_a_summary_and_no_warning(tmp_path, capsys):
+    out = tmp_path / "figs"
+    assert main(["figure1", "--out", str(out), *SMALL]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    doc = json.loads((out / "figure1.json").read_text())
+    lines = captured.out.splitlines()
+    assert len(lines) == len(E.PANELS) + 2
+    for line, panel in zip(lines, doc["panels"]):
+        name, _, auc, _, purity = line.split()
+        assert name == panel["name"]
+        assert float(auc) == round(panel["auc"], 3)
+        assert float(purity) == round(panel["neighbour_purity"], 3)
+    assert lines[-2] == f"wrote {out / 'figure1.json'}"
+    assert lines[-1] == f"  and {out / 'figure1.png'}"
+
+
+def test_quiet_prints_nothing_and_writes_the_same_bytes(tmp_path, capsys):
+    loud, quiet = tmp_path / "loud", tmp_path / "quiet"
+    assert main(["figure1", "--out", str(loud), *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["figure1", "--out", str(quiet), "--quiet", *SMALL]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert (loud / "figure1.json").read_bytes() == (quiet / "figure1.json").read_bytes()
+
+
+def test_help_explains_choosing_the_parameters_and_every_json_field(capsys):
+    with pytest.raises(SystemExit):
+        main(["figure1", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--lam1 acts on sigma^2" in text and "--lam2 acts on sigma" in text
+    assert "numerical rank of X" in text
+    for field in ("parameters", "top_singular_values", "panels", "name", "definition", "auc",
+                  "neighbour_purity", "nonzero_columns_of_B", "--quiet"):
+        assert field in text, field
+
+
+def test_dense_npy_as_data_says_how_to_make_a_sparse_npz(tmp_path, capsys):
+    np.save(tmp_path / "X.npy", np.ones((6, 4)))
+    np.save(tmp_path / "y.npy", np.array([0, 0, 1, 1]))
+    code = main(["figure1", "--data", str(tmp_path / "X.npy"), "--labels", str(tmp_path / "y.npy"),
+                 "--out", str(tmp_path / "out"), "--rank", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "is not a scipy.sparse .npz file" in err  # the words it always had
+    assert "scipy.sparse.save_npz('X.npz', scipy.sparse.csr_matrix(X))" in err
+    assert "numpy.loadtxt('X.csv', delimiter=',')" in err
+
+
+def test_string_labels_say_how_to_encode_them(own_data, tmp_path, capsys):
+    data, _, X, labels = own_data
+    np.save(tmp_path / "names.npy", np.array(["ab", "cd", "ef", "gh"])[labels])
+    code = main(["figure1", "--data", str(data), "--labels", str(tmp_path / "names.npy"),
+                 "--out", str(tmp_path / "out"), "--rank", "3"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "must hold integers, got dtype <U2" in err
+    assert "numpy.unique(labels, return_inverse=True)[1]" in err

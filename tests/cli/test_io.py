@@ -101,18 +101,18 @@ def test_load_array(tmp_path):
 ])
 def test_load_factor_checks_the_matrix(tmp_path, content, match):
     np.save(tmp_path / "P.npy", content)
-    with pytest.raises(CLIError, match=f"--users .*P.npy: .*{match}"):
-        cio.load_factor(tmp_path / "P.npy", "--users")
+    with pytest.raises(CLIError, match=f"--user-factors .*P.npy: .*{match}"):
+        cio.load_factor(tmp_path / "P.npy", "--user-factors")
 
 
 def test_load_factor_files(tmp_path):
     np.save(tmp_path / "P.npy", np.ones((3, 2), dtype=np.float32))
-    P = cio.load_factor(tmp_path / "P.npy", "--users")
+    P = cio.load_factor(tmp_path / "P.npy", "--user-factors")
     assert P.dtype == np.float64 and P.shape == (3, 2)
     with pytest.raises(CLIError, match="no such file"):
-        cio.load_factor(tmp_path / "none.npy", "--users")
+        cio.load_factor(tmp_path / "none.npy", "--user-factors")
     with pytest.raises(CLIError, match="is a directory"):
-        cio.load_factor(tmp_path, "--users")
+        cio.load_factor(tmp_path, "--user-factors")
     (tmp_path / "bad.npy").write_text("not an array")
     with pytest.raises(CLIError, match="not a readable .npy array"):
-        cio.load_factor(tmp_path / "bad.npy", "--users")
+        cio.load_factor(tmp_path / "bad.npy", "--user-factors")

@@ -11,7 +11,7 @@ def test_shown_command_wraps_and_hides_the_folder():
 def test_run_cossim_reads_outputs_and_strips_the_folder():
     rng = np.random.default_rng(0)
     P, Q = rng.standard_normal((30, 3)), rng.standard_normal((12, 3))
-    run, out = run_cossim(["diagnose", "--users", "{tmp}/P.npy", "--items", "{tmp}/Q.npy",
+    run, out = run_cossim(["diagnose", "--user-factors", "{tmp}/P.npy", "--item-factors", "{tmp}/Q.npy",
                            "--out", "{tmp}/r"], outputs=["r/diagnose.json"],
                           arrays={"P.npy": P, "Q.npy": Q})
     assert run.returncode == 0, run.stderr
