@@ -1,7 +1,11 @@
 """The README states the commands that the tests and CI actually run."""
 
+import contextlib
+import io
 import re
+import subprocess
 
+import numpy as np
 from support.book import ROOT
 
 import cossim
@@ -37,3 +41,87 @@ def test_every_public_function_in_the_readme_exists():
     assert len(names) > 30
     missing = sorted(n for n in names if not hasattr(cossim, n))
     assert not missing, missing
+
+
+def _section(heading):
+    """The README text from `heading` to the next heading of the same or a higher level."""
+    start = README.index(heading)
+    level = len(heading.split(" ")[0])
+    body = README.index("\n", start)
+    following = [m.start() for m in re.finditer(rf"^#{{1,{level}}} ", README[body:], re.M)]
+    return README[start:body + following[0]] if following else README[start:]
+
+
+def test_api_table_renders_as_one_table():
+    """A blank line inside the table would end it, and the rest would render as text."""
+    from markdown_it import MarkdownIt
+
+    section = _section("### Every function")
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    assert len(rows) > 30
+    html = MarkdownIt("commonmark").enable("table").render(section)
+    assert html.count("<table>") == 1
+    body = html[html.index("<tbody>"):html.index("</tbody>")]
+    assert body.count("<tr>") == len(rows)
+    assert "| <code>" not in html  # no row left over as a paragraph of pipes
+
+
+def test_json_field_tables_render_and_name_every_field():
+    from markdown_it import MarkdownIt
+
+    section = _section("## The command-line tool")
+    html = MarkdownIt("commonmark").enable("table").render(section)
+    assert html.count("<table>") == 2  # figure1.json and diagnose.json
+    report = cossim.diagnose(np.eye(6, 3), np.arange(15.0).reshape(5, 3) % 4, n_neighbours=2)
+    missing = [key for key in report.to_dict() if f"`{key}`" not in section]
+    assert not missing, missing
+    for field in ("parameters", "panels[].name", "panels[].auc", "panels[].neighbour_purity",
+                  "panels[].nonzero_columns_of_B", "panels[].definition"):
+        assert f"`{field}`" in section, field
+
+
+def _quick_start():
+    section = _section("### Quick start")
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+def test_quick_start_is_five_lines_and_prints_what_the_readme_says():
+    code = _quick_start()
+    assert len(code.strip().splitlines()) == 5
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md quick start", "exec"), {})
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "same predictions: True"
+    name, value = lines[1].split(": ")
+    assert name == "largest cosine difference" and float(value) > 0.1
+    # the prose after the block quotes exactly these two lines
+    after = _section("### Quick start").split("```")[-1]
+    for line in lines:
+        assert f"`{line}`" in after, line
+
+
+def test_build_time_is_stated():
+    assert "about 5 minutes on an idle 2-core machine" in README
+    assert "print nothing for up to a minute" in README
+
+
+def test_undoing_the_jupyterlab_setting_is_a_real_command():
+    undo = "jupytext-config unset-default-viewer markdown myst"
+    assert undo in README
+    done = subprocess.run(["jupytext-config", "unset-default-viewer", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "markdown" in done.stdout or "doctype" in done.stdout
+
+
+def test_cli_section_shows_the_current_options_and_the_console_script():
+    section = _section("## The command-line tool")
+    assert "diagnose --user-factors P.npy --item-factors Q.npy" in section
+    assert "diagnose --users P.npy" not in README
+    assert "`cossim` console" in section and "--version" in section and "--quiet" in section
+    assert "numpy.unique(labels, return_inverse=True)[1]" in section
+    assert "scipy.sparse.save_npz('X.npz', scipy.sparse.csr_matrix(X))" in section
+    assert "--lam1` acts on σ²" in section and "--lam2` acts on σ" in section

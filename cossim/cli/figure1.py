@@ -106,11 +106,13 @@ One colour scale for all panels: viridis on [-1, 1].
 
 Output. DIR/figure1.png and DIR/figure1.json, with keys sorted and floats
 rounded to 6 decimals (identical bytes for identical input):
-  parameters            every setting of the run: rank, lam1, lam2,
-                        neighbours; users, items, clusters, seed and
-                        simulation (simulated data) or source, data_sha256,
-                        labels_sha256 (--data); top_singular_values (the top
-                        ten sigma_i of X)
+  parameters            every setting of the run: source (simulated or
+                        file), users, items, labels (number of label
+                        groups), rank, lam1, lam2, neighbours, popularity
+                        (what orders the display), top_singular_values (the
+                        top ten sigma_i of X); simulated data also: clusters,
+                        seed, simulation (the simulator's settings); --data
+                        also: data_sha256, labels_sha256
   panels                one object per panel, in the order above:
     name                the panel's name
     definition          its formula and source
@@ -146,11 +148,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=integer("--seed", 0), default=None,
                         help="seed of the simulation (default 0)")
     parser.add_argument("--rank", type=integer("--rank", 1), default=paper["rank"],
-                        help=f"rank k of both fits (default {paper['rank']})")
+                        help=f"rank k of both fits, at most the rank of X (default {paper['rank']})")
     parser.add_argument("--lam1", type=non_negative_real("--lam1"), default=paper["lam1"],
-                        help=f"lambda of Eq. (1) (default {paper['lam1']:g})")
+                        help=f"lambda of Eq. (1), acts on sigma^2 (default {paper['lam1']:g})")
     parser.add_argument("--lam2", type=non_negative_real("--lam2"), default=paper["lam2"],
-                        help=f"lambda of Eq. (2) (default {paper['lam2']:g})")
+                        help=f"lambda of Eq. (2), acts on sigma (default {paper['lam2']:g})")
     parser.add_argument("--neighbours", type=integer("--neighbours", 1), default=10,
                         help="neighbours per item for neighbour_purity (default 10)")
     parser.add_argument("--quiet", action="store_true",
