@@ -65,12 +65,17 @@ status 3 (COSSIM_DEBUG=1 shows the traceback).
 
 
 class _DeprecatedAlias(argparse.Action):
-    """An old spelling of an option: stores into the new option's place, notes it on stderr."""
+    """An old spelling of an option: stores into the new option's place and remembers the note.
+
+    The notes are printed on stderr after a successful run, so that a failed run still
+    reports exactly one line.
+    """
 
     def __call__(self, parser, namespace, values, option_string=None):
         new = DEPRECATED_OPTIONS[option_string]
-        print(f"note: diagnose {option_string} is deprecated, use {new} (the same file)",
-              file=sys.stderr)
+        notes = list(getattr(namespace, "deprecation_notes", None) or [])
+        notes.append(f"note: diagnose {option_string} is deprecated, use {new} (the same file)")
+        namespace.deprecation_notes = notes
         setattr(namespace, self.dest, values)
 
 
@@ -144,6 +149,8 @@ def run(args) -> None:
     report = diagnose(P, Q, gammas=np.linspace(0.0, 1.0, args.gammas),
                       n_neighbours=args.neighbours, n_pairs=args.pairs)
     _write_outputs(out, report)
+    for note in getattr(args, "deprecation_notes", None) or ():
+        print(note, file=sys.stderr)
     if not args.quiet:
         _print_summary(out, report)
 

@@ -211,3 +211,11 @@ def test_missing_factor_option_says_what_to_give(npy, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     assert "required: --user-factors" in err and "numpy.save" in err
+
+
+def test_old_option_names_on_bad_input_still_give_one_line(npy, capsys):
+    _bad_files(npy)
+    code = main(["diagnose", "--users", str(npy / "nan.npy"), "--items", str(npy / "Q.npy"),
+                 "--out", str(npy / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: --user-factors")
