@@ -199,7 +199,8 @@ def setting_warnings(sigma, rank: int, lam1: float, lam2: float) -> list:
     list of str
         Empty for a usable setting; otherwise one message per problem, each
         with the numbers and a range for the option derived from `sigma`:
-        --lam2 at or above σ₁ (Eq. (2)'s B is all zero, a blank panel);
+        --lam2 at or above σ₁ (Eq. (2)'s B is all zero, a blank panel), or
+        at or above σ₂ (one direction left, so every cosine is ±1 or 0);
         --rank above the numerical rank of X (trailing σ_i = 0); --lam1 so
         large that the largest shrinkage σ₁²/(σ₁² + λ₁) is below
         :data:`TINY_SHRINKAGE`.
@@ -221,6 +222,13 @@ def setting_warnings(sigma, rank: int, lam1: float, lam2: float) -> list:
             f"--lam2 {lam2:g} is at or above every singular value of X (largest {s1:.3g}): "
             f"Eq. (2)'s B is all zero and its panel is blank; try --lam2 between sigma_k and "
             f"sigma_1, e.g. {_range(s_low, 0.9 * s1)}")
+    elif sigma.size > 1 and lam2 >= sigma[1]:
+        # one surviving direction: every cosine of Eq. (2)'s B is +1, -1 or 0
+        messages.append(
+            f"--lam2 {lam2:g} keeps only 1 of {sigma.size} directions (sigma_1 = {s1:.3g}, "
+            f"sigma_2 = {float(sigma[1]):.3g}): Eq. (2)'s cosines are all +1, -1 or 0 and its "
+            f"panel carries no cluster information; try --lam2 between sigma_k and sigma_2, "
+            f"e.g. {_range(s_low, 0.9 * float(sigma[1]))}")
     largest_m = s1**2 / (s1**2 + lam1)
     if largest_m < TINY_SHRINKAGE:
         messages.append(

@@ -212,6 +212,10 @@ def test_setting_warnings_name_the_numbers_and_a_range():
     (blank,) = command.setting_warnings(sigma, 3, lam1=100.0, lam2=40.0)
     assert blank.startswith("--lam2 40 is at or above every singular value of X (largest 40)")
     assert "e.g. 5-36" in blank
+    (single,) = command.setting_warnings(sigma, 3, lam1=100.0, lam2=25.0)
+    assert single.startswith("--lam2 25 keeps only 1 of 3 directions (sigma_1 = 40, sigma_2 = 20)")
+    assert "e.g. 5-18" in single
+    assert command.setting_warnings(sigma, 3, lam1=100.0, lam2=19.9) == []  # σ₂ > λ₂: two directions
     (rank,) = command.setting_warnings(np.array([40.0, 20.0, 0.0, 1e-14]), 4, 100.0, 10.0)
     assert rank.startswith("--rank 4 is above the numerical rank of X (2)")
     assert "try --rank between 1 and 2" in rank
