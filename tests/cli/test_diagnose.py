@@ -19,12 +19,18 @@ from cossim.cli.io import stable_json
 from cossim.cli.main import main
 
 
+def _saved_factors(folder, seed, n, p, k):
+    """Random (n, k) user and (p, k) item factors, also saved as folder/P.npy and folder/Q.npy."""
+    rng = np.random.default_rng(seed)
+    P, Q = rng.standard_normal((n, k)), rng.standard_normal((p, k))
+    np.save(folder / "P.npy", P)
+    np.save(folder / "Q.npy", Q)
+    return P, Q
+
+
 @pytest.fixture
 def factors(tmp_path):
-    rng = np.random.default_rng(1)
-    P, Q = rng.standard_normal((25, 3)), rng.standard_normal((15, 3))
-    np.save(tmp_path / "P.npy", P)
-    np.save(tmp_path / "Q.npy", Q)
+    P, Q = _saved_factors(tmp_path, seed=1, n=25, p=15, k=3)
     return tmp_path, P, Q
 
 
@@ -99,10 +105,7 @@ def test_argument_types(factors, capsys):
 
 @pytest.fixture
 def npy(tmp_path):
-    rng = np.random.default_rng(0)
-    P, Q = rng.standard_normal((60, 4)), rng.standard_normal((40, 4))
-    np.save(tmp_path / "P.npy", P)
-    np.save(tmp_path / "Q.npy", Q)
+    _saved_factors(tmp_path, seed=0, n=60, p=40, k=4)
     return tmp_path
 
 
