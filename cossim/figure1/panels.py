@@ -5,14 +5,17 @@ modelling choice. With ``X = U Σ Vᵀ`` (top k) and ``m_i = 1 / (1 + λ₁/σ_i
 (the shrinkage of Eq. (1)'s closed form, paper §2.2):
 
 ``truth``         1 if two items share a label, else 0;
-``eq1_gamma0``    cos(B, B), B = V_k                (Eq. (1), the paper's case (a));
-``eq1_gamma0.5``  cos(B, B), B = V_k dMat(m)^{1/2}  (Eq. (1), the split of Eq. (5));
-``eq1_gamma1``    cos(B, B), B = V_k dMat(m)        (Eq. (1), the paper's case (b));
+``eq1_gamma0``    cos(B, B), B = V_k                (Eq. (1), γ = 0: the shrinkage m all in A);
+``eq1_gamma0.5``  cos(B, B), B = V_k dMat(m)^{1/2}  (Eq. (1), the symmetric split of Eq. (5));
+``eq1_gamma1``    cos(B, B), B = V_k dMat(m)        (Eq. (1), γ = 1: the shrinkage m all in B);
 ``eq2``           cos(B, B), B = V_k dMat(√(σ(1 − λ₂/σ)₊))  (Eq. (2), solution Eq. (6)).
 
 The three Eq. (1) panels are one model (the same ``ÂB̂ᵀ``, so the same loss)
 rescaled by Eq. (3) with ``D = dMat(m)^{1/2−γ}``. The paper's own panel titles
-are not in its text; these three are our reading of its cases (a), (5), (b).
+are not in its text; these three are our reading. The paper's cases (a) and (b)
+of §2.2 are *full-rank* (k = p); γ = 0 and γ = 1 apply the same split of m
+to the rank-k solution, so they are the rank-k counterparts of (a) and (b),
+not those cases themselves.
 
 Everything that names or defines a panel -- plot titles, the definition in
 ``figure1.json``, the column of the score table, the ``--help`` of
@@ -51,7 +54,7 @@ class Panel:
     formula : str
         Plain-ASCII formula of the similarity.
     source : str or None
-        Where the paper defines it (plain ASCII, e.g. ``"Eq. 1, case (a)"``).
+        Where the paper defines it (plain ASCII, e.g. ``"Eq. 1, Eq. 5"``).
     embedding_label : str
         The item embeddings B, for the score table.
     build_B : callable or None
@@ -95,17 +98,19 @@ def _eq1_panel(gamma, name, title, short_title, formula, source, embedding_label
 PANEL_RECORDS = (
     Panel("truth", "truth: 1 if same cluster", "truth (same cluster)",
           "S[i,j] = 1 if label[i] == label[j] else 0", None, "— (same cluster: 1, else 0)"),
-    _eq1_panel(0.0, "eq1_gamma0", "Eq. (1), $B = V_k$\n[case (a), $\\gamma = 0$]",
-               "Eq. (1), γ = 0", "cos(B,B), B = V_k", "Eq. 1, case (a)", "Eq. (1): V_k"),
+    _eq1_panel(0.0, "eq1_gamma0", "Eq. (1), $B = V_k$\n[$\\gamma = 0$: shrinkage all in $A$]",
+               "Eq. (1), γ = 0", "cos(B,B), B = V_k",
+               "Eq. 1, gamma = 0: m all in A; rank-k counterpart of case (a)", "Eq. (1): V_k"),
     _eq1_panel(0.5, "eq1_gamma0.5",
-               "Eq. (1), $B = V_k\\,\\mathrm{dMat}(m)^{1/2}$\n[Eq. (5), $\\gamma = 1/2$]",
+               "Eq. (1), $B = V_k\\,\\mathrm{dMat}(m)^{1/2}$\n[$\\gamma = 1/2$: Eq. (5)]",
                "Eq. (1), γ = ½",
                "cos(B,B), B = V_k dMat(m)^(1/2), m = 1/(1+lam1/sigma^2)", "Eq. 1, Eq. 5",
                "Eq. (1): V_k·dMat(m)^½"),
     _eq1_panel(1.0, "eq1_gamma1",
-               "Eq. (1), $B = V_k\\,\\mathrm{dMat}(m)$\n[case (b), $\\gamma = 1$]",
+               "Eq. (1), $B = V_k\\,\\mathrm{dMat}(m)$\n[$\\gamma = 1$: shrinkage all in $B$]",
                "Eq. (1), γ = 1",
-               "cos(B,B), B = V_k dMat(m), m = 1/(1+lam1/sigma^2)", "Eq. 1, case (b)",
+               "cos(B,B), B = V_k dMat(m), m = 1/(1+lam1/sigma^2)",
+               "Eq. 1, gamma = 1: m all in B; rank-k counterpart of case (b)",
                "Eq. (1): V_k·dMat(m)"),
     Panel("eq2", "Eq. (2), $B$ of Eq. (6)\n[unique]", "Eq. (2)",
           "cos(B,B), B = V_k dMat(sqrt(sigma*max(0,1-lam2/sigma)))", "Eq. 2, Eq. 6",

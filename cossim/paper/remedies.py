@@ -10,9 +10,11 @@ arbitrariness of cosine similarity under the rescaling freedom of Eq. (3):
    is too: users as rows of the smoothed data ``XÂB̂ᵀ``
    (:func:`projected_user_cosine`), items as rows of ``B̂Âᵀ`` or as columns of
    ``XÂB̂ᵀ`` (:func:`projected_item_cosine`).
-3. **Normalise or de-bias before or during training.** Standardising X's
-   columns (:func:`standardized_gram`) and inverse-propensity weighting of the
-   items (:func:`propensity_weights`, :func:`weighted_gram`) change the data
+3. **Normalise or de-bias before or during training.** The book numbers its
+   two parts as the paper lists them: **3a** standardising X's columns
+   (:func:`standardized_gram`); **3b** de-biasing item popularity and user
+   activity, here by inverse-propensity weighting of the items
+   (:func:`propensity_weights`, :func:`weighted_gram`). Both change the data
    the closed forms of Eq. (1) and Eq. (2) are fitted to
    (:func:`spectrum_from_gram`, then :func:`cossim.eq1_factors` /
    :func:`cossim.eq2_factors`).
@@ -155,11 +157,11 @@ def projected_item_cosine(A, B, X=None) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------
-# Remedy 3: normalise / de-bias the data before training
+# Remedy 3: normalise (3a) / de-bias (3b) the data before training
 # --------------------------------------------------------------------------
 
 def standardized_gram(X):
-    """Gram matrix of X with every column standardised (zero mean, unit variance).
+    """Gram matrix of X with every column standardised (zero mean, unit variance): remedy 3a.
 
     With column means μ and standard deviations sd (population, ``ddof=0``),
     ``X̃ = (X − 1μᵀ) dMat(1/sd)`` and ``X̃ᵀX̃ = dMat(1/sd)(XᵀX − n μμᵀ)dMat(1/sd)``.
@@ -186,7 +188,7 @@ def standardized_gram(X):
 
 
 def propensity_weights(X, power: float = 1.0, *, floor: float = 1.0) -> np.ndarray:
-    """Column weights ``w_i = (π_i)^{−power/2}`` for inverse-propensity weighting.
+    """Column weights ``w_i = (π_i)^{−power/2}`` for inverse-propensity weighting (remedy 3b).
 
     The propensity of item i is its share of users, ``π_i = c_i / n`` with c_i
     the number of users who consumed it, floored at ``floor / n`` so that an

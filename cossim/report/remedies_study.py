@@ -94,7 +94,7 @@ class RemedyStudy:
         return cossim.rescaling_check(objective, cosine, A, B,
                                       self.random_ds if ds is None else ds)
 
-    # -- Eq. (1)/(2) on some Gram matrix (baseline, remedies 3 and 4) ------------
+    # -- Eq. (1)/(2) on some Gram matrix (baseline, remedies 3a and 3b) ----------
     def fit_family(self, remedy, Gt, l1, l2, spec):
         """Fit Eq. (1) at every γ and Eq. (2) to data with Gram matrix `Gt`; add rows.
 
@@ -119,7 +119,7 @@ class RemedyStudy:
         return self.fit_family("baseline", self.G, self.lam1, self.lam2, self.spectrum)
 
     def transformed(self, remedy, Gt):
-        """Remedies 3 and 4: refit to transformed data with Gram matrix `Gt`.
+        """Remedies 3a and 3b: refit to transformed data with Gram matrix `Gt`.
 
         λ₁ is scaled by the energy ratio tr(Gt)/tr(G) and λ₂ by its square root.
         Returns ``(fits, ratio)``.
