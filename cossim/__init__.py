@@ -78,7 +78,15 @@ from .paper.remedies import (
     weighted_gram,
 )
 from .paper.rescaling import eq4_item_item, eq4_user_item, eq4_user_user, paper_choice_d
-from .paper.sampling import sample_power_law, sample_without_replacement
+from .paper.sampling import (
+    discrete_power_law,
+    dkw_bound,
+    kolmogorov_distance,
+    power_count_law,
+    sample_power_law,
+    sample_without_replacement,
+    total_variation,
+)
 from .paper.simulation import SimulatedData, simulate
 
 __version__ = "0.1.0"
@@ -95,6 +103,7 @@ __all__ = [
     "user_user_cosine", "user_item_cosine", "top_k_neighbours",
     # simulation
     "SimulatedData", "simulate", "sample_power_law", "sample_without_replacement",
+    "power_count_law", "discrete_power_law", "total_variation", "kolmogorov_distance", "dkw_bound",
     # metrics
     "cluster_auc", "neighbour_purity", "order_items",
     # gauge

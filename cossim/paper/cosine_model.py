@@ -32,7 +32,11 @@ from .._validation import (
 )
 from ..linalg.similarity import unit_rows
 
-__all__ = ["CosineModel", "objective_cosine", "gradient_cosine", "fit_cosine_model"]
+__all__ = ["CosineModel", "objective_cosine", "gradient_cosine", "fit_cosine_model",
+           "best_unit_rows", "direction_gradient_norm"]
+
+#: The optimisers of :func:`fit_cosine_model`.
+METHODS = ("joint", "exact_b")
 
 
 class CosineModel(NamedTuple):
@@ -52,7 +56,18 @@ class CosineModel(NamedTuple):
     n_iter : int
         L-BFGS iterations used.
     converged : bool
-        Whether L-BFGS reported convergence.
+        Whether L-BFGS stopped on its convergence criterion (a small projected
+        gradient or a stalled objective) rather than on `max_iter`.
+    grad_norm, grad_norm_start : float
+        Norm of the gradient with respect to the *directions* of the rows of A
+        and B and to s (:func:`direction_gradient_norm`) at the fit and at the
+        starting point: the model depends on nothing else, so the fit is
+        stationary exactly when this is 0.
+    method : str
+        ``"joint"`` or ``"exact_b"`` (see :func:`fit_cosine_model`).
+    path : tuple
+        ``(iteration, objective, B)`` at the iterations asked for with
+        `checkpoints` (empty by default).
     """
 
     A: np.ndarray
@@ -62,6 +77,10 @@ class CosineModel(NamedTuple):
     objective: float
     n_iter: int
     converged: bool
+    grad_norm: float = float("nan")
+    grad_norm_start: float = float("nan")
+    method: str = "joint"
+    path: tuple = ()
 
 
 def _normalise_backward(G, En, inv):
@@ -141,14 +160,94 @@ def _initial_factors(p: int, k, init, seed):
     return A0, B0
 
 
+def best_unit_rows(M, C, scale) -> np.ndarray:
+    """Exact minimiser over unit rows b_i of ``s² b_iᵀ M b_i − 2 s c_iᵀ b_i``, row by row.
+
+    For fixed A and s, the cosine objective is a sum of such terms over the
+    rows of Bₙ (with ``M = AₙᵀGAₙ + λAₙᵀAₙ`` and ``C = GAₙ``), so its best Bₙ
+    is a set of independent trust-region subproblems on the unit sphere. With
+    ``M = Q dMat(μ) Qᵀ`` (μ ascending) and ``ĉ = Qᵀc``, the global minimiser is
+    ``b̂_j = ĉ_j / (s (μ_j − ν))`` for the ν < μ_1 with ``‖b̂‖ = 1`` (Moré &
+    Sorensen 1983); ν is found by bisection on ``log(μ_1 − ν)`` between two
+    bounds that bracket it, then polished by Newton steps.
+
+    Parameters
+    ----------
+    M : ndarray, shape (k, k)
+        Symmetric positive semi-definite.
+    C : ndarray, shape (p, k)
+    scale : float
+        s (non-zero; for s = 0 every unit row is optimal and the eigenvector
+        of μ_1 is returned in every row).
+
+    Returns
+    -------
+    ndarray, shape (p, k)
+        Unit rows.
+    """
+    mu, Q = np.linalg.eigh(0.5 * (M + M.T))
+    Ch = np.asarray(C) @ Q
+    p, k = Ch.shape
+    out = np.zeros((p, k))
+    out[:, 0] = 1.0
+    if scale == 0:
+        return out @ Q.T
+    w = Ch**2 / scale**2
+    tiny = np.finfo(np.float64).tiny
+    # ‖b‖² = Σ_j w_j / (μ_j − μ_1 + g)² with gap g = μ_1 − ν > 0, decreasing in g;
+    # g = √w_1 gives ‖b‖ ≥ 1 and g = √(Σ w) gives ‖b‖ ≤ 1: a bracket
+    lo = 0.5 * np.log(np.maximum(w[:, 0], tiny))
+    hi = 0.5 * np.log(np.maximum(w.sum(axis=1), tiny))
+    shift = (mu - mu[0])[None, :]
+    for _ in range(64):
+        mid = 0.5 * (lo + hi)
+        big = (w / (shift + np.exp(mid)[:, None]) ** 2).sum(axis=1) > 1.0
+        lo, hi = np.where(big, mid, lo), np.where(big, hi, mid)
+    gap = np.exp(lo)
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows with c = 0 keep their gap
+        for _ in range(3):  # Newton on 1/‖b‖ − 1, from the side ‖b‖ ≥ 1 where it is monotone
+            d = shift + gap[:, None]
+            phi = (w / d**2).sum(axis=1)
+            dphi = -2.0 * (w / d**3).sum(axis=1)
+            step = (phi**-0.5 - 1.0) / (-0.5 * phi**-1.5 * dphi)
+            gap = np.where(np.isfinite(step) & (gap - step > 0), gap - step, gap)
+    out = Ch / (scale * (shift + gap[:, None]))
+    # rows with ĉ ⊥ the first eigenvector (the "hard case") or c = 0 fall short of
+    # unit length: complete them along that eigenvector, which costs nothing more
+    short = np.clip(1.0 - (out**2).sum(axis=1), 0.0, None)
+    out[:, 0] += np.sqrt(short)
+    return (out / np.linalg.norm(out, axis=1, keepdims=True)) @ Q.T
+
+
+def direction_gradient_norm(G, A, B, scale, lam) -> float:
+    """Norm of the gradient of :func:`objective_cosine` w.r.t. the row directions and s.
+
+    The objective depends on A and B only through their unit rows, so the
+    gradient with respect to a row's direction (on the sphere) is the raw
+    gradient times the row's norm (:func:`gradient_cosine` divides by it).
+    Zero exactly at a stationary point, whatever the row norms.
+    """
+    G, A, B = check_gram_factors(G, A, B)
+    lam = check_lambda(lam)
+    _, gA, gB, gs, _, _ = _cosine_value_grad(G, A, B, check_real(scale, "scale"), lam,
+                                             float(np.trace(G)))
+    return _direction_norm(A, B, gA, gB, gs)
+
+
+def _direction_norm(A, B, gA, gB, gs) -> float:
+    gA = gA * np.linalg.norm(A, axis=1, keepdims=True)
+    gB = gB * np.linalg.norm(B, axis=1, keepdims=True)
+    return float(np.sqrt(np.sum(gA**2) + np.sum(gB**2) + gs**2))
+
+
 def fit_cosine_model(G, lam, k: int | None = None, *, init=None, max_iter: int = 1000,
-                     tol: float = 1e-12, seed: int = 0) -> CosineModel:
+                     tol: float = 1e-12, seed: int = 0, method: str = "joint",
+                     gtol: float = 1e-9, checkpoints=()) -> CosineModel:
     """Fit the cosine model (remedy 1 of §3) by L-BFGS with analytic gradients.
 
-    Minimises :func:`objective_cosine` over A, B and the scale s. At every
-    evaluation s could be set to its least-squares optimum ``s* = c/q`` (c the
-    cross term, q the quadratic term); it is instead learned jointly, starting
-    from that optimum for the initial factors.
+    Minimises :func:`objective_cosine` over A, B and the scale s, starting
+    from `init` with s at its least-squares optimum ``s* = c/q`` (c the cross
+    term, q the quadratic term) for the initial factors.
 
     Parameters
     ----------
@@ -167,6 +266,17 @@ def fit_cosine_model(G, lam, k: int | None = None, *, init=None, max_iter: int =
         Relative tolerance on the objective (L-BFGS ``ftol``).
     seed : int
         Seed of the random initialisation.
+    method : {"joint", "exact_b"}
+        ``"joint"``: L-BFGS over (A, B, s) together. ``"exact_b"`` (variable
+        projection): L-BFGS over (A, s) only, each evaluation replacing Bₙ by
+        its exact best value for that A and s (:func:`best_unit_rows`); the
+        rows of `init` are normalised first (which changes no model).
+    gtol : float
+        L-BFGS stops when every entry of the projected gradient is at most
+        `gtol` times the largest entry at the start (a relative criterion).
+    checkpoints : sequence of int
+        Iterations after which ``(iteration, objective, B)`` is recorded in
+        ``path`` (e.g. to score the fit along the way).
 
     Returns
     -------
@@ -177,25 +287,82 @@ def fit_cosine_model(G, lam, k: int | None = None, *, init=None, max_iter: int =
     if G.shape != (p, p):
         raise InvalidValue(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
     lam = check_lambda(lam)
+    if method not in METHODS:
+        raise InvalidValue(f"method must be one of {METHODS}, got {method!r}")
     A0, B0 = _initial_factors(p, k, init, seed)
-    k = A0.shape[1]
     max_iter = check_int(max_iter, "max_iter", 1)
     tol = check_real(tol, "tol", 0)
+    gtol = check_real(gtol, "gtol", 0)
+    checkpoints = {check_int(c, "checkpoints", 1) for c in checkpoints}
+    if method == "exact_b":
+        A0, B0 = unit_rows(A0)[0], unit_rows(B0)[0]
     trace_G = float(np.trace(G))
-    _, _, _, _, cross, quad = _cosine_value_grad(G, A0, B0, 1.0, lam, trace_G)
+    cross, quad = _cosine_value_grad(G, A0, B0, 1.0, lam, trace_G)[4:]
     s0 = cross / quad if quad > 0 else 1.0
-    size = p * k
+    start_norm = direction_gradient_norm(G, A0, B0, s0, lam)
+    problem = _JointProblem(G, lam, A0.shape, trace_G) if method == "joint" else \
+        _ExactBProblem(G, lam, A0.shape, trace_G)
+    theta0 = problem.pack(A0, B0, s0)
+    g0 = problem(theta0)[1]
+    path = []
 
-    def fun(theta):
-        A = theta[:size].reshape(p, k)
-        B = theta[size:2 * size].reshape(p, k)
-        value, gA, gB, gs, _, _ = _cosine_value_grad(G, A, B, theta[-1], lam, trace_G)
+    def callback(theta):
+        problem.n_iter += 1
+        if problem.n_iter in checkpoints:
+            A, B, s = problem.unpack(theta)
+            path.append((problem.n_iter, problem(theta)[0], B.copy()))
+
+    res = scipy.optimize.minimize(problem, theta0, jac=True, method="L-BFGS-B", callback=callback,
+                                  options={"maxiter": int(max_iter), "ftol": float(tol),
+                                           "gtol": float(gtol * np.abs(g0).max()), "maxcor": 30})
+    A, B, s = problem.unpack(res.x)
+    A, B = A.copy(), B.copy()
+    value = objective_cosine(G, A, B, s, lam)
+    return CosineModel(A, B, float(s), lam, float(value), int(res.nit), bool(res.success),
+                       direction_gradient_norm(G, A, B, s, lam), start_norm, method, tuple(path))
+
+
+class _JointProblem:
+    """The objective over θ = (A, B, s), for L-BFGS."""
+
+    def __init__(self, G, lam, shape, trace_G):
+        self.G, self.lam, self.shape, self.trace_G = G, lam, shape, trace_G
+        self.size = shape[0] * shape[1]
+        self.n_iter = 0
+
+    def pack(self, A, B, s):
+        return np.concatenate([A.ravel(), B.ravel(), [s]])
+
+    def unpack(self, theta):
+        n = self.size
+        return theta[:n].reshape(self.shape), theta[n:2 * n].reshape(self.shape), float(theta[-1])
+
+    def __call__(self, theta):
+        A, B, s = self.unpack(theta)
+        value, gA, gB, gs, _, _ = _cosine_value_grad(self.G, A, B, s, self.lam, self.trace_G)
         return value, np.concatenate([gA.ravel(), gB.ravel(), [gs]])
 
-    theta0 = np.concatenate([A0.ravel(), B0.ravel(), [s0]])
-    res = scipy.optimize.minimize(fun, theta0, jac=True, method="L-BFGS-B",
-                                  options={"maxiter": int(max_iter), "ftol": float(tol),
-                                           "gtol": 1e-9, "maxcor": 30})
-    A = res.x[:size].reshape(p, k).copy()
-    B = res.x[size:2 * size].reshape(p, k).copy()
-    return CosineModel(A, B, float(res.x[-1]), lam, float(res.fun), int(res.nit), bool(res.success))
+
+class _ExactBProblem(_JointProblem):
+    """The objective over θ = (A, s) with Bₙ at its exact optimum (variable projection).
+
+    By the envelope theorem the gradient in (A, s) is the partial gradient at
+    the optimal Bₙ, which does not depend on A through a constraint.
+    """
+
+    def pack(self, A, B, s):
+        return np.concatenate([A.ravel(), [s]])
+
+    def unpack(self, theta):
+        A = theta[:self.size].reshape(self.shape)
+        return A, self.best_b(A, float(theta[-1])), float(theta[-1])
+
+    def best_b(self, A, s):
+        An, _ = unit_rows(A)
+        GA = self.G @ An
+        return best_unit_rows(An.T @ GA + self.lam * (An.T @ An), GA, s)
+
+    def __call__(self, theta):
+        A, B, s = self.unpack(theta)
+        value, gA, _, gs, _, _ = _cosine_value_grad(self.G, A, B, s, self.lam, self.trace_G)
+        return value, np.concatenate([gA.ravel(), [gs]])

@@ -1,5 +1,11 @@
 """Random sampling primitives of the simulation (paper, §4): power laws, and weighted
 sampling without replacement for many users at once (the Gumbel-top-k trick).
+
+Also the exact law of the item counts k_u that the default reading realises
+(:func:`power_count_law`), the discrete power law it is *not*
+(:func:`discrete_power_law`), and the distances that tell them apart
+(:func:`total_variation`, :func:`kolmogorov_distance` with the sampling-noise
+bound :func:`dkw_bound`).
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ import scipy.sparse as sp
 
 from .._validation import InvalidType, InvalidValue
 
-__all__ = ["POPULARITY_SAMPLERS", "sample_power_law", "sample_without_replacement", "gumbel_top_k"]
+__all__ = ["POPULARITY_SAMPLERS", "sample_power_law", "sample_without_replacement", "gumbel_top_k",
+           "power_count_law", "discrete_power_law", "total_variation", "kolmogorov_distance",
+           "dkw_bound"]
 
 #: The readings of "PowerLaw(β)" that :func:`sample_power_law` offers.
 POPULARITY_SAMPLERS = ("power", "pareto", "zipf")
@@ -140,3 +148,98 @@ def gumbel_top_k(rng, log_weights, counts) -> sp.csr_matrix:
     indptr = np.concatenate([[0], np.cumsum(counts)])
     data = np.ones(cols.shape[0], dtype=np.float64)
     return sp.csr_matrix((data, cols.astype(np.int32), indptr), shape=(m, p))
+
+
+def _check_count_range(low, high) -> tuple:
+    for value, name in ((low, "low"), (high, "high")):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise InvalidType(f"{name} must be an integer, got {type(value).__name__}")
+    if not 1 <= low <= high:
+        raise InvalidValue(f"need 1 <= low <= high, got low={low}, high={high}")
+    return int(low), int(high)
+
+
+def power_count_law(exponent: float, low: int, high: int) -> np.ndarray:
+    """Exact law of the counts ``k = low + floor(N x)`` with x ~ ``"power"``, N = high − low + 1.
+
+    This is the law of k_u in :func:`cossim.simulate` with the default
+    ``items_per_user_sampler="power"``: x has density ``β x^{β−1}`` on (0, 1],
+    so ``P(k = low + j) = ((j + 1)/N)^β − (j/N)^β`` for j = 0 … N − 1 (the
+    value ``x = 1``, of probability 0, is clipped to `high`). For large j this
+    is about ``β j^{β−1} / N^β``: the tail falls off like ``k^{β−1}``, i.e. like
+    ``k^{−1/2}`` for β = ½. It is *not* the discrete law ``P(k) ∝ k^{−1/2}``
+    (:func:`discrete_power_law`): the first count gets ``N^{−β}``, for β = ½
+    about twice that law's ``1 / Σ_k k^{−1/2} ≈ 1/(2√N)``.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        ``P(k)`` for k = low … high; sums to 1.
+    """
+    exponent = _check_positive_float(exponent, "exponent")
+    low, high = _check_count_range(low, high)
+    n = high - low + 1
+    cdf = (np.arange(n + 1) / n) ** exponent
+    return np.diff(cdf)
+
+
+def discrete_power_law(exponent: float, low: int, high: int) -> np.ndarray:
+    """The discrete power law ``P(k) ∝ k^{−β}`` on k = low … high (normalised)."""
+    exponent = _check_positive_float(exponent, "exponent")
+    low, high = _check_count_range(low, high)
+    w = np.arange(low, high + 1, dtype=np.float64) ** -exponent
+    return w / w.sum()
+
+
+def total_variation(p, q) -> float:
+    """Total-variation distance ``½ Σ |p_k − q_k|`` of two laws on the same support."""
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    if p.shape != q.shape or p.ndim != 1:
+        raise InvalidValue(f"p and q must be 1-D of one length, got {p.shape} and {q.shape}")
+    return 0.5 * float(np.abs(p - q).sum())
+
+
+def kolmogorov_distance(sample, pmf, low: int = 1) -> float:
+    """``sup_k |F_n(k) − F(k)|``: empirical CDF of integer `sample` against the law `pmf`.
+
+    Parameters
+    ----------
+    sample : array_like of int
+        Draws, each in ``low … low + len(pmf) − 1``.
+    pmf : array_like, shape (N,)
+        ``P(k)`` for k = low … low + N − 1.
+    low : int
+        The smallest value of the support.
+
+    Notes
+    -----
+    Under the law `pmf`, :func:`dkw_bound` bounds this distance with a chosen
+    confidence (the Dvoretzky–Kiefer–Wolfowitz inequality, Massart's constant,
+    which holds for discrete laws too).
+    """
+    pmf = np.asarray(pmf, dtype=np.float64)
+    sample = np.asarray(sample)
+    if sample.ndim != 1 or sample.size == 0 or not np.issubdtype(sample.dtype, np.integer):
+        raise InvalidValue("sample must be a non-empty 1-D array of integers")
+    if pmf.ndim != 1 or pmf.size == 0:
+        raise InvalidValue("pmf must be a non-empty 1-D array")
+    offset = sample.astype(np.int64) - int(low)
+    if offset.min() < 0 or offset.max() >= pmf.size:
+        raise InvalidValue(f"sample must lie in {low} … {low + pmf.size - 1}")
+    empirical = np.cumsum(np.bincount(offset, minlength=pmf.size)) / sample.size
+    return float(np.max(np.abs(empirical - np.cumsum(pmf))))
+
+
+def dkw_bound(n: int, alpha: float = 1e-3) -> float:
+    """``ε = √(log(2/α) / (2n))``: under the true law, ``P(sup|F_n − F| > ε) ≤ α``.
+
+    The Dvoretzky–Kiefer–Wolfowitz inequality with Massart's tight constant
+    (``P(sup|F_n − F| > ε) ≤ 2 exp(−2nε²)``) for n independent draws.
+    """
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
+        raise InvalidValue(f"n must be a positive integer, got {n!r}")
+    alpha = _check_positive_float(alpha, "alpha")
+    if alpha >= 1:
+        raise InvalidValue(f"alpha must be below 1, got {alpha}")
+    return float(np.sqrt(np.log(2.0 / alpha) / (2.0 * n)))
