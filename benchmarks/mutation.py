@@ -1,0 +1,276 @@
+"""Mutation testing of cossim's numeric modules (issue 13); not part of pytest.
+
+Usage, from the repository root::
+
+    nice -n 19 python benchmarks/mutation.py                 # every module, then the report
+    nice -n 19 python benchmarks/mutation.py similarity gram # some modules (short names)
+    python benchmarks/mutation.py --report-only               # rewrite the report from mutants/
+
+The modules, the tests that run and the timeouts are configured in pyproject.toml
+([tool.mutmut]); this script runs ``mutmut run --max-children 1`` on the chosen modules
+(one worker: the machine is shared), reads mutmut's per-mutant results from mutants/,
+and writes benchmarks/mutation_results.json and benchmarks/mutation_results.md.
+
+Each mutant is classified:
+
+* **message**: the mutant differs from the original only in the text of an error
+  message (a string inside a ``raise`` or a ``warnings.warn``, or the argument name
+  passed to a validator of ``cossim._validation``, which only prints it). Such mutants are
+  counted separately and excluded from the score; the error tests check the
+  messages' key words instead.
+* **equivalent**: a surviving mutant listed in EQUIVALENT below with a one-line
+  argument why it cannot change any result; excluded from the score.
+* everything else is **behaviour-changing**; the score is the share of them that
+  some test kills (a failing test or a timeout).
+
+``--baseline`` stores the run as the "before" column of the report (done once, before
+the tests were strengthened).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime as dt
+import difflib
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS_JSON = ROOT / "benchmarks" / "mutation_results.json"
+RESULTS_MD = ROOT / "benchmarks" / "mutation_results.md"
+
+#: mutmut's exit codes (mutmut/stats.py) grouped as this report counts them.
+KILLED, TIMEOUT, SURVIVED, NO_TESTS = {1, 3}, {36, -24, 24, 152, 255}, {0}, {5, 33}
+
+#: Surviving mutants argued equivalent: they cannot change any result of the module.
+#: Keyed by mutmut's mutant name; the argument is one line.
+EQUIVALENT: dict[str, str] = {}
+
+
+def configured_modules() -> list[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    return list(config["only_mutate"])
+
+
+def dotted(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def run_mutmut(paths: list[str]) -> int:
+    """``mutmut run`` on the mutants of the given module paths, one worker."""
+    globs = [dotted(p) + ".*" for p in paths]
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    return subprocess.run(["mutmut", "run", "--max-children", "1", *globs], cwd=ROOT, env=env).returncode
+
+
+def _functions(path: Path) -> dict[str, ast.FunctionDef]:
+    """Top-level and method functions of the mutated copy, by name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+
+
+#: Validators of cossim._validation whose string arguments are argument names, used only
+#: in the one-line error message.
+VALIDATORS = {"as_matrix", "as_factor", "check_int", "check_real", "check_choice", "check_vector",
+              "check_rank", "check_lambda", "_check_dtype", "check_labels", "check_scaling_vector"}
+
+#: Validators whose name argument has a default, and its position.
+NAME_POSITION = {"as_matrix": 1, "check_rank": 2, "check_lambda": 1, "check_labels": 2,
+                 "check_scaling_vector": 2}
+
+
+class _BlankMessages(ast.NodeTransformer):
+    """Replace message text by one token: strings under raise / warnings.warn, and the argument
+    names passed to the validators (they appear only in the error message)."""
+
+    def _blank(self, node):
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                sub.value = "<message>"
+            elif isinstance(sub, ast.JoinedStr):
+                sub.values = [ast.Constant("<message>")]
+        return node
+
+    def visit_Raise(self, node):
+        return self._blank(node)
+
+    def visit_Call(self, node):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "warn" and node.args:
+            node.args[0] = self._blank(node.args[0])
+        if isinstance(func, ast.Name) and func.id in VALIDATORS:
+            for arg in [*node.args[1:], *(kw.value for kw in node.keywords if kw.arg == "name")]:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    arg.value = "<message>"
+            # a validator whose name has a default: leaving the name out changes the message only
+            pos = NAME_POSITION.get(func.id)
+            if pos is not None and len(node.args) > pos and isinstance(node.args[pos], ast.Constant):
+                del node.args[pos]
+            node.keywords = [kw for kw in node.keywords if kw.arg != "name"]
+        self.generic_visit(node)
+        return node
+
+
+def _normalised(fn: ast.FunctionDef) -> str:
+    fn = ast.parse(ast.unparse(fn)).body[0]
+    fn.name = "f"
+    return ast.dump(_BlankMessages().visit(fn))
+
+
+def _diff(orig: ast.FunctionDef, mutant: ast.FunctionDef) -> str:
+    """The changed lines, as 'old  →  new' (several lines joined by ' / ', stripped)."""
+    name = orig.name.removesuffix("__mutmut_orig")
+    a, b = (ast.unparse(fn).replace(fn.name, name, 1).splitlines() for fn in (orig, mutant))
+    minus = [line.strip() for line in difflib.ndiff(a, b) if line.startswith("- ")]
+    plus = [line.strip()[2:].strip() for line in difflib.ndiff(a, b) if line.startswith("+ ")]
+    return " / ".join(m[2:].strip() for m in minus) + "  →  " + " / ".join(plus)
+
+
+def classify(path: str) -> list[dict]:
+    """Every mutant of one module: name, mutmut status, our class, and its diff."""
+    meta = json.loads((ROOT / "mutants" / (path + ".meta")).read_text(encoding="utf-8"))
+    functions = _functions(ROOT / "mutants" / path)
+    rows = []
+    for name, code in meta["exit_code_by_key"].items():
+        local = name.rsplit(".", 1)[1]
+        orig = functions[local.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"]
+        mutant = functions[local]
+        status = ("killed" if code in KILLED else "timeout" if code in TIMEOUT
+                  else "survived" if code in SURVIVED else "no tests" if code in NO_TESTS
+                  else "not checked" if code is None else f"other ({code})")
+        if _normalised(orig) == _normalised(mutant):
+            kind = "message"
+        elif name in EQUIVALENT and status in ("survived", "no tests"):
+            kind = "equivalent"
+        else:
+            kind = "behaviour"
+        rows.append({"name": name, "status": status, "kind": kind, "diff": _diff(orig, mutant)})
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
+    behaviour = [r for r in rows if r["kind"] == "behaviour"]
+    detected = [r for r in behaviour if r["status"] in ("killed", "timeout")]
+    count = {s.replace(" ", "_"): sum(r["status"] == s for r in rows)
+             for s in ("killed", "timeout", "survived", "no tests")}
+    return {
+        "mutants": len(rows), **count,
+        "not_checked_or_other": len(rows) - sum(count.values()),
+        "message_only": sum(r["kind"] == "message" for r in rows),
+        "message_only_survived": sum(r["kind"] == "message" and r["status"] in ("survived", "no tests")
+                                     for r in rows),
+        "equivalent": sum(r["kind"] == "equivalent" for r in rows),
+        "behaviour_changing": len(behaviour),
+        "behaviour_detected": len(detected),
+        "score": round(100 * len(detected) / len(behaviour), 1) if behaviour else None,
+    }
+
+
+def _module_record(path: str) -> dict:
+    rows = classify(path)
+    pick = lambda statuses, kind: [{k: r[k] for k in ("name", "status", "diff")} for r in rows  # noqa: E731
+                                   if r["status"] in statuses and r["kind"] == kind]
+    return {
+        "date": dt.date.today().isoformat(),
+        "summary": summarise(rows),
+        "surviving_behaviour_changing": pick(("survived", "no tests"), "behaviour"),
+        "equivalent": [{"name": r["name"], "diff": r["diff"], "argument": EQUIVALENT[r["name"]]}
+                       for r in rows if r["kind"] == "equivalent"],
+        "timeouts": pick(("timeout",), "behaviour"),
+    }
+
+
+def _score_cell(summary: dict | None) -> str:
+    if not summary:
+        return "–"
+    s = summary
+    return f"{s['score']} % ({s['behaviour_detected']}/{s['behaviour_changing']})"
+
+
+def write_markdown(results: dict) -> None:
+    latest, before = results.get("latest", {}), results.get("baseline", {})
+    lines = [
+        "# Mutation testing results", "",
+        "Written by `benchmarks/mutation.py` (issue 13); do not edit by hand. Command, from the",
+        "repository root:", "", f"    {results['command']}", "",
+        f"mutmut {results['mutmut']}, one worker, the tests in `[tool.mutmut]` of pyproject.toml",
+        "(each module's own fast tests). Score = behaviour-changing mutants detected (a test fails",
+        "or the mutant times out) / behaviour-changing mutants; mutants that only change the text of",
+        "an error message, and surviving mutants argued equivalent below, are excluded.", "",
+        "| module | date | mutants | killed | timeouts | survived (no tests) | message-only (survived) "
+        "| equivalent | before | after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for path, rec in latest.items():
+        s = rec["summary"]
+        lines.append(
+            f"| `{path}` | {rec['date']} | {s['mutants']} | {s['killed']} | {s['timeout']} "
+            f"| {s['survived']} ({s['no_tests']}) "
+            f"| {s['message_only']} ({s['message_only_survived']}) | {s['equivalent']} "
+            f"| {_score_cell(before.get(path))} | {_score_cell(s)} |")
+    for path, rec in latest.items():
+        lines += ["", f"## `{path}`", ""]
+        for title, key in (("Surviving behaviour-changing mutants", "surviving_behaviour_changing"),
+                           ("Equivalent survivors (excluded)", "equivalent"),
+                           ("Timeouts (counted as detected)", "timeouts")):
+            items = rec[key]
+            lines.append(f"{title}: {len(items)}" + (":" if items else "."))
+            if items:
+                lines.append("")
+            for item in items:
+                why = f" — {item['argument']}" if "argument" in item else ""
+                lines.append(f"- `{item['name'].rsplit('.', 1)[1]}`: `{item['diff']}`{why}")
+            lines.append("")
+    RESULTS_MD.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
+
+
+def record_module(path: str, *, baseline: bool) -> None:
+    """Add one module's results from mutants/ to the JSON and Markdown reports."""
+    if not (ROOT / "mutants" / (path + ".meta")).exists():
+        return
+    record = _module_record(path)
+    if record["summary"]["not_checked_or_other"] == record["summary"]["mutants"]:
+        return  # generated but never run
+    results = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) if RESULTS_JSON.exists() else {}
+    results["command"] = "nice -n 19 python benchmarks/mutation.py [module ...]"
+    results["mutmut"] = version("mutmut")
+    results.setdefault("latest", {})[path] = record
+    if baseline:
+        results.setdefault("baseline", {})[path] = record["summary"]
+    RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_markdown(results)
+    s = record["summary"]
+    print(f"{path}: {s['mutants']} mutants, score {_score_cell(s)}, "
+          f"{len(record['surviving_behaviour_changing'])} behaviour-changing survivors", flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help="short module names (e.g. gram similarity); default: all")
+    parser.add_argument("--report-only", action="store_true", help="do not run mutmut, only rewrite the report")
+    parser.add_argument("--baseline", action="store_true", help="store this run as the 'before' column")
+    args = parser.parse_args(argv)
+    paths = configured_modules()
+    if args.modules:
+        by_name = {Path(p).stem: p for p in paths}
+        unknown = [m for m in args.modules if m not in by_name]
+        if unknown:
+            parser.error(f"unknown modules {unknown}; configured: {sorted(by_name)}")
+        paths = [by_name[m] for m in args.modules]
+    for path in paths:  # one module at a time, in the order given: the report grows as they finish
+        if not args.report_only:
+            code = run_mutmut([path])
+            if code != 0:
+                print(f"mutmut run on {path} exited with {code}", file=sys.stderr)
+        record_module(path, baseline=args.baseline)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
