@@ -276,7 +276,7 @@ def test_dask_input_takes_the_dask_route_with_the_same_rules(monkeypatch):
     item gets exact zeros."""
     dask = pytest.importorskip("dask")
     da = pytest.importorskip("dask.array")
-    X = _with_unused(3, n=40, col=4)
+    X = _with_unused(3, n=40, col=2)  # the Gram route leaves ~1e-16 on item 2 before zeroing
     Xd = da.from_array(X, chunks=(10, 3))
     calls = _spy_routes(monkeypatch)
     with dask.config.set(scheduler="synchronous"):
@@ -293,7 +293,7 @@ def test_dask_input_takes_the_dask_route_with_the_same_rules(monkeypatch):
     ref = cossim.top_singular(X, 3)
     assert_allclose(spec.sigma, ref.sigma, rtol=1e-12)
     assert_allclose(spec.V, ref.V, rtol=0, atol=1e-10)
-    assert np.all(spec.V[4] == 0.0) and spec.sigma.flags.c_contiguous
+    assert np.all(spec.V[2] == 0.0) and spec.sigma.flags.c_contiguous
     assert full.sigma.shape == (6,) and full.V.shape == (6, 6)
     idx = np.argmax(np.abs(spec.V), axis=0)
     assert np.all(spec.V[idx, np.arange(3)] > 0)
