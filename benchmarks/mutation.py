@@ -4,6 +4,7 @@ Usage, from the repository root::
 
     nice -n 19 python benchmarks/mutation.py                 # every module, then the report
     nice -n 19 python benchmarks/mutation.py similarity gram # some modules (short names)
+    nice -n 19 python benchmarks/mutation.py --survivors gram  # re-run only last run's survivors
     python benchmarks/mutation.py --report-only               # rewrite the report from mutants/
 
 The modules, the tests that run and the timeouts are configured in pyproject.toml
@@ -62,9 +63,13 @@ def dotted(path: str) -> str:
     return path.removesuffix(".py").replace("/", ".")
 
 
-def run_mutmut(paths: list[str]) -> int:
-    """``mutmut run`` on the mutants of the given module paths, one worker."""
+def run_mutmut(paths: list[str], *, survivors_only: bool = False) -> int:
+    """``mutmut run`` on the mutants of the given module paths (or only their undetected ones), one worker."""
     globs = [dotted(p) + ".*" for p in paths]
+    if survivors_only:
+        globs = [r["name"] for p in paths for r in classify(p) if r["status"] in ("survived", "no tests")]
+        if not globs:
+            return 0
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     return subprocess.run(["mutmut", "run", "--max-children", "1", *globs], cwd=ROOT, env=env).returncode
 
@@ -132,10 +137,10 @@ def _diff(orig: ast.FunctionDef, mutant: ast.FunctionDef) -> str:
     return " / ".join(m[2:].strip() for m in minus) + "  →  " + " / ".join(plus)
 
 
-def classify(path: str) -> list[dict]:
+def classify(path: str, root: Path = ROOT) -> list[dict]:
     """Every mutant of one module: name, mutmut status, our class, and its diff."""
-    meta = json.loads((ROOT / "mutants" / (path + ".meta")).read_text(encoding="utf-8"))
-    functions = _functions(ROOT / "mutants" / path)
+    meta = json.loads((root / "mutants" / (path + ".meta")).read_text(encoding="utf-8"))
+    functions = _functions(root / "mutants" / path)
     rows = []
     for name, code in meta["exit_code_by_key"].items():
         local = name.rsplit(".", 1)[1]
@@ -250,11 +255,28 @@ def record_module(path: str, *, baseline: bool) -> None:
           f"{len(record['surviving_behaviour_changing'])} behaviour-changing survivors", flush=True)
 
 
+def store_baseline(root: Path, paths: list[str]) -> None:
+    """The 'before' column from a finished run in another checkout's mutants/ directory."""
+    results = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) if RESULTS_JSON.exists() else {}
+    for path in paths:
+        if (root / "mutants" / (path + ".meta")).exists():
+            summary = summarise(classify(path, root))
+            if summary["not_checked_or_other"] == 0:
+                results.setdefault("baseline", {})[path] = summary
+    RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if results.get("latest"):
+        write_markdown(results)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", help="short module names (e.g. gram similarity); default: all")
     parser.add_argument("--report-only", action="store_true", help="do not run mutmut, only rewrite the report")
     parser.add_argument("--baseline", action="store_true", help="store this run as the 'before' column")
+    parser.add_argument("--survivors", action="store_true",
+                        help="re-run only the mutants that survived the last run (after adding tests)")
+    parser.add_argument("--baseline-from", type=Path, metavar="DIR",
+                        help="store the results in DIR/mutants (a run on an older checkout) as 'before'")
     args = parser.parse_args(argv)
     paths = configured_modules()
     if args.modules:
@@ -263,9 +285,12 @@ def main(argv=None) -> int:
         if unknown:
             parser.error(f"unknown modules {unknown}; configured: {sorted(by_name)}")
         paths = [by_name[m] for m in args.modules]
+    if args.baseline_from:
+        store_baseline(args.baseline_from, paths)
+        return 0
     for path in paths:  # one module at a time, in the order given: the report grows as they finish
         if not args.report_only:
-            code = run_mutmut([path])
+            code = run_mutmut([path], survivors_only=args.survivors)
             if code != 0:
                 print(f"mutmut run on {path} exited with {code}", file=sys.stderr)
         record_module(path, baseline=args.baseline)

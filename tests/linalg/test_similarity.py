@@ -353,3 +353,20 @@ def test_neighbour_overlap_rejects_one_dimensional_lists():
 
     with pytest.raises(ValueError, match="N1 and N2 must be 2-D of the same shape"):
         neighbour_overlap(np.array([1, 2]), np.array([1, 2]))
+
+
+def test_top_k_neighbours_rescores_only_the_near_candidates(monkeypatch):
+    """Well-separated cosines: the float32 pass keeps exactly the n best of each row (the margin is a
+    few float32 rounding steps, not a share of the row), so the float64 re-scoring stays O(n)."""
+    from cossim.linalg import similarity
+
+    widths = []
+    real = similarity._most_similar_first
+    monkeypatch.setattr(similarity, "_most_similar_first", lambda S: widths.append(S.shape[1]) or real(S))
+    E = np.random.default_rng(12).standard_normal((50, 4))
+    S = cossim.cosine_similarity(E)
+    np.fill_diagonal(S, -np.inf)
+    top4 = np.sort(S, axis=1)[:, -4:]
+    assert np.min(np.diff(top4, axis=1)) > 1e-4  # no near ties among the 4 best of any row
+    cossim.top_k_neighbours(E, 3, block_size=10)
+    assert widths == [3] * 5
