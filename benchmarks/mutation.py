@@ -4,7 +4,7 @@ Usage, from the repository root::
 
     nice -n 19 python benchmarks/mutation.py                 # every module, then the report
     nice -n 19 python benchmarks/mutation.py similarity gram # some modules (short names)
-    nice -n 19 python benchmarks/mutation.py --survivors gram  # re-run only last run's survivors
+    nice -n 19 python benchmarks/mutation.py --survivors-of /tmp/old gram  # only an older run's survivors
     python benchmarks/mutation.py --report-only               # rewrite the report from mutants/
 
 The modules, the tests that run and the timeouts are configured in pyproject.toml
@@ -119,11 +119,13 @@ def dotted(path: str) -> str:
     return path.removesuffix(".py").replace("/", ".")
 
 
-def run_mutmut(paths: list[str], *, survivors_only: bool = False) -> int:
-    """``mutmut run`` on the mutants of the given module paths (or only their undetected ones), one worker."""
+def run_mutmut(paths: list[str], *, survivors_of: Path | None = None) -> int:
+    """``mutmut run`` on the mutants of the given module paths (or only those a run in `survivors_of`
+    left undetected, message-only ones aside), one worker."""
     globs = [dotted(p) + ".*" for p in paths]
-    if survivors_only:
-        globs = [r["name"] for p in paths for r in classify(p) if r["status"] in ("survived", "no tests")]
+    if survivors_of is not None:
+        globs = [r["name"] for p in paths for r in classify(p, survivors_of)
+                 if r["status"] in ("survived", "no tests") and r["kind"] != "message"]
         if not globs:
             return 0
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -193,12 +195,20 @@ def _diff(orig: ast.FunctionDef, mutant: ast.FunctionDef) -> str:
     return " / ".join(m[2:].strip() for m in minus) + "  →  " + " / ".join(plus)
 
 
-def classify(path: str, root: Path = ROOT) -> list[dict]:
-    """Every mutant of one module: name, mutmut status, our class, and its diff."""
+def classify(path: str, root: Path = ROOT, earlier: Path | None = None) -> list[dict]:
+    """Every mutant of one module: name, mutmut status, our class, and its diff.
+
+    With `earlier` (another checkout's finished run on the same source), a mutant not re-run
+    here takes that run's verdict: only its survivors are re-run after tests are added.
+    """
     meta = json.loads((root / "mutants" / (path + ".meta")).read_text(encoding="utf-8"))
+    codes = meta["exit_code_by_key"]
+    if earlier is not None:
+        before = json.loads((earlier / "mutants" / (path + ".meta")).read_text(encoding="utf-8"))
+        codes = {name: before["exit_code_by_key"][name] if code is None else code for name, code in codes.items()}
     functions = _functions(root / "mutants" / path)
     rows = []
-    for name, code in meta["exit_code_by_key"].items():
+    for name, code in codes.items():
         local = name.rsplit(".", 1)[1]
         orig = functions[local.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"]
         mutant = functions[local]
@@ -233,8 +243,8 @@ def summarise(rows: list[dict]) -> dict:
     }
 
 
-def _module_record(path: str) -> dict:
-    rows = classify(path)
+def _module_record(path: str, earlier: Path | None = None) -> dict:
+    rows = classify(path, ROOT, earlier)
     pick = lambda statuses, kind: [{k: r[k] for k in ("name", "status", "diff")} for r in rows  # noqa: E731
                                    if r["status"] in statuses and r["kind"] == kind]
     return {
@@ -291,15 +301,16 @@ def write_markdown(results: dict) -> None:
     RESULTS_MD.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 
 
-def record_module(path: str, *, baseline: bool) -> None:
+def record_module(path: str, *, baseline: bool, earlier: Path | None = None) -> None:
     """Add one module's results from mutants/ to the JSON and Markdown reports."""
     if not (ROOT / "mutants" / (path + ".meta")).exists():
         return
-    record = _module_record(path)
+    record = _module_record(path, earlier)
     if record["summary"]["not_checked_or_other"] == record["summary"]["mutants"]:
         return  # generated but never run
     results = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) if RESULTS_JSON.exists() else {}
-    results["command"] = "nice -n 19 python benchmarks/mutation.py [module ...]"
+    results["command"] = ("nice -n 19 python benchmarks/mutation.py [module ...]" if earlier is None else
+                          f"nice -n 19 python benchmarks/mutation.py --survivors-of {earlier} [module ...]")
     results["mutmut"] = version("mutmut")
     results.setdefault("latest", {})[path] = record
     if baseline:
@@ -329,8 +340,9 @@ def main(argv=None) -> int:
     parser.add_argument("modules", nargs="*", help="short module names (e.g. gram similarity); default: all")
     parser.add_argument("--report-only", action="store_true", help="do not run mutmut, only rewrite the report")
     parser.add_argument("--baseline", action="store_true", help="store this run as the 'before' column")
-    parser.add_argument("--survivors", action="store_true",
-                        help="re-run only the mutants that survived the last run (after adding tests)")
+    parser.add_argument("--survivors-of", type=Path, metavar="DIR",
+                        help="re-run only the mutants a finished run in DIR (e.g. a copy of this checkout "
+                             "before tests were added) left undetected; the others keep that run's verdict")
     parser.add_argument("--baseline-from", type=Path, metavar="DIR",
                         help="store the results in DIR/mutants (a run on an older checkout) as 'before'")
     args = parser.parse_args(argv)
@@ -346,10 +358,10 @@ def main(argv=None) -> int:
         return 0
     for path in paths:  # one module at a time, in the order given: the report grows as they finish
         if not args.report_only:
-            code = run_mutmut([path], survivors_only=args.survivors)
+            code = run_mutmut([path], survivors_of=args.survivors_of)
             if code != 0:
                 print(f"mutmut run on {path} exited with {code}", file=sys.stderr)
-        record_module(path, baseline=args.baseline)
+        record_module(path, baseline=args.baseline, earlier=args.survivors_of)
     return 0
 
 
