@@ -55,6 +55,7 @@ _S, _P, _G, _D = "cossim.linalg.similarity.", "cossim.linalg.spectrum.", "cossim
 _EINSUM_CASE = "einsum accepts upper-case subscripts: the same contraction"
 _MARGIN_UP = "a larger margin only adds float32 candidates, all re-scored in float64: same result, more work"
 _FINFO_NONE = "NumPy 2.4 still reads finfo(None) as float64 (deprecated): the same eps"
+_SVDS_OPERATOR = "svds wraps a sparse X in the same X @ v operator as aslinearoperator: the same iteration"
 _DEFAULT_AXIS = "the default axis is -1, which is axis 1 of this 2-D array"
 EQUIVALENT: dict[str, str] = {
     _S + "x__squared_row_norms__mutmut_18": _EINSUM_CASE,
@@ -107,6 +108,12 @@ EQUIVALENT: dict[str, str] = {
     _D + "x__by_arpack__mutmut_14": "another fixed seed: still one deterministic start vector",
     _D + "x__by_arpack__mutmut_33": "svds's default solver is 'arpack'",
     _D + "x__by_arpack__mutmut_36": "with the default True svds also returns U, which is discarded",
+    _D + "x__by_arpack__mutmut_20": _SVDS_OPERATOR, _D + "x__by_arpack__mutmut_21": _SVDS_OPERATOR,
+    _D + "x__by_arpack__mutmut_22": _SVDS_OPERATOR,
+    _D + "x__by_arpack__mutmut_46": "svds takes σ from a LAPACK SVD of X·V, never negative: the clip at 0 "
+                                    "is a guard that cannot act",
+    _P + "x_orient_columns__mutmut_3": "column_signs is float64, so V * signs is float64 whatever V's dtype",
+    _P + "x_orient_columns__mutmut_6": "column_signs is float64, so V * signs is float64 whatever V's dtype",
 }
 
 
@@ -123,9 +130,11 @@ def run_mutmut(paths: list[str], *, survivors_of: Path | None = None) -> int:
     """``mutmut run`` on the mutants of the given module paths (or only those a run in `survivors_of`
     left undetected, message-only ones aside), one worker."""
     globs = [dotted(p) + ".*" for p in paths]
-    if survivors_of is not None:
-        globs = [r["name"] for p in paths for r in classify(p, survivors_of)
-                 if r["status"] in ("survived", "no tests") and r["kind"] != "message"]
+    if survivors_of is not None:  # undetected so far: by this checkout's last run, else by DIR's
+        rows = [r for p in paths
+                for r in (classify(p, ROOT, survivors_of) if (ROOT / "mutants" / (p + ".meta")).exists()
+                          else classify(p, survivors_of))]
+        globs = [r["name"] for r in rows if r["status"] in ("survived", "no tests") and r["kind"] != "message"]
         if not globs:
             return 0
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -297,3 +297,19 @@ def test_dask_input_takes_the_dask_route_with_the_same_rules(monkeypatch):
     assert full.sigma.shape == (6,) and full.V.shape == (6, 6)
     idx = np.argmax(np.abs(spec.V), axis=0)
     assert np.all(spec.V[idx, np.arange(3)] > 0)
+
+
+def test_auto_above_gram_max_items_takes_the_iterative_route(monkeypatch):
+    """p = 4,001 > GRAM_MAX_ITEMS and k = 1 (a Krylov basis of 33 vectors): "auto" is "iterative",
+    in memory and for a dask array; σ₁ agrees with LAPACK to the default tol."""
+    X = np.random.default_rng(13).standard_normal((3, 4001))
+    s1 = np.linalg.svd(X, compute_uv=False)[0]
+    calls = _spy_routes(monkeypatch)
+    assert_allclose(cossim.top_singular(X, 1).sigma, [s1], rtol=1e-7)
+    assert [c[0] for c in calls] == ["_block_krylov"]
+    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array")
+    with dask.config.set(scheduler="synchronous"):
+        spec = cossim.top_singular(da.from_array(X, chunks=(3, 4001)), 1)
+    assert calls[-1] == ("_dask_spectrum", (1, "iterative", 1e-7))
+    assert_allclose(spec.sigma, [s1], rtol=1e-7)
