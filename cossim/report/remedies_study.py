@@ -17,7 +17,7 @@ import pandas as pd
 import cossim
 
 __all__ = ["FamilyFit", "RemedyStudy", "checkpoints", "top_direction_share", "free_d_cosine_change",
-           "min_objective_change", "top_items_energy_share", "max_change", "objective_path", "cosine_fit_numbers",
+           "min_objective_change", "top_items_energy_share", "popularity_count_rho", "max_change", "objective_path", "cosine_fit_numbers",
            "summary_table", "summary_numbers", "compare", "style_summary",
            "plot_objective_path", "remedy_heatmaps"]
 
@@ -215,6 +215,14 @@ def top_items_energy_share(X, fraction):
                                 else (np.asarray(X) ** 2).sum(axis=0)).ravel())[::-1]
     top = int(np.ceil(fraction * energy.size))
     return float(energy[:top].sum() / energy.sum())
+
+
+def popularity_count_rho(X, popularity):
+    """Spearman ρ of the items' baseline popularity and their numbers of consumers (non-zeros)."""
+    import scipy.stats
+
+    counts = np.asarray((X != 0).sum(axis=0)).ravel()
+    return float(scipy.stats.spearmanr(popularity, counts)[0])
 
 
 def free_d_cosine_change(check):
