@@ -17,7 +17,8 @@ from cossim import figure1 as E
 
 __all__ = ["SHORT_PANELS", "subscript", "data_summary", "activity_law", "figure1_images",
            "median_cross", "max_pairwise_change", "family_loss_gap", "rescaling_spread",
-           "popularity_gradient", "robustness_stats", "headline_table", "json_score_gap",
+           "popularity_gradient", "robustness_stats", "headline_table", "shown_seed_lowest",
+           "json_score_gap",
            "best_gamma_table",
            "sweep_numbers", "readings_table"]
 
@@ -196,6 +197,14 @@ def json_score_gap(doc, auc, purity):
     """Largest difference between the scores in a ``figure1.json`` document and `auc`/`purity`."""
     return max(max(abs(panel["auc"] - auc[panel["name"]]),
                    abs(panel["neighbour_purity"] - purity[panel["name"]])) for panel in doc["panels"])
+
+
+def shown_seed_lowest(runs, auc, reading="default"):
+    """For how many fitted panels the shown AUC (`auc`) is the lowest over the seeds of `reading`."""
+    fitted = list(E.PANELS[1:])
+    same = runs[(runs.reading == reading) & runs.panel.isin(fitted)]
+    lowest = same.groupby("panel")["auc"].min()
+    return int(sum(auc[name] <= lowest[name] for name in fitted))
 
 
 def best_gamma_table(sweep, eq2_ref):
