@@ -69,6 +69,7 @@ def test_each_record_builds_the_closed_form_B(spectrum, lam1, lam2):
     for record in P.PANEL_RECORDS[1:]:
         B = record.build_B(spectrum, lam1, lam2)
         assert_array_equal(B, expected[record.name], err_msg=record.name)
+        # the same formula evaluated in another order: a few ε on entries ≤ √σ₁ (≈ 10 here)
         assert_allclose(B, by_hand[record.name], atol=1e-12, err_msg=record.name)
         assert_array_equal(built[record.name], B)
 
@@ -85,6 +86,9 @@ def test_panels_follow_their_definitions(small):
         "eq1_gamma1": cossim.cosine_similarity(V * m),
         "eq2": cossim.cosine_similarity(V * np.sqrt(np.clip(sigma - 30.0, 0, None))),
     }
+    # two SVD routes (Gram eigen-decomposition and LAPACK SVD) agree on V to ~ε σ₁²/gap²
+    # (≈ 1e-11 here); cosines to 1e-8. The AUCs must agree to less than one swapped pair,
+    # 1/(#same-cluster pairs × #cross pairs) ≈ 1.3e-6 on these 80 items, so atol 1e-6
     for name in P.PANELS:
         assert_allclose(result.similarities[name], expected[name], atol=1e-8, err_msg=name)
         assert_allclose(result.scores[name]["auc"],
@@ -102,9 +106,10 @@ def test_the_eq1_panels_are_one_model(small):
     data, result = small
     spectrum = cossim.top_singular(data.X, 12)
     products = [cossim.eq1_factors(spectrum, 2000.0, g) for g in (0.0, 0.5, 1.0)]
-    for A, B in products[1:]:
+    for A, B in products[1:]:  # entries ≤ 1, sums of 12 terms: rounding ~12ε ≈ 3e-15
         assert_allclose(A @ B.T, products[0].A @ products[0].B.T, atol=1e-12)
     aucs = [result.scores[n]["auc"] for n in ("eq1_gamma0", "eq1_gamma0.5", "eq1_gamma1")]
+    # different cosines, different recovery: 0.01 is thousands of AUC steps (≈ 1.3e-6 each)
     assert max(aucs) - min(aucs) > 0.01
 
 

@@ -26,6 +26,8 @@ def test_figure1_spectrum_matches_dense_svd(integer):
     ref = cossim.top_singular(dense, 8, method="svd")
     for X in (sp.csr_matrix(dense), dense):
         result = E.run_figure1(X, labels, rank=8, lam1=50.0, lam2=2.0)
+        # σ from XᵀX loses half the digits only for tiny σ; here σ_8/σ_1 ≈ 0.1, so ~1e-14
+        # relative; V agrees to ~ε σ₁²/gap² ≈ 1e-11. A sign flip or a wrong column fails both
         assert_allclose(result.sigma, ref.sigma, rtol=1e-10)
         fast = cossim.top_singular(X, 8)
         assert_allclose(fast.V, ref.V, atol=1e-8)
@@ -35,7 +37,7 @@ def test_figure1_spectrum_sparse_path():
     """Very sparse X takes the sparse Gram product; same answer."""
     X = sp.random(500, 80, density=0.005, random_state=3, format="csr")
     ref = cossim.top_singular(X.toarray(), 5, method="svd")
-    assert_allclose(cossim.top_singular(X, 5).sigma, ref.sigma, rtol=1e-9)
+    assert_allclose(cossim.top_singular(X, 5).sigma, ref.sigma, rtol=1e-9)  # as above, sparse path
 
 
 def test_display_order(small):

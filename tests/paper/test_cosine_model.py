@@ -26,6 +26,8 @@ def test_objective_cosine_matches_direct_formula():
     s, lam = 0.7, 3.0
     W = s * _normalised(A) @ _normalised(B).T
     direct = np.sum((X - X @ W) ** 2) + lam * np.sum(W**2)
+    # the Gram form cancels tr G against terms of the same size: rounding ~ p²ε relative
+    # (≈ 5e-14 here); a wrong λ or a missing s² fails by far more than 1e-12
     assert_allclose(cossim.objective_cosine(cossim.gram_matrix(X), A, B, s, lam), direct, rtol=1e-12)
 
 
@@ -49,7 +51,10 @@ def test_gradient_cosine_matches_finite_differences(p, k, seed, lam):
 
     theta = np.concatenate([A.ravel(), B.ravel(), [0.8]])
     num = scipy.optimize.approx_fprime(theta, f, 1e-7)
-    assert_allclose(g(theta), num, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(num).max()))
+    # forward differences with h = 1e-7: truncation ~ h·|f''| and rounding ~ ε|f|/h ≈ 2e-9|f|,
+    # both far below 1e-5 of the largest entry; a transposed factor or a dropped term of the
+    # normalisation changes entries by O(1) relative
+    assert_allclose(g(theta), num, rtol=1e-5, atol=1e-5 * max(1.0, np.abs(num).max()))
 
 
 def test_cosine_objective_is_not_invariant_to_rescaling_but_is_to_scalar():
@@ -57,7 +62,9 @@ def test_cosine_objective_is_not_invariant_to_rescaling_but_is_to_scalar():
     G = cossim.gram_matrix(X)
     f0 = cossim.objective_cosine(G, A, B, 1.0, 2.0)
     d = np.array([0.3, 1.0, 2.0, 5.0])
+    # a non-scalar D changes the model: the change is O(f0), far above the rounding of f0
     assert abs(cossim.objective_cosine(G, A * d, B / d, 1.0, 2.0) - f0) > 1e-6 * f0
+    # a scalar D changes nothing but the rounding of the row norms (a few ε)
     assert_allclose(cossim.objective_cosine(G, 4.0 * A, B / 4.0, 1.0, 2.0), f0, rtol=1e-12)
 
 
@@ -67,15 +74,92 @@ def test_fit_cosine_model_decreases_objective_and_respects_eq1_bound():
     lam = 2.0
     spectrum = cossim.spectrum_from_gram(G, 3)
     A0, B0 = cossim.eq1_factors(spectrum, lam, 0.5)
-    start = cossim.fit_cosine_model(G, lam, init=(A0, B0), max_iter=1)
-    fit = cossim.fit_cosine_model(G, lam, init=(A0, B0), max_iter=300)
-    assert fit.objective < start.objective
-    assert fit.objective >= cossim.objective_eq1_gram(G, A0, B0, lam) * (1 - 1e-12)
-    assert_allclose(cossim.objective_cosine(G, fit.A, fit.B, fit.scale, lam), fit.objective,
-                    rtol=1e-10)
-    # the learned scale is stationary: ∂/∂s ≈ 0 at the end
-    _, _, gs = cossim.gradient_cosine(G, fit.A, fit.B, fit.scale, lam)
-    assert abs(gs) < 1e-3 * np.trace(G)
+    for method in cossim.paper.cosine_model.METHODS:
+        start = cossim.fit_cosine_model(G, lam, init=(A0, B0), max_iter=1, method=method)
+        fit = cossim.fit_cosine_model(G, lam, init=(A0, B0), max_iter=300, method=method)
+        assert fit.objective < start.objective and fit.method == method
+        # normalising is a constraint: never below the Eq. (1) optimum (rounding ~1e-14 relative)
+        assert fit.objective >= cossim.objective_eq1_gram(G, A0, B0, lam) * (1 - 1e-12)
+        # the reported value is the objective at the reported factors (same formula, same input)
+        assert_allclose(cossim.objective_cosine(G, fit.A, fit.B, fit.scale, lam), fit.objective,
+                        rtol=1e-14)
+        assert fit.grad_norm < fit.grad_norm_start
+
+
+def _tiny():
+    """A problem small enough (p = 6, k = 1) for both optimisers to converge."""
+    X = (np.random.default_rng(0).random((60, 6)) < 0.4).astype(float)
+    G = cossim.gram_matrix(X)
+    return G, cossim.eq1_factors(cossim.spectrum_from_gram(G, 1), 2.0, 0.5)
+
+
+def test_fit_cosine_model_converges_on_a_tiny_problem():
+    G, init = _tiny()
+    fits = [cossim.fit_cosine_model(G, 2.0, init=init, max_iter=2000, method=m, gtol=1e-8)
+            for m in cossim.paper.cosine_model.METHODS]
+    for fit in fits:
+        assert fit.converged
+        # stationary: the direction gradient fell by the stopping factor gtol (up to the
+        # √(number of entries) between a max-norm criterion and the 2-norm reported)
+        assert fit.grad_norm <= 1e-8 * np.sqrt(2 * 6 + 1) * fit.grad_norm_start
+        # s is at its least-squares optimum c/q for the fitted directions: ∂f/∂s = 0
+        _, _, gs = cossim.gradient_cosine(G, fit.A, fit.B, fit.scale, 2.0)
+        assert abs(gs) <= 1e-8 * np.sqrt(13) * fit.grad_norm_start
+    # both optimisers reach the same optimum (the problem has k = 1: no valley to drift along)
+    assert_allclose(fits[0].objective, fits[1].objective, rtol=1e-10)
+
+
+def test_best_unit_rows_solves_each_row_exactly():
+    rng = np.random.default_rng(0)
+    k = 5
+    R = rng.standard_normal((k, k))
+    M, C, s = R @ R.T, rng.standard_normal((40, k)), 0.7
+    B = cossim.paper.cosine_model.best_unit_rows(M, C, s)
+    assert_allclose(np.linalg.norm(B, axis=1), 1.0, rtol=1e-14)
+    # KKT of min s²bᵀMb − 2scᵀb on ‖b‖ = 1: s²Mb − sc = νb with ν ≤ s²μ_min (global minimum);
+    # the residual is rounding, ~kε relative to ‖sc‖
+    r = s * s * B @ M - s * C
+    nu = np.sum(r * B, axis=1)
+    assert np.all(np.linalg.norm(r - nu[:, None] * B, axis=1) <= 1e-12 * np.linalg.norm(s * C, axis=1))
+    assert np.all(nu <= s * s * np.linalg.eigvalsh(M)[0] * (1 + 1e-12))
+    # and no random unit vector does better
+    trial = rng.standard_normal((40, 2000, k))
+    trial /= np.linalg.norm(trial, axis=2, keepdims=True)
+    f = lambda b, c: s * s * np.einsum("...i,ij,...j->...", b, M, b) - 2 * s * b @ c  # noqa: E731
+    for i in range(40):
+        assert f(B[i], C[i]) <= f(trial[i], C[i]).min()
+
+
+def test_best_unit_rows_hard_case_and_zero_rows():
+    M = np.diag([1.0, 2.0, 3.0])
+    C = np.array([[0.0, 0.01, 0.0], [0.0, 0.0, 0.0]])  # ⊥ the first eigenvector; zero
+    B = cossim.paper.cosine_model.best_unit_rows(M, C, 1.0)
+    assert_allclose(np.linalg.norm(B, axis=1), 1.0, rtol=1e-14)
+    # hard case: the minimum s²μ₁ − (sc₂)²/(s²(μ₂ − μ₁)) is reached with a component along e₁
+    value = B[0] @ M @ B[0] - 2 * C[0] @ B[0]
+    assert_allclose(value, 1.0 - 0.01**2 / (2.0 - 1.0), rtol=1e-12)
+    assert_allclose(np.abs(B[1]), [1.0, 0.0, 0.0], atol=1e-15)  # c = 0: the smallest eigenvector
+
+
+def test_direction_gradient_norm_ignores_row_norms():
+    X, A, B = _problem()
+    G = cossim.gram_matrix(X)
+    d = np.random.default_rng(9).uniform(0.2, 5.0, size=(A.shape[0], 1))
+    a = cossim.paper.cosine_model.direction_gradient_norm(G, A, B, 0.5, 1.0)
+    b = cossim.paper.cosine_model.direction_gradient_norm(G, A * d, B / d, 0.5, 1.0)
+    assert_allclose(a, b, rtol=1e-12)  # rows rescaled: same directions, same gradient
+    assert a > 0
+
+
+def test_checkpoints_record_the_path():
+    X, A, B = _problem(80, 15, 4, seed=3)
+    fit = cossim.fit_cosine_model(cossim.gram_matrix(X), 2.0, init=(A, B), max_iter=5,
+                                  method="exact_b", checkpoints=(0, 2, 5), gtol=0.0)
+    assert [it for it, *_ in fit.path] == [0, 2, 5]
+    values = [v for _, v, _, _ in fit.path]
+    assert values[0] >= values[1] >= values[2]  # L-BFGS with a line search does not go up
+    it, value, s, B = fit.path[-1]
+    assert_allclose(value, fit.objective, rtol=1e-14) and s == fit.scale
 
 
 def test_fit_cosine_model_random_init_is_seeded():
@@ -96,6 +180,8 @@ def test_fit_cosine_model_bad_input():
         cossim.fit_cosine_model(G[:, :5], 1.0, 3)
     with pytest.raises(ValueError, match="max_iter"):
         cossim.fit_cosine_model(G, 1.0, 3, max_iter=0)
+    with pytest.raises(ValueError, match="method"):
+        cossim.fit_cosine_model(G, 1.0, 3, method="adam")
     with pytest.raises(TypeError, match="init"):
         cossim.fit_cosine_model(G, 1.0, init=np.ones((15, 3)))
     with pytest.raises(ValueError, match="G contains NaN"):

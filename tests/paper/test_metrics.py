@@ -41,6 +41,8 @@ def test_auc_matches_pairwise_definition_with_ties(p, n_labels, seed, levels):
     rng.shuffle(labels)
     S = rng.integers(0, levels, size=(p, p)).astype(float)  # many ties
     S = (S + S.T) / 2
+    # a ratio of pair counts: two correct computations agree to rounding (~1e-15), one
+    # miscounted pair (or a tie not counted ½) moves it by ≥ 1/(2 n_pos n_neg) ≥ 1e-4 here
     assert_allclose(cluster_auc(S, labels), brute_force_auc(S, labels), rtol=1e-12)
 
 

@@ -29,6 +29,8 @@ def test_projected_cosines_identical_for_every_d(gamma):
     rng = np.random.default_rng(0)
     for Ad, Bd in [(Ag, Bg)] + [cossim.rescale(A, B, np.exp(rng.uniform(-2, 2, 4)))
                                  for _ in range(3)]:
+        # identical for every D up to rounding of cosines (~1e-15); a latent cosine would move
+        # by O(0.1)
         assert_allclose(cossim.projected_item_cosine(Ad, Bd), cossim.projected_item_cosine(A, B),
                         atol=1e-12)
         assert_allclose(cossim.projected_item_cosine(Ad, Bd, X),
@@ -54,7 +56,8 @@ def test_projected_rows_equal_gamma_one_latent_cosines():
     spectrum = cossim.top_singular(X, 5)
     A, B = cossim.eq1_factors(spectrum, 2.0, 0.5)
     _, B1 = cossim.eq1_factors(spectrum, 2.0, 1.0)
-    assert_allclose(cossim.projected_item_cosine(A, B), cossim.item_item_cosine(B1), atol=1e-10)
+    # B̂(ÂᵀÂ)B̂ᵀ = V m² Vᵀ = Gram of V m: the same cosines up to rounding (~1e-15)
+    assert_allclose(cossim.projected_item_cosine(A, B), cossim.item_item_cosine(B1), atol=1e-12)
 
 
 def test_projection_bad_input():
@@ -70,7 +73,7 @@ def test_projection_bad_input():
         cossim.projected_item_cosine(A, B[:, :1])
 
 
-# ---------------------------------------------------------------- remedies 3 and 4
+# ---------------------------------------------------------------- remedies 3a and 3b
 
 def test_standardized_gram_matches_dense_standardisation():
     X = _data(70, 9, seed=7)
@@ -79,9 +82,12 @@ def test_standardized_gram_matches_dense_standardisation():
     Z = np.zeros_like(X)
     live = X.std(axis=0) > 0
     Z[:, live] = (X[:, live] - X[:, live].mean(axis=0)) / X[:, live].std(axis=0)
+    # entries of X̃ᵀX̃ are ≤ n = 70; computing them as (XᵀX − nμμᵀ)/sd² cancels terms of size
+    # n, so ~nε/sd² ≈ 1e-13 absolute: 1e-9 leaves room, while forgetting the centring moves
+    # entries by O(n μ²/sd²) ≈ 10
     assert_allclose(G, Z.T @ Z, atol=1e-9)
     assert_allclose(mean, X.mean(axis=0), rtol=1e-12)
-    assert_allclose(sd, X.std(axis=0), atol=1e-12)
+    assert_allclose(sd, X.std(axis=0), atol=1e-12)  # ddof = 1 would move sd by ~1 %
 
 
 def test_propensity_weights_and_weighted_gram():
@@ -109,6 +115,7 @@ def test_ips_model_is_weighted_eq1():
     AX, BX = w[:, None] * A, B / w[:, None]
     W = AX @ BX.T
     weighted = np.sum((X - X @ W) ** 2 * w**2) + lam * np.sum(((W * w) / w[:, None]) ** 2)
+    # the Gram form cancels tr G against terms of its size: ~p²ε ≈ 2e-14 relative
     assert_allclose(weighted, cossim.objective_eq1_gram(cossim.weighted_gram(X, w), A, B, lam),
                     rtol=1e-10)
     assert_allclose(cossim.item_item_cosine(BX), cossim.item_item_cosine(B), atol=1e-12)
@@ -118,6 +125,8 @@ def test_spectrum_from_gram_matches_top_singular():
     X = _data(40, 12, seed=10)
     a = cossim.spectrum_from_gram(X.T @ X, 4)
     b = cossim.top_singular(X, 4)
+    # eigenvalues of XᵀX against singular values of X: ~ε σ₁²/σ_4² relative ≈ 1e-14; the
+    # vectors agree up to sign to ~ε σ₁²/gap² (gaps here ≳ 1: ≈ 1e-12)
     assert_allclose(a.sigma, b.sigma, rtol=1e-10)
     assert_allclose(np.abs(a.V.T @ b.V), np.eye(4), atol=1e-8)
     with pytest.raises(ValueError, match="symmetric"):
@@ -130,6 +139,8 @@ def test_gram_objectives_match_models():
     X = _data(30, 8, seed=11)
     A, B = _factors(8, 3)
     G = X.T @ X
+    # Gram form vs direct residual: ~p²ε relative (1e-14); a wrong λ or a transposed factor
+    # changes the value by O(1) relative
     assert_allclose(cossim.objective_eq1_gram(G, A, B, 2.0), cossim.objective_eq1(X, A, B, 2.0),
                     rtol=1e-10)
     assert_allclose(cossim.objective_eq2_gram(G, A, B, 2.0), cossim.objective_eq2(X, A, B, 2.0),
@@ -146,6 +157,7 @@ def test_rescaling_check_classifies_eq1_eq2_and_projection():
     A1, B1 = cossim.eq1_factors(spectrum, 3.0, 0.5)
     c1 = cossim.rescaling_check(lambda a, b: cossim.objective_eq1_gram(G, a, b, 3.0),
                                 lambda a, b: cossim.item_item_cosine(b), A1, B1, ds)
+    # every random D (entries in [0.1, 10]) is free for Eq. (1) and moves cosines by O(0.1)
     assert c1.d_dependent and np.all(c1.free) and np.all(c1.cosine_change > 1e-3)
     A2, B2 = cossim.eq2_factors(spectrum, 0.5)
     c2 = cossim.rescaling_check(lambda a, b: cossim.objective_eq2_gram(G, a, b, 0.5),
@@ -153,7 +165,7 @@ def test_rescaling_check_classifies_eq1_eq2_and_projection():
     assert not c2.d_dependent and not np.any(c2.free)
     cp = cossim.rescaling_check(lambda a, b: cossim.objective_eq1_gram(G, a, b, 3.0),
                                 lambda a, b: cossim.projected_item_cosine(a, b), A1, B1, ds)
-    assert not cp.d_dependent and np.all(cp.cosine_change < 1e-12)
+    assert not cp.d_dependent and np.all(cp.cosine_change < 1e-12)  # rounding only (~1e-15)
     with pytest.raises(ValueError, match="ds"):
         cossim.rescaling_check(lambda a, b: 0.0, lambda a, b: b @ b.T, A1, B1, [])
     with pytest.raises(ValueError, match=r"ds\[0\] has a zero"):

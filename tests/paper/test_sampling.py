@@ -133,6 +133,8 @@ def test_power_law_samplers(kind):
     beta = 0.5
     x = sample_power_law(rng, beta, 100_000, kind)
     assert np.all(x > 0) and np.all(np.isfinite(x))
+    # with n = 100,000 draws a frequency has sd ≤ √(0.25/n) ≈ 0.0016 and the mean of x ∈ (0, 1]
+    # sd ≤ 0.0016 too: atol 0.005 is three of them; exponent 1 instead of ½ moves each by > 0.1
     if kind == "power":  # density β x^(β−1) on (0, 1]: mean β/(β+1), P(x ≤ t) = t^β
         assert x.max() <= 1.0
         assert_allclose(x.mean(), beta / (beta + 1), atol=0.005)
@@ -162,3 +164,60 @@ def test_sampling_errors_are_the_callers_mistakes():
         sample_power_law(rng, "1", 3)
     with pytest.raises(InvalidValue):
         sample_without_replacement(rng, np.zeros((2, 3)), np.array([4, 1]))
+
+
+# ---------------------------------------------------------------- the law of the counts k_u
+
+def test_power_count_law_is_the_floor_of_the_power_law():
+    from cossim import discrete_power_law, power_count_law, total_variation
+
+    law = power_count_law(0.5, 1, 1000)
+    k = np.arange(1, 1001)
+    # P(k) = (√k − √(k−1))/√p exactly; sums to 1 up to the rounding of 1000 terms
+    assert_allclose(law, (np.sqrt(k) - np.sqrt(k - 1)) / np.sqrt(1000), rtol=1e-12)
+    assert_allclose(law.sum(), 1.0, rtol=1e-13)
+    other = discrete_power_law(0.5, 1, 1000)
+    assert_allclose(other, k**-0.5 / np.sum(k**-0.5), rtol=1e-13)
+    # the two laws differ: about twice the mass at k = 1 (1/√p against ≈ 1/(2√p − 1.46)),
+    # total variation 0.0188 (the value the simulation's docstring rounds to 0.019)
+    assert_allclose(law[0] / other[0], (2 * np.sqrt(1000) - 1.46) / np.sqrt(1000), rtol=1e-3)
+    assert round(total_variation(law, other), 3) == 0.019
+    # the tail: for large k, P(k) = 1/(√p(√k + √(k−1))) ≈ 1/(2√(kp)), relative error ≈ 1/(4k)
+    assert_allclose(law[-100:], 1 / (2 * np.sqrt(k[-100:] * 1000)), rtol=1 / (3.9 * 900))
+
+
+def test_power_count_law_matches_the_sampler():
+    """The counts k = lo + floor(N x) of the simulation follow power_count_law, not the other law."""
+    from cossim import discrete_power_law, dkw_bound, kolmogorov_distance, power_count_law
+    from cossim.paper.simulation import _counts_from_power_law
+
+    rng = np.random.default_rng(3)
+    n, lo, hi = 200_000, 3, 402
+    k = _counts_from_power_law(sample_power_law(rng, 0.5, n, "power"), "power", lo, hi)
+    bound = dkw_bound(n, 1e-3)  # exceeded with probability ≤ 0.001 under the true law
+    assert kolmogorov_distance(k, power_count_law(0.5, lo, hi), lo) <= bound
+    assert kolmogorov_distance(k, discrete_power_law(0.5, lo, hi), lo) > bound
+    assert kolmogorov_distance(k, power_count_law(1.0, lo, hi), lo) > bound  # wrong exponent
+
+
+def test_distances_and_bound():
+    from cossim import dkw_bound, kolmogorov_distance, total_variation
+
+    assert total_variation([0.5, 0.5], [1.0, 0.0]) == 0.5
+    assert kolmogorov_distance(np.array([1, 1, 2, 3]), [0.5, 0.25, 0.25], 1) == 0.0
+    assert_allclose(kolmogorov_distance(np.array([2, 2]), [0.5, 0.5], 1), 0.5, rtol=1e-15)
+    assert_allclose(dkw_bound(20_000, 1e-3), np.sqrt(np.log(2000) / 40_000), rtol=1e-15)
+    with pytest.raises(InvalidValue):
+        kolmogorov_distance(np.array([0, 1]), [0.5, 0.5], 1)
+    with pytest.raises(InvalidValue):
+        total_variation([1.0], [0.5, 0.5])
+    with pytest.raises(InvalidValue):
+        dkw_bound(0)
+    with pytest.raises(InvalidValue):
+        dkw_bound(10, 1.5)
+    from cossim import power_count_law
+
+    with pytest.raises(InvalidValue):
+        power_count_law(0.5, 5, 4)
+    with pytest.raises(InvalidType):
+        power_count_law(0.5, 1.0, 4)
