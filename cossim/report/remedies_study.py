@@ -17,9 +17,10 @@ import pandas as pd
 import cossim
 
 __all__ = ["FamilyFit", "RemedyStudy", "checkpoints", "top_direction_share", "free_d_cosine_change",
-           "min_objective_change", "top_items_energy_share", "popularity_count_rho", "max_change", "objective_path", "cosine_fit_numbers",
-           "summary_table", "summary_numbers", "compare", "style_summary",
-           "plot_objective_path", "remedy_heatmaps"]
+           "min_objective_change", "top_items_energy_share", "popularity_count_rho",
+           "max_change", "objective_path", "cosine_fit_numbers", "summary_table",
+           "summary_numbers", "compare", "style_summary", "plot_objective_path",
+           "remedy_heatmaps"]
 
 GAMMAS = (0.0, 0.5, 1.0)
 
