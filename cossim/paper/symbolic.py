@@ -152,21 +152,22 @@ class Eq2RescalingDifference(NamedTuple):
 
 
 def eq2_rescaling_difference(n: int = 2, p: int = 3, k: int = 2, *,
-                             power: int = 2) -> Eq2RescalingDifference:
+                             power: int = 2, lam_=lam) -> Eq2RescalingDifference:
     """Eq. (2) at ``(AD, BD⁻¹)`` minus Eq. (2) at ``(A, B)``, in closed form.
 
     The fit term cancels and the penalty does not: the difference is
     ``λ Σ_j [(d_j² − 1)‖(XA)_{:,j}‖² + (d_j⁻² − 1)‖B_{:,j}‖²]``, which is not
     identically 0 (it is 0 for all (A, B) only if every d_j² = 1). `power`
     is the exponent of d_j in the compact form (2; another value is a wrong
-    formula, for the tests).
+    formula, for the tests); `lam_` the weight λ (a symbol; at 0 the
+    difference vanishes: the degenerate case of §2.3).
     """
     X, A, B = symbolic_matrices(n, p, k)
     D = diagonal(k)
     d = [D[j, j] for j in range(k)]
-    diff = eq2_objective(X, A * D, B * D.inv()) - eq2_objective(X, A, B)
+    diff = eq2_objective(X, A * D, B * D.inv(), lam_) - eq2_objective(X, A, B, lam_)
     XA = X * A
-    compact = lam * sum(
+    compact = lam_ * sum(
         ((d[j] ** power - 1) * sq(XA[:, j]) + (d[j] ** -power - 1) * sq(B[:, j]) for j in range(k)),
         sp.Integer(0),
     )

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["U", "gamma", "value_tolerance", "gradient_tolerance", "cosine_tolerance",
-           "embedding_cosine_tolerance", "product_tolerance"]
+           "embedding_cosine_tolerance", "product_tolerance", "prediction_tolerance"]
 
 #: Unit roundoff of IEEE double precision.
 U = 2.0**-53
@@ -95,18 +95,38 @@ def embedding_cosine_tolerance(X, A) -> float:
     """Bound on the rounding of a cosine between two user embeddings ``x_u A`` (rows of XA).
 
     The rows are themselves computed (inner dimension p) with an error up to
-    ``γ_p·‖|x_u||A|‖``; relative to ``‖x_u A‖`` this can exceed ``γ_p`` when
-    the row cancels. A cosine moves by at most twice the relative error of each
-    of its two vectors, so the bound is
-    ``γ_{k+4} + 4·γ_p·max_u ‖|x_u||A|‖/‖x_u A‖`` over the non-zero rows.
+    ``γ_p·‖|x_u||A|‖ ≤ γ_p·Σ_j |x_uj|‖a_j‖``; relative to ``‖x_u A‖`` this can
+    exceed ``γ_p`` when the row cancels. A cosine moves by at most twice the
+    relative error of each of its two vectors, so the bound is
+    ``γ_{k+4} + 4·γ_p·max_u (Σ_j |x_uj|‖a_j‖)/‖x_u A‖`` over the non-zero rows.
     """
+    absolute = _abs_rows(X, A)
     X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
     A = np.asarray(A)
     exact = np.linalg.norm(X @ A, axis=1)
-    absolute = np.linalg.norm(np.abs(X) @ np.abs(A), axis=1)
     live = exact > 0
     worst = float(np.max(absolute[live] / exact[live])) if np.any(live) else 0.0
     return cosine_tolerance(A.shape[1]) + 4.0 * gamma(X.shape[1]) * worst
+
+
+def _abs_rows(X, A) -> np.ndarray:
+    """``Σ_j |x_uj|·‖a_j‖`` per row u: a bound on ``‖ |x_u||A| ‖`` that costs one matrix–vector product."""
+    a = np.linalg.norm(np.asarray(A), axis=1)
+    absX = abs(X) if hasattr(X, "multiply") else np.abs(np.asarray(X))
+    return np.asarray(absX @ a).ravel()
+
+
+def prediction_tolerance(X, A, B) -> float:
+    """Bound on the difference of two float64 evaluations of one prediction ``(XABᵀ)_ui``.
+
+    As :func:`product_tolerance` for X, A, Bᵀ, with the cheaper entry bound
+    ``(|X||A||B|ᵀ)_ui ≤ Σ_j |x_uj|‖a_j‖·‖b_i‖`` (Cauchy–Schwarz in the latent
+    dimension), maximised over u and i.
+    """
+    p, k = np.shape(A)
+    rows = float(_abs_rows(X, A).max())
+    cols = float(np.linalg.norm(np.asarray(B), axis=1).max())
+    return 2.0 * (gamma(p + k) + 2.0 * U) * rows * cols
 
 
 def product_tolerance(*factors) -> np.ndarray:
