@@ -197,13 +197,17 @@ class Eq2LambdaZero(NamedTuple):
     rescaling_difference: sp.Expr
 
 
-def eq2_scalar_lambda_zero() -> Eq2LambdaZero:
-    """The degenerate case λ = 0: every point of ``pq = σ`` is optimal, so no uniqueness."""
+def eq2_scalar_lambda_zero(penalty=0) -> Eq2LambdaZero:
+    """The degenerate case λ = 0: every point of ``pq = σ`` is optimal, so no uniqueness.
+
+    `penalty` w puts ``w·λ(p² + q²)`` back (w = 0 is the case itself; the tests
+    use w = 1 to show that the rescaling freedom then disappears).
+    """
     p, q = sp.symbols("p q")
     d = sp.Symbol("d", real=True, nonzero=True)
-    g = (sigma - p * q) ** 2
+    g = (sigma - p * q) ** 2 + sp.nsimplify(penalty) * lam * (p**2 + q**2)
     roots = sp.solve([sp.diff(g, p), sp.diff(g, q)], [p, q], dict=True)
-    curve = [r for r in roots if q not in r or r[q] != 0]
+    curve = [r for r in roots if q not in r]
     value = sp.simplify(g.subs(curve[0])) if curve else None
     diff = sp.simplify(g.subs({p: p * d, q: q / d}, simultaneous=True) - g)
     return Eq2LambdaZero(g, roots, value, diff)

@@ -22,7 +22,6 @@ from typing import NamedTuple
 import numpy as np
 
 import cossim
-from cossim.paper.models import gradient_from_products, gram_products, objective_from_gram
 
 from .tolerances import gamma
 
@@ -97,17 +96,17 @@ def euler_flow(X, A0, B0, lam, step, n_steps, step_B=None, law=flow_derivative) 
         ``law(A, B, ∇_W)`` → predicted ``d/dt(AᵀA)`` per unit rate (default: the corrected law).
         ∇_W is computed separately from the factor gradients, as ``2((G + λI)W − G)``.
     """
-    G = cossim.gram_matrix(X)
+    G = np.asarray(cossim.gram_matrix(X))
     eta_a, eta_b = float(step), float(step if step_B is None else step_B)
     A, B = np.array(A0, dtype=float), np.array(B0, dtype=float)
     p, k = A.shape
-    m = p + k
+    m = X.shape[0] + p + k
     G_lam = G + lam * np.eye(p)
     start = (A.T @ A, B.T @ B)
-    f0 = objective_from_gram(G, A, B, lam)
+    f0 = cossim.objective_eq1(X, A, B, lam)
     steps_sum, ratio = 0.0, 0.0
     for _ in range(int(n_steps)):
-        gA, gB = gradient_from_products(A, B, G @ B, lam, "eq1", gram_products(G, A, B))
+        gA, gB = cossim.gradient_eq1(X, A, B, lam)
         grad_W = 2.0 * (G_lam @ (A @ B.T) - G)
         A_new = A - eta_a * gA
         fd = (A_new.T @ A_new - A.T @ A) / eta_a
@@ -121,4 +120,4 @@ def euler_flow(X, A0, B0, lam, step, n_steps, step_B=None, law=flow_derivative) 
     return FlowCheck(float(np.linalg.norm(C1 - C0)), eta_a * steps_sum + rounding,
                      float(np.linalg.norm((A.T @ A - B.T @ B) - (start[0] - start[1]))),
                      float(np.linalg.norm(C0)), ratio, float(np.linalg.norm(A.T @ A - start[0])),
-                     f0 - objective_from_gram(G, A, B, lam))
+                     f0 - cossim.objective_eq1(X, A, B, lam))

@@ -128,8 +128,10 @@ def noise_blind_to_d(X, fit, fit_d, levels):
     return change, tol
 
 
-def eq4_errors(X, A, B, d):
+def eq4_errors(X, A, B, d, fit_d=None):
     """Eq. (4) evaluated as written against the cosines of the rescaled embeddings.
+
+    `fit_d` is the rescaled pair (default ``cossim.rescale(A, B, d)``, Eq. (3)).
 
     Returns ``{name: (largest difference, tolerance)}`` for item–item, user–user
     and user–item. The two routes round differently: the item side by
@@ -137,7 +139,7 @@ def eq4_errors(X, A, B, d):
     side also by the rounding of the rows ``x_u A`` (twice
     :func:`~cossim.report.tolerances.embedding_cosine_tolerance`).
     """
-    A_d, B_d = cossim.rescale(A, B, d)
+    A_d, B_d = cossim.rescale(A, B, d) if fit_d is None else fit_d
     k = A.shape[1]
     item_tol = 2 * cosine_tolerance(k + 3)
     user_tol = 2 * embedding_cosine_tolerance(X, A) + item_tol

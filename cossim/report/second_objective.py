@@ -17,12 +17,12 @@ import pandas as pd
 
 import cossim
 
-from .optimum import convergence, cosine_shift_bound, nullity, user_cosine_shift_bound
+from .optimum import convergence, nullity
 from .tolerances import U, cosine_tolerance, embedding_cosine_tolerance, gamma, value_tolerance
 
 __all__ = ["grid_product", "grid_gap", "uniqueness_runs", "format_uniqueness", "procrustes",
            "run_checks", "lambda_zero_checks", "null_directions", "null_space_checks",
-           "rotation_checks", "analog_checks", "compare_to_eq2", "plot_eq2_vs_analog"]
+           "switched_off_max", "rotation_checks", "analog_checks", "compare_to_eq2", "plot_eq2_vs_analog"]
 
 #: Short column names of the uniqueness table as shown.
 SHORT = {"relative value gap": "value gap (rel.)",
@@ -269,6 +269,12 @@ def null_space_checks(X, k, lam, N):
     return {"value_change": abs(f_N - f), "value_tol": tol, "cos_change": float(max(uu, ui)),
             "cos_tol": cos_tol, "A_change": float(np.linalg.norm(N)),
             "W_change": float(np.abs(F_N.A @ F.B.T - F.A @ F.B.T).max()), "W_tol": W_tol}
+
+
+def switched_off_max(fit, sigma, lam):
+    """Largest |entry| of the columns of Â and B̂ whose σ ≤ λ (0 when there are none)."""
+    off = np.asarray(sigma) <= lam
+    return float(max(np.abs(fit.A[:, off]).max(initial=0.0), np.abs(fit.B[:, off]).max(initial=0.0)))
 
 
 def rotation_checks(X, fit, R, lam):

@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["U", "gamma", "value_tolerance", "gradient_tolerance", "cosine_tolerance",
-           "embedding_cosine_tolerance", "product_tolerance", "prediction_tolerance"]
+           "embedding_cosine_tolerance", "product_tolerance", "prediction_tolerance",
+           "singular_vector_tolerance"]
 
 #: Unit roundoff of IEEE double precision.
 U = 2.0**-53
@@ -144,3 +145,25 @@ def product_tolerance(*factors) -> np.ndarray:
     for M in mats[1:]:
         out = out @ M
     return 2.0 * (gamma(inner) + 2.0 * U) * out
+
+
+def singular_vector_tolerance(X, k) -> float:
+    """Bound on how far the top-k right singular vectors of two backward-stable routines can differ.
+
+    Each routine (an eigensolver on XᵀX, an SVD of X) returns the exact vectors
+    of a matrix within ``‖E‖₂ ≤ γ_{n+p}‖X‖²_F`` of XᵀX; by the Davis–Kahan
+    theorem a vector v_i (signs aligned) then moves by at most ``√2‖E‖/gap_i``,
+    ``gap_i = min_{j≠i} |σ_i² − σ_j²|``. Two routines: twice that, maximised over
+    i ≤ k (infinite if a gap is 0: the vectors are then not determined).
+    """
+    Xd = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=float)
+    n, p = Xd.shape
+    s2 = np.zeros(p)
+    sv = np.linalg.svd(Xd, compute_uv=False) ** 2
+    s2[:sv.size] = sv
+    err = gamma(n + p) * float(np.sum(Xd**2))
+    worst = 0.0
+    for i in range(k):
+        gap = np.min(np.abs(np.delete(s2, i) - s2[i]))
+        worst = max(worst, np.inf if gap == 0 else 2 * np.sqrt(2) * err / gap)
+    return worst
