@@ -151,11 +151,13 @@ def _eq1_value(X, A, B, lam, gram):
     return objective_from_gram(gram, A, B, lam, "eq1")
 
 
-def family_checks(X, members, lam, W_ref, gram=None):
+def family_checks(X, spectrum, members, lam, W_ref, gram=None):
     """Members of Eq. (1)'s family against the theorem's product, Eq. (5)'s value and Eq. (3).
 
     Parameters
     ----------
+    spectrum : Spectrum
+        The top-k spectrum the members were built from (V_k and the shrinkage m).
     members : dict
         γ → Factors, in the chapter ``cossim.eq1_factors(spectrum, lam, γ)``
         (``A = V_k m^{1−γ}``, ``B = V_k m^γ``); must include γ = 1/2, Eq. (5).
@@ -170,19 +172,18 @@ def family_checks(X, members, lam, W_ref, gram=None):
         ``W_gap``/``W_tol`` (largest product difference over the members, and
         the rounding of two evaluations of ``|A||B|ᵀ``); ``value_gap``/``value_tol``
         (values against Eq. (5)'s); ``rescale_gap``/``rescale_tol`` (each member
-        against ``cossim.rescale`` of Eq. (5) by ``D = dMat(m)^{1/2−γ}``, with m
-        read off Eq. (5) as the squared column norms: a few roundings per entry);
-        ``eq5_gap``/``eq5_tol`` (Eq. (5)'s A against its B and against
-        ``V_k·m^{1/2}``, V_k and m from its columns: a few roundings).
+        against ``cossim.rescale`` of Eq. (5) by ``D = dMat(m)^{1/2−γ}``: a few
+        roundings per entry); ``eq5_gap``/``eq5_tol`` (Eq. (5)'s A and B
+        against ``V_k·m^{1/2}``: a few roundings).
     """
+    V, m = spectrum.V, cossim.eq1_shrinkage(spectrum.sigma, lam)
     sym = members[0.5]
-    m = np.sum(sym.A * sym.B, axis=0)                 # V_kᵀV_k = I: columns of AᵀB give m
-    V = sym.B / np.where(m > 0, np.sqrt(m), 1.0)
     f_sym = _eq1_value(X, *sym, lam, gram)
+    half = V * np.sqrt(m)
     out = {"W_gap": 0.0, "W_tol": 0.0, "value_gap": 0.0, "value_tol": 0.0, "rescale_gap": 0.0,
            "rescale_tol": 0.0,
-           "eq5_gap": float(max(np.abs(sym.A - sym.B).max(), np.abs(sym.A - V * np.sqrt(m)).max())),
-           "eq5_tol": float(8 * U * np.abs(sym.A).max())}
+           "eq5_gap": float(max(np.abs(sym.A - half).max(), np.abs(sym.B - half).max())),
+           "eq5_tol": float(4 * U * np.abs(half).max())}
     for g, F in members.items():
         R = cossim.rescale(*sym, np.where(m > 0, m, 1.0) ** (0.5 - g))
         out["W_gap"] = max(out["W_gap"], float(np.abs(F.A @ F.B.T - W_ref).max()))
@@ -192,7 +193,7 @@ def family_checks(X, members, lam, W_ref, gram=None):
         out["rescale_gap"] = max(out["rescale_gap"], float(np.abs(R.A - F.A).max()),
                                  float(np.abs(R.B - F.B).max()))
         scale = max(np.abs(F.A).max(), np.abs(F.B).max())
-        out["rescale_tol"] = max(out["rescale_tol"], float(16 * U * scale))
+        out["rescale_tol"] = max(out["rescale_tol"], float(8 * U * scale))
     return out
 
 

@@ -57,7 +57,7 @@ def test_family_and_choice_checks():
     spec = cossim.top_singular(X, 3)
     m = cossim.eq1_shrinkage(spec.sigma, 6.0)
     members = {g: cossim.eq1_factors(spec, 6.0, g) for g in (0.0, 0.5, 1.0)}
-    fam = F.family_checks(X, members, 6.0, (spec.V * m) @ spec.V.T, gram=X.T @ X)
+    fam = F.family_checks(X, spec, members, 6.0, (spec.V * m) @ spec.V.T, gram=X.T @ X)
     for key in ("W", "value", "rescale", "eq5"):
         assert fam[f"{key}_gap"] <= fam[f"{key}_tol"], key
     full = cossim.top_singular(X)

@@ -32,6 +32,7 @@ def test_shared_rate_conserves_the_difference_and_halving_the_step_halves_the_dr
     b = F.euler_flow(X, A0, B0, lam, eta / 2, 400)         # same time, half the step
     assert a.derivative_ratio <= 1 and a.drift <= a.drift_bound
     assert b.drift <= b.drift_bound
+    assert a.second_order_residual <= a.second_order_tol
     assert 0.4 <= b.drift / a.drift <= 0.6                 # O(η): the drift halves
     assert a.travel > 100 * a.drift and a.value_drop > 0
 
@@ -40,5 +41,6 @@ def test_separate_rates_conserve_the_weighted_difference_only():
     X, A0, B0, lam, eta = _setup()
     r = F.euler_flow(X, A0, B0, lam, eta, 200, step_B=3 * eta)
     assert r.drift <= r.drift_bound < r.unweighted_drift
+    assert r.second_order_residual <= r.second_order_tol < r.unweighted_residual
     bad = F.euler_flow(X, A0, B0, lam, eta, 50, law=F.one_sided_derivative)
     assert bad.derivative_ratio > 1

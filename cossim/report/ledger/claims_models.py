@@ -233,11 +233,15 @@ CLAIMS = (
     # ------------------------------------------------- Chapter 6 (gradient flow)
     Claim("ch6-flow-derivative-law",
           "Under gradient flow on Eq. (1), d/dt(AᵀA) = −(Aᵀ∇_W B + Bᵀ∇_Wᵀ A), a symmetric matrix.",
-          _TR, "largest ratio, over the Euler steps, of |ΔAᵀA/η − law| to the step's O(η) error bound"),
+          _TR, "largest ratio, over the Euler steps, of |ΔAᵀA/η − law − η∇_Aᵀ∇_A| to its rounding bound"),
     Claim("ch6-flow-conserved-shared-rate",
-          "With one shared rate, gradient flow on Eq. (1) conserves AᵀA − BᵀB (Euler drift O(η)).",
-          _TR, "drift of AᵀA − BᵀB along the trajectory, against the Euler bound"),
+          "With one shared rate, Euler steps of size η on Eq. (1) change AᵀA − BᵀB by O(η) only.",
+          _TR, "drift of AᵀA − BᵀB along the trajectory, against the O(η) Euler bound"),
+    Claim("ch6-flow-drift-second-order",
+          "With one shared rate, all of the drift of AᵀA − BᵀB is the Euler steps' second-order terms: "
+          "the flow conserves it.",
+          _TR, "drift minus the exact second-order terms, against the rounding bound of the iterates"),
     Claim("ch6-flow-conserved-separate-rates",
           "With fixed rates η_A ≠ η_B, gradient flow on Eq. (1) conserves AᵀA/η_A − BᵀB/η_B.",
-          _TR, "drift of η_A(AᵀA/η_A − BᵀB/η_B), against the Euler bound"),
+          _TR, "drift of η_A(AᵀA/η_A − BᵀB/η_B) minus the second-order terms, against rounding"),
 )
