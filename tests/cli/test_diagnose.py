@@ -36,7 +36,8 @@ def factors(tmp_path):
 
 def _args(folder, **changes):
     base = dict(user_factors=folder / "P.npy", item_factors=folder / "Q.npy", out=folder / "out",
-                neighbours=4, gammas=5, pairs=3, quiet=False)
+                neighbours=4, gammas=5, pairs=3, quiet=False, max_condition=10.0, probes=8,
+                seed=0)
     base.update(changes)
     return SimpleNamespace(**base)
 
