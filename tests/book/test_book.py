@@ -55,7 +55,10 @@ def test_book_builds_without_warnings(built_book):
 
 
 def test_claims_ledger_is_published(built_book):
-    """claims.json holds one passing record per registered claim, each anchored on its page and linked from the ledger."""
+    """claims.json holds one passing record per registered claim.
+
+    Each record is anchored on its page and linked from the ledger page.
+    """
     import json
 
     from cossim.report.ledger import CLAIMS
