@@ -18,7 +18,7 @@ CHAPTER_PARAMS = {
                     "lam2": 30.0, "cosine_max_iter": 100, "n_check_users": 100},
     "04_experiments": {"robustness_seeds": 2, "robustness_readings": ["default", "capped_activity"],
                        "sweep_step": 0.25, "sweep_ranks": [10, 50]},
-    "05_explorer": {"n_users": 3000, "n_items": 200, "rank": 10, "lam": 2000.0, "n_frames": 5},
+    "05_explorer": {"n_users": 3000, "n_items": 200, "rank": 10, "lam": 500.0, "n_frames": 5},
     "06_training_dynamics": {"n_runs": 3},
     "07_movielens": {"min_ratings": 50, "rank": 20},
     "08_diagnostic": {"n_users": 3000, "n_items": 200, "rank": 10, "lam1": 2000.0, "lam2": 20.0,
