@@ -21,9 +21,6 @@ CLAIMS = [
           "With k_u capped at p/10, the C-th singular value falls below λ₂.", _S,
           "σ_C of X under the capped reading"),
     # -- 4.2 Figure 1 --------------------------------------------------------------------------
-    Claim("ch4-figure-same-data",
-          "Figure 1 is computed from the chapter's data (same singular values).", _S,
-          "largest relative difference of the figure's σ and the chapter's σ"),
     Claim("ch4-eq1-panels-same-product",
           "The three Eq. (1) panels γ = 0, ½, 1 have the same product ÂB̂ᵀ.", _S,
           "largest entry of |A_γB_γᵀ − A_½B_½ᵀ| over γ"),

@@ -90,17 +90,6 @@ def test_capped_direction_breaks_without_the_cap(paper):
 
 # -- 4.2 Figure 1 -------------------------------------------------------------------------
 
-@breaks("ch4-figure-same-data")
-def test_same_data_breaks_for_another_seed(paper):
-    _, spectrum, result = paper
-    check("ch4-figure-same-data", measured=np.max(np.abs(result.sigma / spectrum.sigma - 1)),
-          at_most=1e-12)
-    other = cossim.top_singular(cossim.simulate(N_USERS, N_ITEMS, C, seed=1).X, RANK)
-    with pytest.raises(ClaimFailed):
-        check("ch4-figure-same-data", measured=np.max(np.abs(other.sigma / spectrum.sigma - 1)),
-              at_most=1e-12)
-
-
 def _family(spectrum, wrong_exponent=0.0):
     """Eq. (1)'s members γ = 0, ½, 1; `wrong_exponent` ≠ 0 gives γ = 1 a wrong B = V m^(1+e)."""
     family = {g: cossim.eq1_factors(spectrum, LAM1, g) for g in (0.0, 0.5, 1.0)}
