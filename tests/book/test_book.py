@@ -52,3 +52,26 @@ def test_book_builds_without_warnings(built_book):
     assert (html / "index.html").exists()
     for stem in chapters_in_toc():
         assert (html / "book" / f"{stem}.html").exists(), f"missing page for {stem}"
+
+
+def test_claims_ledger_is_published(built_book):
+    """claims.json holds one passing record per registered claim.
+
+    Each record is anchored on its page and linked from the ledger page.
+    """
+    import json
+
+    from cossim.report.ledger import CLAIMS
+
+    html, returncode, log = built_book
+    assert returncode == 0, log[-5000:]
+    data = json.loads((html / "claims.json").read_text())
+    records = {r["id"]: r for r in data["claims"]}
+    assert set(records) == set(CLAIMS)
+    assert data["counts"]["entries"] == len(CLAIMS)
+    assert all(r["holds"] for r in records.values())
+    ledger = (html / "book" / "ledger.html").read_text()
+    for claim_id, record in records.items():
+        page = (html / f"{record['page']}.html").read_text()
+        assert f'id="claim-{claim_id}"' in page, f"{claim_id}: no anchor on {record['page']}"
+        assert f'#claim-{claim_id}"' in ledger, f"{claim_id}: not linked from the ledger page"

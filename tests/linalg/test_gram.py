@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.linalg.blas
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -68,3 +69,94 @@ def test_eigh_top_gives_descending_sigma_and_eigenvectors():
     assert_allclose(sigma, s[:3], rtol=1e-12)
     assert_allclose(V.T @ V, np.eye(3), atol=1e-12)
     assert_allclose(X.T @ X @ V, V * sigma**2, rtol=1e-10, atol=1e-10 * s[0] ** 2)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+@pytest.mark.parametrize("values, n, exact", [
+    (np.array([]), 5, True),                 # nothing stored: trivially exact
+    (np.array([1.0]), 2**24, False),         # max² · n = 2²⁴ is not below 2²⁴
+    (np.array([1.0]), 2**24 - 1, True),
+    (np.array([2.0]), 2**22, False),
+    (np.array([3.0]), 1_864_135, True),      # 9 · n = 2²⁴ − 1
+    (np.array([3.0]), 1_864_136, False),     # 9 · n = 2²⁴ + 8
+    (np.array([-3.0, 1.0]), 1_864_136, False),
+    (np.array([1.0]), 100, True),
+])
+def test_float32_rule_at_its_boundary(values, n, exact):
+    assert gram_module._exact_in_float32(values, n) is exact
+
+
+def _spy_syrk(monkeypatch):
+    calls = []
+    for name in ("ssyrk", "dsyrk"):
+        real = getattr(scipy.linalg.blas, name)
+
+        def spy(alpha, a, *, beta, c, trans, lower, overwrite_c, _name=name, _real=real):
+            calls.append((_name, a.shape, a.dtype, c.dtype))
+            return _real(alpha, a, beta=beta, c=c, trans=trans, lower=lower, overwrite_c=overwrite_c)
+        monkeypatch.setattr(scipy.linalg.blas, name, spy)
+    return calls
+
+
+def _rows_with(nnz_per_row, p):
+    """CSR 0/1 matrix whose row u has its first nnz_per_row[u] entries set."""
+    dense = np.zeros((len(nnz_per_row), p))
+    for u, m in enumerate(nnz_per_row):
+        dense[u, :m] = 1.0
+    return sp.csr_matrix(dense), dense
+
+
+@pytest.mark.parametrize("nnz, route", [
+    ([10] * 9 + [0] * 6, "sparse"),        # 30 · Σ nnz² = 27,000 = n p² / 2: the sparse product (<=)
+    ([10] * 8 + [11] + [0] * 6, "dense"),  # 30 · 921 = 27,630 > 27,000: dense blocks
+])
+def test_sparse_or_dense_route_by_cost(monkeypatch, nnz, route):
+    """n = 15, p = 60: the documented rule DENSE_SPEEDUP · Σ_u nnz_u² <= n·p²/2 picks the sparse product."""
+    assert gram_module.DENSE_SPEEDUP == 30
+    calls = _spy_syrk(monkeypatch)
+    X, dense = _rows_with(nnz, 60)
+    G = gram_matrix(X)
+    assert_array_equal(G, dense.T @ dense)
+    assert G.dtype == np.float64
+    if route == "sparse":
+        assert calls == []
+    else:  # 0/1 data: exact in single precision, one block
+        assert calls == [("ssyrk", (60, 15), np.float32, np.float32)]
+
+
+def test_single_precision_only_when_exact(monkeypatch):
+    calls = _spy_syrk(monkeypatch)
+    rng = np.random.default_rng(2)
+    binary = (rng.random((50, 7)) < 0.5).astype(float)
+    gram_matrix(binary)
+    gram_matrix(binary + 0.5)
+    assert calls == [("ssyrk", (7, 50), np.float32, np.float32), ("dsyrk", (7, 50), np.float64, np.float64)]
+
+
+def test_row_blocks_accumulate(monkeypatch):
+    """p = 64: blocks of 2²² / 64 = 65,536 rows; n = 65,541 rows take two blocks, summed exactly."""
+    calls = _spy_syrk(monkeypatch)
+    n, p = 65_541, 64
+    rng = np.random.default_rng(3)
+    X = (rng.random((n, p)) < 0.05).astype(np.float64)
+    X[-5:] = 1.0  # the last block matters: its rows add 5 to every entry
+    G = gram_matrix(X)
+    assert [c[1] for c in calls] == [(p, 65_536), (p, 5)]
+    exact = (X.T.astype(np.float32) @ X.astype(np.float32)).astype(np.float64)  # integers < 2²⁴: exact
+    assert_array_equal(G, exact)
+
+
+def test_eigh_top_floor_is_relative_and_exclusive():
+    """The noise floor is p·eps·λ_max: relative to the scale (a tiny G keeps its small eigenvalues),
+    and an eigenvalue exactly at the floor becomes 0."""
+    eps = np.finfo(float).eps
+    sigma, V = _eigh_top(np.diag([1e-20, 1e-30]), 2)  # σ = (1e-10, 1e-15), both far above 2·eps·1e-20
+    assert_allclose(sigma, [1e-10, 1e-15], rtol=1e-15)
+    assert_allclose(np.abs(V), np.eye(2), atol=0)
+    sigma, _ = _eigh_top(np.diag([1.0, 2 * eps]), 2)   # λ₂ = p·eps·λ₁ exactly: noise
+    assert_array_equal(sigma, [1.0, 0.0])
+    sigma, _ = _eigh_top(np.diag([1.0, 4 * eps]), 2)   # twice the floor: kept
+    assert_allclose(sigma, [1.0, 2 * np.sqrt(eps)], rtol=1e-15)
+    sigma, _ = _eigh_top(np.zeros((3, 3)), 2)          # G = 0: λ_max = 0, every σ is 0
+    assert_array_equal(sigma, [0.0, 0.0])

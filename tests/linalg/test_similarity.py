@@ -183,3 +183,190 @@ def test_neighbour_overlap_and_shared_neighbours():
     assert_array_equal(neighbour_overlap(N1, N1), [1.0, 1.0])
     with pytest.raises(ValueError, match="same shape"):
         neighbour_overlap(N1, N2[:, :2])
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def test_inverse_norms_exact_values_any_input_dtype():
+    """Ω = g^(-1/2) for g > 0, also for 0 < g < 1 and g = 1, and integer input gives float output."""
+    from cossim.linalg.similarity import inverse_norms
+
+    out = inverse_norms([4, 1, 0])  # integers: no truncation of 1/2 to 0
+    assert out.dtype == np.float64
+    assert_array_equal(out, [0.5, 1.0, 0.0])
+    assert_array_equal(inverse_norms([0.25, 1.0, 0.0]), [2.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_row_norms_by_hand(sparse):
+    E = np.array([[3.0, 4.0], [0.0, 0.0], [-1.0, 0.0], [1.0, 1.0]])
+    got = cossim.row_norms(sp.csr_matrix(E) if sparse else E)
+    assert_allclose(got, [5.0, 0.0, 1.0, np.sqrt(2.0)], rtol=1e-15, atol=0)
+    with pytest.raises(ValueError, match="E contains NaN"):
+        cossim.row_norms(np.array([[np.nan, 1.0]]))
+
+
+def test_cosine_from_gram_clips_rounding_both_ways_only_when_asked():
+    """G = [[3, −3], [−3, 3]]: 3·(1/√3)² rounds to 1 + 2⁻⁵², so the unclipped cosines leave [−1, 1]
+    by one rounding step, on both sides; clip=True (the default) brings them back exactly."""
+    from cossim.linalg.similarity import cosine_from_gram
+
+    G = np.array([[3.0, -3.0], [-3.0, 3.0]])
+    raw = cosine_from_gram(G, clip=False)
+    eps = np.finfo(float).eps
+    assert_allclose(raw, [[1.0, -1.0], [-1.0, 1.0]], rtol=0, atol=2 * eps)
+    assert raw[0, 0] > 1.0 and raw[0, 1] < -1.0  # IEEE: correctly rounded sqrt and division
+    assert_array_equal(cosine_from_gram(G), [[1.0, -1.0], [-1.0, 1.0]])
+
+
+def test_cosine_similarity_stays_in_the_closed_interval():
+    """Rows e and −e, e = (1, 1, 1): the raw dot products of the unit rows round past ±1."""
+    E = np.array([[1.0, 1.0, 1.0], [-1.0, -1.0, -1.0]])
+    S = cossim.cosine_similarity(E)
+    assert S.max() <= 1.0 and S.min() >= -1.0
+    assert_allclose(S, [[1.0, -1.0], [-1.0, 1.0]], rtol=0, atol=2 * np.finfo(float).eps)
+    S2 = cossim.cosine_similarity(E, -E)
+    assert S2.max() <= 1.0 and S2.min() >= -1.0
+
+
+@pytest.mark.parametrize("call, msg", [
+    (lambda: cossim.user_item_cosine(np.ones((3, 4)), np.ones((5, 2)), np.ones((4, 2))), "A has 5 rows, expected 4"),
+    (lambda: cossim.user_item_cosine(np.ones((3, 4)), np.ones((4, 2)), np.ones((3, 2))), "B has 3 rows, expected 4"),
+    (lambda: cossim.user_item_cosine(np.ones((3, 4)), np.ones((4, 2)), np.ones((4, 3))),
+     "B has 3 columns, expected 2"),
+    (lambda: cossim.top_k_neighbours(np.ones(3)), "E must be 2-D"),
+])
+def test_user_item_and_neighbour_inputs_are_named(call, msg):
+    with pytest.raises(ValueError, match=msg):
+        call()
+
+
+def _spy_blocks(monkeypatch):
+    from cossim.linalg import similarity
+
+    calls = []
+    real = similarity._top_n_block
+
+    def spy(En, En32, start, stop, n, margin):
+        calls.append((start, stop))
+        return real(En, En32, start, stop, n, margin)
+
+    monkeypatch.setattr(similarity, "_top_n_block", spy)
+    return calls
+
+
+@pytest.mark.parametrize("entries, block", [(10, 1), (50, 2), (10_000, 23)])
+def test_top_k_neighbours_default_blocks_follow_the_memory_budget(monkeypatch, entries, block):
+    """Default block = max(1, min(p, TOPK_BLOCK_ENTRIES // p)) rows, consecutive, covering each row once."""
+    from cossim.linalg import similarity
+
+    monkeypatch.setattr(similarity, "TOPK_BLOCK_ENTRIES", entries)
+    calls = _spy_blocks(monkeypatch)
+    E = np.random.default_rng(5).standard_normal((23, 3))
+    nn = cossim.top_k_neighbours(E, 4)
+    starts = list(range(0, 23, block))
+    assert calls == [(s, min(s + block, 23)) for s in starts]
+    S = cossim.cosine_similarity(E)
+    assert_array_equal(nn, similarity.top_n_from_similarity(S, 4))
+
+
+def test_top_k_neighbours_given_block_size_is_used(monkeypatch):
+    calls = _spy_blocks(monkeypatch)
+    cossim.top_k_neighbours(np.random.default_rng(6).standard_normal((10, 2)), 3, block_size=4)
+    assert calls == [(0, 4), (4, 8), (8, 10)]
+
+
+def test_neighbour_lists_default_size_boundaries_and_dtype():
+    """Default 10 neighbours; n = 1 and n = p − 1 are allowed; indices are int64."""
+    from cossim.linalg.similarity import top_n_from_similarity
+
+    rng = np.random.default_rng(7)
+    E = rng.standard_normal((12, 3))
+    S = cossim.cosine_similarity(E)
+    full = np.argsort(-np.where(np.eye(12, dtype=bool), -np.inf, S), axis=1, kind="stable")[:, :11]
+    for got in (cossim.top_k_neighbours(E), top_n_from_similarity(S)):
+        assert got.dtype == np.int64 and got.shape == (12, 10)
+        assert_array_equal(got, full[:, :10])
+    for n in (1, 11):
+        assert_array_equal(cossim.top_k_neighbours(E, n), full[:, :n])
+        assert_array_equal(top_n_from_similarity(S, n), full[:, :n])
+    with pytest.raises(ValueError, match="n_neighbours must satisfy 1 <= n_neighbours <= 11"):
+        cossim.top_k_neighbours(E, 12)
+
+
+def test_top_k_neighbours_exact_where_float32_misorders_near_ties():
+    """200 nearly parallel rows: cosines within a few float32 steps of 1, so the float32 pass
+    misorders neighbours; the float64 re-scoring of every candidate within the margin restores
+    the exact order (the margin must cover the float32 error, or the true n-th is lost)."""
+    rng = np.random.default_rng(11)
+    E = rng.standard_normal(3) + 1e-3 * rng.standard_normal((200, 3))
+    En = cossim.row_normalize(E)
+    S = En @ En.T
+    np.fill_diagonal(S, -np.inf)
+    exact = np.argsort(-S, axis=1, kind="stable")[:, :5]
+    En32 = En.astype(np.float32)
+    S32 = En32 @ En32.T
+    np.fill_diagonal(S32, -np.inf)
+    assert np.any(np.argsort(-S32, axis=1, kind="stable")[:, :5] != exact)  # float32 alone is wrong
+    assert_array_equal(cossim.top_k_neighbours(E, 5), exact)
+    assert_array_equal(cossim.top_k_neighbours(E, 5, block_size=7), exact)
+
+
+def test_most_similar_first_is_stable_on_long_rows_with_ties():
+    """Rows of 300 values in three levels: ties go to the smaller index (an unstable sort fails)."""
+    from cossim.linalg.similarity import top_n_from_similarity
+
+    rng = np.random.default_rng(8)
+    S = rng.integers(0, 3, (4, 300)).astype(float)
+    got = top_n_from_similarity(S, 299, self_index=np.arange(4))
+    for i in range(4):
+        want = sorted((j for j in range(300) if j != i), key=lambda j: (-S[i, j], j))
+        assert list(got[i]) == want
+
+
+@pytest.mark.parametrize("self_index, msg", [
+    ([0, 1, 2], "self_index must hold one column index in range\\(3\\) per row of S"),  # length m + 1
+    ([[0], [1]], "self_index"),        # 2-D
+    ([0.0, 1.0], "self_index"),        # not integers
+    ([0, -1], "self_index"),           # below 0
+    ([0, 3], "self_index"),            # = p
+])
+def test_top_n_from_similarity_self_index_boundaries(self_index, msg):
+    from cossim.linalg.similarity import top_n_from_similarity
+
+    S = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(ValueError, match=msg):
+        top_n_from_similarity(S, 1, self_index=self_index)
+    # the largest valid index, p − 1, is accepted
+    assert_array_equal(top_n_from_similarity(S, 2, self_index=[2, 2]), [[1, 0], [1, 0]])
+
+
+def test_top_n_from_similarity_rejects_sparse_and_names_it():
+    from cossim.linalg.similarity import top_n_from_similarity
+
+    with pytest.raises(TypeError, match="S must be a dense array"):
+        top_n_from_similarity(sp.csr_matrix(np.eye(3)), 1)
+
+
+def test_neighbour_overlap_rejects_one_dimensional_lists():
+    from cossim.linalg.similarity import neighbour_overlap
+
+    with pytest.raises(ValueError, match="N1 and N2 must be 2-D of the same shape"):
+        neighbour_overlap(np.array([1, 2]), np.array([1, 2]))
+
+
+def test_top_k_neighbours_rescores_only_the_near_candidates(monkeypatch):
+    """Well-separated cosines: the float32 pass keeps exactly the n best of each row (the margin is a
+    few float32 rounding steps, not a share of the row), so the float64 re-scoring stays O(n)."""
+    from cossim.linalg import similarity
+
+    widths = []
+    real = similarity._most_similar_first
+    monkeypatch.setattr(similarity, "_most_similar_first", lambda S: widths.append(S.shape[1]) or real(S))
+    E = np.random.default_rng(12).standard_normal((50, 4))
+    S = cossim.cosine_similarity(E)
+    np.fill_diagonal(S, -np.inf)
+    top4 = np.sort(S, axis=1)[:, -4:]
+    assert np.min(np.diff(top4, axis=1)) > 1e-4  # no near ties among the 4 best of any row
+    cossim.top_k_neighbours(E, 3, block_size=10)
+    assert widths == [3] * 5

@@ -1,0 +1,101 @@
+"""The claims_ledger Sphinx extension on a two-page project: the ledger page, anchors, claims.json, warnings."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from support.book import ROOT
+
+pytestmark = pytest.mark.book
+
+CONF = """
+import sys
+sys.path.insert(0, {ext!r})
+from cossim.report.ledger import CLAIMS, Claim
+CLAIMS.clear()
+CLAIMS.update({{c.id: c for c in [
+    Claim("demo-small", "a small residual", "§2.2", "residual"),
+    Claim("demo-order", "an order that depends on the seed", "§4", "share of seeds", status="qualified"),
+{extra}]}})
+extensions = ["myst_nb", "claims_ledger"]
+nb_execution_mode = "force"
+nb_execution_raise_on_error = True
+exclude_patterns = ["_build"]
+"""
+
+PAGE = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+# Checks
+
+```{code-cell} ipython3
+from cossim.report.ledger import CLAIMS, Claim, check
+CLAIMS["demo-small"] = Claim("demo-small", "a small residual", "§2.2", "residual")
+CLAIMS["demo-order"] = Claim("demo-order", "an order that depends on the seed", "§4", "share of seeds",
+                             status="qualified")
+check("demo-small", 1e-12, at_most=1e-9)
+check("demo-order", 0.3, at_least=0.25)
+```
+"""
+
+INDEX = """\
+# Home
+
+```{toctree}
+checks
+ledger
+```
+"""
+
+LEDGER = """\
+# Ledger
+
+```{claims-ledger}
+```
+"""
+
+
+def _build(tmp_path, extra=""):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(CONF.format(ext=str(ROOT / "_ext"), extra=extra))
+    (src / "index.md").write_text(INDEX)
+    (src / "checks.md").write_text(PAGE)
+    (src / "ledger.md").write_text(LEDGER)
+    out = tmp_path / "html"
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(src), str(out)],
+                            capture_output=True, text=True, timeout=300)
+    return out, result
+
+
+def test_ledger_page_links_every_check_and_json_is_written(tmp_path):
+    out, result = _build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    # Sphinx warnings read "WARNING: ..."; the kernel's "[IPKernelApp] WARNING |" lines are not build warnings.
+    assert "WARNING:" not in result.stderr, result.stderr
+    page = (out / "checks.html").read_text()
+    assert 'id="claim-demo-small"' in page and 'id="claim-demo-order"' in page
+    ledger = (out / "ledger.html").read_text()
+    assert 'href="checks.html#claim-demo-small"' in ledger
+    assert 'href="checks.html#claim-demo-order"' in ledger
+    assert "qualified" in ledger and "2 claims checked" in ledger
+    data = json.loads((out / "claims.json").read_text())
+    assert data["counts"] == {"entries": 2, "held": 1, "qualified": 1}
+    small = {c["id"]: c for c in data["claims"]}["demo-small"]
+    assert small["page"] == "checks" and small["holds"] is True
+    assert small["ratio"] == pytest.approx(1000.0, rel=1e-12)
+
+
+def test_a_registered_claim_no_page_checks_is_a_warning(tmp_path):
+    extra = textwrap.indent('Claim("demo-unchecked", "never checked", "§1", "nothing"),\n', "    ")
+    _, result = _build(tmp_path, extra=extra)
+    assert "claim 'demo-unchecked' is registered but no page checks it" in result.stderr
