@@ -36,6 +36,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg
 from scipy.special import log_expit
 
 from .._validation import (
@@ -63,6 +65,7 @@ __all__ = [
     "sgns_objective",
     "sgns_gradient",
     "sample_pairs",
+    "sgns_pair_losses",
     "sgns_sampled_loss",
     "SGNSModel",
     "fit_sgns",
@@ -115,7 +118,7 @@ def debiased_gram(X, user_power: float = 0.0, item_power: float = 0.0) -> np.nda
     w_user = activity_weights(X, user_power)
     w_item = propensity_weights(X, item_power)
     root = np.sqrt(w_user)
-    Xw = X.multiply(root[:, None]).tocsr() if hasattr(X, "multiply") else X * root[:, None]
+    Xw = (sp.diags(root) @ X).tocsr() if sp.issparse(X) else X * root[:, None]
     G = gram_matrix(Xw)
     return G * w_item[:, None] * w_item[None, :]
 
@@ -161,14 +164,19 @@ def _check_sgns(C, q, A, B, n_neg, lam):
     return C, q, A, B, check_real(n_neg, "n_neg", 0, low_open=True), check_lambda(lam)
 
 
-def _sgns_value_grad(C, q, A, B, n_neg, lam):
+def _negative_weights(C, q, n_neg):
+    """``n_neg · c qᵀ``: the weight of ``−log σ(−s_il)`` in the expected loss."""
+    return n_neg * np.outer(C.sum(axis=1), q)
+
+
+def _sgns_value_grad(C, W, A, B, lam):
+    """Expected loss and its gradients, given C and the negative weights W."""
     S = A @ B.T
     log_sig = log_expit(S)                      # log σ(s)
-    neg_weight = n_neg * np.outer(C.sum(axis=1), q)
-    value = -float(np.sum(C * log_sig)) - float(np.sum(neg_weight * (log_sig - S)))
+    value = -float(np.sum(C * log_sig)) - float(np.sum(W * (log_sig - S)))
     value += lam * (float(np.sum(A * A)) + float(np.sum(B * B)))
     sig = np.exp(log_sig)
-    dS = neg_weight * sig - C * (1.0 - sig)     # ∂/∂s of the two logistic terms
+    dS = W * sig - C * (1.0 - sig)              # ∂/∂s of the two logistic terms
     return value, [dS @ B + 2.0 * lam * A, dS.T @ A + 2.0 * lam * B]
 
 
@@ -191,12 +199,14 @@ def sgns_objective(C, q, A, B, n_neg: float = 5, lam: float = 0.0) -> float:
     lam : float
         Weight decay λ ≥ 0.
     """
-    return _sgns_value_grad(*_check_sgns(C, q, A, B, n_neg, lam))[0]
+    C, q, A, B, n_neg, lam = _check_sgns(C, q, A, B, n_neg, lam)
+    return _sgns_value_grad(C, _negative_weights(C, q, n_neg), A, B, lam)[0]
 
 
 def sgns_gradient(C, q, A, B, n_neg: float = 5, lam: float = 0.0):
     """Gradient ``(∂/∂A, ∂/∂B)`` of :func:`sgns_objective`."""
-    return tuple(_sgns_value_grad(*_check_sgns(C, q, A, B, n_neg, lam))[1])
+    C, q, A, B, n_neg, lam = _check_sgns(C, q, A, B, n_neg, lam)
+    return tuple(_sgns_value_grad(C, _negative_weights(C, q, n_neg), A, B, lam)[1])
 
 
 def sample_pairs(C, n_pairs: int, rng) -> np.ndarray:
@@ -209,8 +219,8 @@ def sample_pairs(C, n_pairs: int, rng) -> np.ndarray:
     return np.stack(np.unravel_index(flat, C.shape), axis=1)
 
 
-def sgns_sampled_loss(A, B, pairs, negatives, lam: float = 0.0) -> float:
-    """Loss of one draw: mean over pairs of ``−log σ(a_i·b_j) − Σ_l log σ(−a_i·b_l)`` + λ(‖A‖² + ‖B‖²).
+def sgns_pair_losses(A, B, pairs, negatives) -> np.ndarray:
+    """Loss of each drawn pair: ``−log σ(a_i·b_j) − Σ_l log σ(−a_i·b_l)`` over its negatives l.
 
     Parameters
     ----------
@@ -219,21 +229,38 @@ def sgns_sampled_loss(A, B, pairs, negatives, lam: float = 0.0) -> float:
         Positive pairs (:func:`sample_pairs`).
     negatives : ndarray of int, shape (m, n_neg)
         Negatives for each pair, e.g. ``rng.choice(p, size=(m, n_neg), p=q)``.
-    lam : float
+
+    Returns
+    -------
+    ndarray, shape (m,)
     """
     A = as_factor(A, "A")
     B = as_factor(B, "B", rows=A.shape[0], cols=A.shape[1])
     pairs, negatives = np.asarray(pairs), np.asarray(negatives)
     if pairs.ndim != 2 or pairs.shape[1] != 2 or negatives.ndim != 2 \
-            or negatives.shape[0] != pairs.shape[0]:
-        raise InvalidValue("pairs must be (m, 2) and negatives (m, n_neg)")
-    if pairs.min() < 0 or max(pairs.max(), negatives.max()) >= A.shape[0] or negatives.min() < 0:
-        raise InvalidValue("pairs or negatives hold an item index out of range")
+            or negatives.shape[0] != pairs.shape[0] or pairs.shape[0] == 0:
+        raise InvalidValue("pairs must be (m, 2) and negatives (m, n_neg), m >= 1")
+    for name, idx in (("pairs", pairs), ("negatives", negatives)):
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise InvalidType(f"{name} must hold integer item indices")
+        if idx.size and (idx.min() < 0 or idx.max() >= A.shape[0]):
+            raise InvalidValue(f"{name} holds an item index out of range")
     i, j = pairs[:, 0], pairs[:, 1]
     pos = log_expit(np.einsum("mk,mk->m", A[i], B[j]))
     neg = log_expit(-np.einsum("mk,mlk->ml", A[i], B[negatives])).sum(axis=1)
+    return -(pos + neg)
+
+
+def sgns_sampled_loss(A, B, pairs, negatives, lam: float = 0.0) -> float:
+    """Loss of one draw: the mean of :func:`sgns_pair_losses` plus ``λ(‖A‖² + ‖B‖²)``.
+
+    Its expectation over the draws (pairs ∝ C, negatives ∝ q, ``n_neg`` per
+    pair) is :func:`sgns_objective`.
+    """
+    losses = sgns_pair_losses(A, B, pairs, negatives)
     lam = check_lambda(lam)
-    return float(-np.mean(pos + neg)) + lam * (float(np.sum(A * A)) + float(np.sum(B * B)))
+    A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
+    return float(np.mean(losses)) + lam * (float(np.sum(A * A)) + float(np.sum(B * B)))
 
 
 class SGNSModel(NamedTuple):
@@ -256,7 +283,13 @@ def _pmi_start(C, q, k, n_neg):
     floor = np.log(ratio[positive].min()) if positive.any() else 0.0
     S = np.full(C.shape, floor)
     S[positive] = np.log(ratio[positive])
-    U, s, Vt = np.linalg.svd(S)
+    p = S.shape[0]
+    if k < p - 1:   # ARPACK from a fixed start vector: deterministic
+        U, s, Vt = scipy.sparse.linalg.svds(S, k=k, v0=np.full(p, 1.0 / np.sqrt(p)))
+        order = np.argsort(s)[::-1]
+        U, s, Vt = U[:, order], s[order], Vt[order]
+    else:
+        U, s, Vt = np.linalg.svd(S)
     root = np.sqrt(s[:k])
     return U[:, :k] * root, Vt[:k].T * root
 
@@ -278,8 +311,9 @@ def fit_sgns(C, q, k: int, *, n_neg: float = 5, lam: float = 1e-6, init="pmi", s
     lam : float
         Weight decay on both factors.
     init : {"pmi", "random"} or (A, B)
-        ``"pmi"``: :func:`_pmi_start`, deterministic; ``"random"``: Gaussian
-        entries of standard deviation 0.1 drawn with `seed`; or a pair.
+        ``"pmi"``: the rank-k split of the shifted PMI (:func:`_pmi_start`),
+        deterministic; ``"random"``: Gaussian entries of standard deviation
+        0.1 drawn with `seed`; or a pair.
     max_iter : int
         L-BFGS iterations.
     tol : float
@@ -294,8 +328,7 @@ def fit_sgns(C, q, k: int, *, n_neg: float = 5, lam: float = 1e-6, init="pmi", s
     if isinstance(init, str) and init == "pmi":
         A0, B0 = _pmi_start(C, check_vector(q, "q", low=0), k, check_real(n_neg, "n_neg", 0, low_open=True))
     elif isinstance(init, str) and init == "random":
-        rng = np.random.default_rng(seed)
-        A0, B0 = 0.1 * rng.standard_normal((2, C.shape[0], k))
+        A0, B0 = 0.1 * np.random.default_rng(seed).standard_normal((2, C.shape[0], k))
     elif isinstance(init, tuple) and len(init) == 2:
         A0, B0 = init
     else:
@@ -303,7 +336,8 @@ def fit_sgns(C, q, k: int, *, n_neg: float = 5, lam: float = 1e-6, init="pmi", s
     C, q, A0, B0, n_neg, lam = _check_sgns(C, q, A0, B0, n_neg, lam)
     if A0.shape[1] != k:
         raise InvalidValue(f"init has {A0.shape[1]} columns, expected k={k}")
-    (A, B), info = lbfgs(lambda a, b: _sgns_value_grad(C, q, a, b, n_neg, lam), [A0, B0],
+    W = _negative_weights(C, q, n_neg)
+    (A, B), info = lbfgs(lambda a, b: _sgns_value_grad(C, W, a, b, lam), [A0, B0],
                          max_iter=check_int(max_iter, "max_iter", 1), tol=check_real(tol, "tol", 0))
     return SGNSModel(A, B, info)
 

@@ -143,8 +143,8 @@ class UnitItemModel(NamedTuple):
     info: FitInfo
 
 
-def fit_unit_items(G, lam, init, *, max_iter: int = 300, tol: float = 1e-15) -> UnitItemModel:
-    """Fit the unit-item model (Eq. (1) with unit-norm item rows) from a start B.
+def fit_unit_items(G, lam, init, *, max_iter: int = 300, tol: float = 1e-15):
+    """Fit the unit-item model (Eq. (1) with unit-norm item rows) from one or several starts B.
 
     L-BFGS on the variable-projection objective of B (module docstring); A is
     then the ridge solution for the final B, so the returned objective is that
@@ -157,23 +157,37 @@ def fit_unit_items(G, lam, init, *, max_iter: int = 300, tol: float = 1e-15) -> 
         ``XᵀX``.
     lam : float
         λ of Eq. (1).
-    init : ndarray, shape (p, k)
-        Starting item embeddings (e.g. an Eq. (1) B̂ at some rescaling, or random).
+    init : ndarray, shape (p, k), or list of such
+        Starting item embeddings (e.g. an Eq. (1) B̂ at some rescaling, or
+        random); with a list, each start is fitted (one eigen-decomposition of
+        G serves all).
     max_iter : int
     tol : float
         Relative tolerance on the objective.
+
+    Returns
+    -------
+    UnitItemModel, or a list of them when `init` is a list
     """
-    G, B0, _ = check_gram_factors(G, init, init)
+    many = isinstance(init, list)
+    starts = init if many else [init]
+    if not starts:
+        raise InvalidValue("init must hold at least one start")
+    G = check_gram_factors(G, starts[0], starts[0])[0]
     lam = check_lambda(lam)
+    max_iter, tol = check_int(max_iter, "max_iter", 1), check_real(tol, "tol", 0)
     ridge = _ridge(G, lam)
 
     def fun(B):
         value, grad = _projected_value_grad(ridge, B)
         return value, [grad]
 
-    (B,), info = lbfgs(fun, [B0], max_iter=check_int(max_iter, "max_iter", 1),
-                       tol=check_real(tol, "tol", 0), gtol=0.0)
-    return UnitItemModel(_best_a(ridge, unit_rows(B)[0]), B, lam, info)
+    fits = []
+    for B0 in starts:
+        B0 = as_factor(B0, "init", rows=G.shape[0])
+        (B,), info = lbfgs(fun, [B0], max_iter=max_iter, tol=tol, gtol=0.0)
+        fits.append(UnitItemModel(_best_a(ridge, unit_rows(B)[0]), B, lam, info))
+    return fits if many else fits[0]
 
 
 # --------------------------------------------------------------------------
