@@ -21,10 +21,12 @@ from .beyond.deep_model import (
     EigenGram,
     balanced_embeddings,
     balanced_optimum,
+    balanced_value,
     deep_gradient,
     deep_objective,
     eigen_gram,
     fit_deep_linear,
+    top_directions,
 )
 from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
 from .beyond.explorer import explorer_frames, explorer_html
@@ -164,7 +166,7 @@ __all__ = [
     "sgns_gradient", "sample_pairs", "sgns_pair_losses", "sgns_sampled_loss", "SGNSModel", "fit_sgns",
     "popularity_bias",
     # the paper's discussion: deeper models, cosine against the dot product
-    "EigenGram", "eigen_gram", "DeepLinear", "deep_objective", "deep_gradient", "fit_deep_linear",
+    "EigenGram", "eigen_gram", "top_directions", "balanced_value", "DeepLinear", "deep_objective", "deep_gradient", "fit_deep_linear",
     "balanced_optimum", "balanced_embeddings",
     "holdout_split", "item_similarity", "recall_at_k",
 ]

@@ -37,12 +37,14 @@ from ._fitting import FitInfo, lbfgs, one_blas_thread
 __all__ = [
     "EigenGram",
     "eigen_gram",
+    "top_directions",
     "DeepLinear",
     "deep_objective",
     "deep_gradient",
     "fit_deep_linear",
     "balanced_optimum",
     "balanced_embeddings",
+    "balanced_value",
 ]
 
 
@@ -61,6 +63,20 @@ def eigen_gram(G) -> EigenGram:
     with one_blas_thread():
         w, V = np.linalg.eigh(0.5 * (G + G.T))
     return EigenGram(np.clip(w[::-1], 0.0, None), V[:, ::-1].copy())
+
+
+def top_directions(eig: EigenGram, r: int) -> EigenGram:
+    """The r leading eigen-directions of G: train in their span only.
+
+    The global optimum of every depth lies in the span of the k ≤ r leading
+    directions (:func:`balanced_optimum`), so restricting the factors' item
+    coordinates to the top r leaves it unchanged; the objective loses the
+    constant ``Σ_{i>r} w_i``. Training is r/p times cheaper per step, but the
+    path from a random start differs from that of the full problem.
+    """
+    w = check_vector(eig.w, "w", low=0)
+    r = check_rank(r, w.size, "r")
+    return EigenGram(w[:r].copy(), np.asarray(eig.V)[:, :r].copy())
 
 
 def _check_factors(w, factors):
@@ -204,6 +220,15 @@ def balanced_optimum(w, lam, k: int, depth: int) -> np.ndarray:
     lam = check_real(lam, "lam", 0, low_open=True)
     depth = check_int(depth, "depth", 1)
     return np.array([_scalar_best(float(wi), lam, depth + 1) for wi in np.sort(w)[::-1][:k]])
+
+
+def balanced_value(w, lam, k: int, depth: int) -> float:
+    """Objective of the global optimum: ``Σw − Σ_{i≤k} w_i(1 − (1 − t_i)²) + Fλ Σ t_i^{2/F}`` (F = depth + 1)."""
+    w = check_vector(w, "w", low=0)
+    t = balanced_optimum(w, lam, k, depth)
+    top = np.sort(w)[::-1][:t.size]
+    F = depth + 1
+    return float(w.sum() - np.sum(top * (1.0 - (1.0 - t) ** 2)) + F * lam * np.sum(t ** (2.0 / F)))
 
 
 def balanced_embeddings(eig: EigenGram, lam, k: int, depth: int) -> np.ndarray:

@@ -80,10 +80,11 @@ def _block_recall(scores, train_block, test_block, n):
     hits = np.take_along_axis(test, top, axis=1).sum(axis=1)
     n_test = test.sum(axis=1)
     keep = n_test > 0
-    return hits[keep] / np.minimum(n, n_test[keep]), keep.sum()
+    return hits[keep] / np.minimum(n, n_test[keep])
 
 
-def recall_at_k(X_train, X_test, U, B, n: int = 20, *, score: str = "dot", block: int = 2048) -> float:
+def recall_at_k(X_train, X_test, U, B, n: int = 20, *, score: str = "dot", block: int = 2048,
+                per_user: bool = False):
     """Mean recall@n of held-out items, scoring by dot product or cosine.
 
     Parameters
@@ -99,10 +100,12 @@ def recall_at_k(X_train, X_test, U, B, n: int = 20, *, score: str = "dot", block
     score : {"dot", "cosine"}
     block : int
         Users scored at a time.
+    per_user : bool
+        Return each user's recall instead of the mean.
 
     Returns
     -------
-    float
+    float, or ndarray of the users with at least one held-out item
         Mean over users with at least one held-out item of
         ``|top-n ∩ held-out| / min(n, |held-out|)``.
     """
@@ -118,11 +121,9 @@ def recall_at_k(X_train, X_test, U, B, n: int = 20, *, score: str = "dot", block
     if score == "cosine":
         U = U * inverse_norms(np.einsum("ij,ij->i", U, U))[:, None]
         B = B * inverse_norms(np.einsum("ij,ij->i", B, B))[:, None]
-    total, users = 0.0, 0
-    for start in range(0, U.shape[0], block):
-        stop = start + block
-        r, m = _block_recall(U[start:stop] @ B.T, X_train[start:stop], X_test[start:stop], n)
-        total, users = total + float(r.sum()), users + int(m)
-    if users == 0:
+    parts = [_block_recall(U[start:start + block] @ B.T, X_train[start:start + block],
+                           X_test[start:start + block], n) for start in range(0, U.shape[0], block)]
+    recalls = np.concatenate(parts)
+    if recalls.size == 0:
         raise InvalidValue("X_test has no held-out item")
-    return total / users
+    return recalls if per_user else float(recalls.mean())
