@@ -2,24 +2,37 @@
 
 Given user factors P (n × k) and item factors Q (p × k) whose scores are
 ``P Qᵀ``, every factorisation ``P' Q'ᵀ = P Qᵀ`` scores every user–item pair
-identically. With the thin SVD ``P Qᵀ = U S Vᵀ`` (rank r ≤ k) the family
+identically. An objective that depends on the factors only through ``P Qᵀ``
+(like Eq. (1), or any loss on the scores without a penalty on the factors)
+cannot tell them apart: its freedom is every invertible k × k matrix M,
+``(P M, Q M⁻ᵀ)``. The diagnostic explores two parts of it.
 
-    ``P'_γ = U S^{1−γ}``,  ``Q'_γ = V S^{γ}``,   γ ∈ [0, 1]
+1. The γ-family. With the thin SVD ``P Qᵀ = U S Vᵀ`` (rank r ≤ k),
 
-spans the rescalings the paper calls D (Eq. (3), in the basis of singular
-vectors): γ = 0 puts all the scale on the users, γ = 1 on the items, γ = ½
-is the balanced split that Eq. (2)'s weight decay would pick. The item–item
-cosines of ``Q'_γ`` change with γ, the scores do not.
+       ``P'_γ = U S^{1−γ}``,  ``Q'_γ = V S^{γ}``,   default γ ∈ [0, 1]:
 
-Scope, stated honestly: this family is exactly the freedom of objectives that
-depend on the factors *only through* ``P Qᵀ`` (like Eq. (1), or any loss on
-the scores without a penalty on the factors). It is not the full freedom (any
-invertible k × k matrix C with ``P C, Q C⁻ᵀ`` leaves the scores unchanged;
-the γ family is the one-parameter slice of it along the singular values), and
-a model trained with separate penalties on P and Q (like Eq. (2)) does *not*
-have this freedom: its cosines are fixed by the objective, and the diagnostic
-then measures how much they would change under an objective that left the
-scale free.
+   γ = 0 puts all the scale on the users, γ = 1 on the items, γ = ½ is the
+   balanced split that Eq. (2)'s weight decay picks. The exponent is on the
+   singular values S *of the scores*; Chapter 5's slider puts it on Eq. (1)'s
+   shrinkage factors m instead (for Eq. (1), ``S = σ m``), so the two γ
+   agree only at γ = 0. This family is a one-parameter curve inside the
+   diagonal rescalings of the singular basis.
+2. Random probes (:mod:`cossim.beyond.probes`): diagonal ``M = D`` (the
+   paper's Eq. (3) in the given latent basis) and general M, each with a
+   stated condition number κ.
+
+Every number is attained by a factorisation with the same scores, so each is
+a bound on how arbitrary the cosines are: the worst overlap found is an upper
+bound on the worst overlap possible, the largest cosine swing found a lower
+bound on the largest swing possible (at condition ≤ κ for the probes; the
+whole freedom, unbounded κ, can do more). A model trained with separate
+penalties on P and Q (like Eq. (2)) does *not* have this freedom: its cosines
+are fixed by the objective, and the diagnostic then measures how much they
+would move under an objective that left the factorisation free.
+
+The given Q need not be a member of the γ-family (Eq. (1)'s symmetric factors
+``V_k m^½`` are not): ``best_overlap_with_given`` and
+``min_cos_gap_to_family`` say how close the nearest member on the grid is.
 
 The SVD is computed without forming ``P Qᵀ``: thin QR factorisations
 ``P = Q_P R_P`` and ``Q = Q_Q R_Q``, then the SVD of the k × k core
@@ -33,19 +46,27 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .._validation import InvalidValue, as_factor, check_int, check_vector
-from ..linalg.similarity import neighbour_overlap, shared_neighbours, top_n_from_similarity, unit_rows
+from .._validation import InvalidValue, as_factor, check_int, check_real, check_vector
+from ..linalg.similarity import neighbour_overlap, shared_neighbours, top_k_neighbours, unit_rows
 from ..linalg.spectrum import column_signs
+from .probes import MAX_CONDITION, max_cosine_change, probe_family, probe_score_bound
 
 __all__ = ["ScoreSVD", "score_svd", "DiagnosticReport", "diagnose", "diagnostic_figure",
-           "SCOPE_NOTE"]
+           "SCOPE_NOTE", "DEFAULT_MAX_CONDITION"]
 
 SCOPE_NOTE = (
-    "The family P' = U S^(1-gamma), Q' = V S^gamma is the freedom of objectives that depend "
-    "on the factors only through the scores P Q^T (e.g. Eq. (1)); models trained with separate "
-    "penalties on P and Q (e.g. Eq. (2)) do not have it, and any invertible k x k matrix C "
-    "(P C, Q C^-T) gives still more equivalent factorisations."
+    "Objectives that depend on the factors only through the scores P Q^T (e.g. Eq. (1)) are "
+    "invariant under every invertible k x k matrix M: (P M, Q M^-T). The gamma-family "
+    "P' = U S^(1-gamma), Q' = V S^gamma is a one-parameter curve inside that freedom, and the "
+    "probes are random diagonal and general M of condition number max_condition; every number "
+    "is attained with the same scores, so overlaps are upper bounds on the worst overlap and "
+    "cosine swings lower bounds on the largest swing. Models trained with separate penalties "
+    "on P and Q (e.g. Eq. (2)) do not have this freedom."
 )
+
+#: Default condition number of the random probes: each latent direction rescaled by at most
+#: a factor √10 ≈ 3.2 up or down, less than the spread of the singular values of typical scores.
+DEFAULT_MAX_CONDITION = 10.0
 
 
 @dataclass
@@ -102,7 +123,12 @@ def score_svd(P, Q, *, rtol: float = 1e-10) -> ScoreSVD:
 
 @dataclass
 class DiagnosticReport:
-    """Result of :func:`diagnose` (all plain Python types, JSON-ready)."""
+    """Result of :func:`diagnose` (all plain Python types, JSON-ready).
+
+    Overlaps found are upper bounds on the worst overlap over all factorisations
+    with the same scores; cosine swings found are lower bounds on the largest
+    swing (see the module docstring).
+    """
 
     n_users: int
     n_items: int
@@ -114,6 +140,11 @@ class DiagnosticReport:
     overlap_with_given: list        # per γ: mean |N_γ(i) ∩ N_Q(i)| / n
     overlap_with_balanced: list     # per γ: same against γ = ½
     best_gamma_for_given: float     # γ whose neighbours agree most with the given Q
+    best_overlap_with_given: float  # that overlap (1 only if Q's neighbours are a member's)
+    cos_change_with_given: list     # per γ: max over pairs |cos_γ(i, j) − cos_Q(i, j)|
+    min_cos_gap_to_family: float    # min over γ of cos_change_with_given (0 for a member)
+    gamma_max_cos_swing: float      # max of cos_change_with_given
+    gamma_condition: list           # per γ: condition number of C_γ with Q C_γ = Q'_γ
     stable_fraction_mean: float     # mean over items of |∩_γ N_γ(i)| / n
     stable_fraction_min: float
     union_size_mean: float          # mean over items of |∪_γ N_γ(i)|
@@ -121,6 +152,13 @@ class DiagnosticReport:
     most_variable_items: list       # items with the largest neighbour-set union
     most_variable_pairs: list       # [{i, j, min, max, gamma_min, gamma_max}]
     max_score_change: float         # max |P'_γ Q'_γᵀ − P Qᵀ| over γ and sampled entries
+    score_change_bound: float       # rounding bound for it, (2√k + 2) k ε ‖P‖₂ ‖Q‖₂
+    max_condition: float = 1.0      # κ of every random probe
+    n_probes: int = 0               # probes of each kind
+    seed: int = 0                   # seed of the probes
+    probes: dict = field(default_factory=dict)  # "diagonal"/"general" -> ProbeResult as dict
+    probe_max_score_change: float = 0.0  # max |(P M)(Q M⁻ᵀ)ᵀ − P Qᵀ| over all probes
+    probe_score_change_bound: float = 0.0  # its rounding bound, (2√k + 2) κ k ε ‖P‖₂ ‖Q‖₂
     item_union_size: list = field(default_factory=list)       # per item: |∪_γ N_γ(i)|
     item_stable_fraction: list = field(default_factory=list)  # per item: |∩_γ N_γ(i)| / n
     scope: str = field(default=SCOPE_NOTE)
@@ -132,24 +170,19 @@ class DiagnosticReport:
         return json.dumps(self.to_dict(), indent=2)
 
 
-def _neighbour_lists(En, n: int, block: int) -> np.ndarray:
-    """Top-n cosine neighbours of every row of the unit rows En, `block` rows at a time."""
-    p = En.shape[0]
-    out = np.empty((p, n), dtype=np.int64)
-    for a in range(0, p, block):
-        b = min(a + block, p)
-        out[a:b] = top_n_from_similarity(En[a:b] @ En.T, n, self_index=np.arange(a, b))
-    return out
+def _neighbour_lists(E, n: int, block: int) -> np.ndarray:
+    """Top-n cosine neighbours of every row of E (ties by the smaller index), blockwise."""
+    return top_k_neighbours(E, n, block_size=block)
 
 
 def _neighbour_sets(Q, svd: ScoreSVD, gammas, n: int, block: int):
     """Unit rows ``Ω Q'_γ`` per γ, and the neighbour lists of Q, of each Q'_γ and of γ = ½."""
     V, s = svd.V, svd.s
-    N_given = _neighbour_lists(unit_rows(Q)[0], n, block)
-    Qs = [unit_rows(V * s**g)[0] for g in gammas]
-    N = [_neighbour_lists(E, n, block) for E in Qs]
-    N_half = _neighbour_lists(unit_rows(V * np.sqrt(s))[0], n, block)
-    return Qs, N, N_given, N_half
+    N_given = _neighbour_lists(Q, n, block)
+    members = [V * s**g for g in gammas]
+    N = [_neighbour_lists(Qg, n, block) for Qg in members]
+    N_half = _neighbour_lists(V * np.sqrt(s), n, block)
+    return [unit_rows(Qg)[0] for Qg in members], N, N_given, N_half
 
 
 def _stability(N, n: int):
@@ -197,10 +230,14 @@ def _most_variable_pairs(Qs, gammas, n_pairs: int, block: int) -> list:
             for r, i, j, lo_, hi_, g1, g2 in best]
 
 
-def _score_change(P, Q, svd: ScoreSVD, gammas) -> float:
-    """max |P'_γ Q'_γᵀ − P Qᵀ| over γ on a sample of users: the scores must not move."""
+def _sample_users(n: int, seed: int) -> np.ndarray:
+    """The (up to 200) users whose scores are compared, drawn with `seed`."""
+    return np.random.default_rng(seed).integers(0, n, size=min(200, n))
+
+
+def _score_change(P, Q, svd: ScoreSVD, gammas, users) -> float:
+    """max |P'_γ Q'_γᵀ − P Qᵀ| over γ on the sampled users: the scores must not move."""
     U, s, V = svd.U, svd.s, svd.V
-    users = np.random.default_rng(0).integers(0, P.shape[0], size=min(200, P.shape[0]))
     scores = P[users] @ Q.T
     max_change = 0.0
     for g in gammas:
@@ -209,9 +246,44 @@ def _score_change(P, Q, svd: ScoreSVD, gammas) -> float:
     return max_change
 
 
+def _family_vs_given(Q, E_members, N, N_given, block: int):
+    """Per γ: overlap with the given Q's neighbours and the largest cosine change from Q's."""
+    E_given = unit_rows(Q)[0]
+    overlap = [float(neighbour_overlap(Ng, N_given).mean()) for Ng in N]
+    change = [c[0] for c in max_cosine_change(E_given, E_members, block)]
+    return overlap, change
+
+
+def _gamma_conditions(Q, svd: ScoreSVD, gammas) -> list:
+    """Per γ: condition number of the k × r map C_γ with ``Q C_γ = Q'_γ = V S^γ``.
+
+    ``V`` lies in the column space of Q, so C_γ is the least-squares solution,
+    computed from the thin QR ``Q = Q_Q R_Q`` (k × k systems only). It is the
+    κ a probe ``Q M⁻ᵀ`` needs to reach that member from the given Q.
+    """
+    Qq, Rq = np.linalg.qr(Q)
+    core = Qq.T @ svd.V
+    conds = []
+    for g in gammas:
+        C = np.linalg.lstsq(Rq, core * svd.s**g, rcond=None)[0]
+        sv = np.linalg.svd(C, compute_uv=False)
+        conds.append(float(sv[0] / sv[-1]) if sv[-1] > 0 else float("inf"))
+    return conds
+
+
+def _probes(P, Q, N_given, kappa, n_probes, seed, users, block) -> dict:
+    """Worst cases of the diagonal and the general probes (empty when n_probes = 0)."""
+    if n_probes == 0:
+        return {}
+    return {kind: asdict(probe_family(P, Q, N_given, kind=kind, kappa=kappa, n_probes=n_probes,
+                                      seed=seed, users=users, block=block))
+            for kind in ("diagonal", "general")}
+
+
 def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
-             block_size: int = 1024) -> DiagnosticReport:
-    """How much do the item–item cosines of Q depend on an arbitrary rescaling?
+             block_size: int = 1024, max_condition: float = DEFAULT_MAX_CONDITION,
+             n_probes: int = 8, seed: int = 0) -> DiagnosticReport:
+    """How much do the item–item cosines of Q depend on a factorisation with the same scores?
 
     Parameters
     ----------
@@ -220,13 +292,22 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
     Q : array_like, shape (p, k)
         Item factors; their cosines are the ones being diagnosed.
     gammas : array_like, optional
-        Exponents γ of the family ``Q'_γ = V S^γ``; default 11 values in [0, 1].
+        Exponents γ of the family ``Q'_γ = V S^γ`` (S: singular values of the
+        scores); default 11 values in [0, 1], the splits between all scale on
+        the users (γ = 0) and all on the items (γ = 1).
     n_neighbours : int
         Size of the nearest-neighbour sets, ``1 <= n_neighbours <= p − 1``.
     n_pairs : int
         How many most-variable item pairs to report.
     block_size : int
         Items per block when computing cosines (memory ``O(block · p)``).
+    max_condition : float
+        Condition number κ of the random probes ``(P M, Q M⁻ᵀ)``,
+        ``1 <= κ <= 1e6`` (:data:`cossim.beyond.probes.MAX_CONDITION`).
+    n_probes : int
+        Random matrices M of each kind (diagonal, general); 0 skips the probes.
+    seed : int
+        Seed of the probes and of the sampled users (deterministic).
 
     Returns
     -------
@@ -234,8 +315,10 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
 
     Notes
     -----
-    See the module docstring for the scope: the family covers objectives that
-    depend only on ``P Qᵀ``.
+    The γ-family and the probes are parts of the freedom ``(P M, Q M⁻ᵀ)`` of
+    objectives that depend only on ``P Qᵀ`` (Eq. (3) is its diagonal part), so
+    every overlap reported bounds the worst overlap from above and every cosine
+    swing bounds the largest swing from below.
     """
     P, Q = _check_factors(P, Q)
     p = Q.shape[0]
@@ -244,24 +327,35 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
     n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
     n_pairs = check_int(n_pairs, "n_pairs", 0)
     block_size = check_int(block_size, "block_size", 1)
+    max_condition = check_real(max_condition, "max_condition", 1.0, MAX_CONDITION)
+    n_probes = check_int(n_probes, "n_probes", 0)
+    seed = check_int(seed, "seed", 0)
     gammas = np.unique(check_vector(np.linspace(0.0, 1.0, 11) if gammas is None else gammas,
                                     "gammas", min_size=2))
     svd = score_svd(P, Q)
-    Qs, N, N_given, N_half = _neighbour_sets(Q, svd, gammas, n_neighbours, block_size)
-    overlap_given = [float(neighbour_overlap(Ng, N_given).mean()) for Ng in N]
-    overlap_half = [float(neighbour_overlap(Ng, N_half).mean()) for Ng in N]
+    Es, N, N_given, N_half = _neighbour_sets(Q, svd, gammas, n_neighbours, block_size)
+    overlap_given, cos_change = _family_vs_given(Q, Es, N, N_given, block_size)
     union, stable = _stability(N, n_neighbours)
+    users = _sample_users(P.shape[0], seed)
+    probes = _probes(P, Q, N_given, max_condition, n_probes, seed, users, block_size)
+    best = int(np.argmax(overlap_given))
     return DiagnosticReport(
         n_users=int(P.shape[0]), n_items=int(p), k=int(P.shape[1]), rank=int(svd.s.size),
         singular_values=[float(x) for x in svd.s], gammas=[float(g) for g in gammas],
         n_neighbours=n_neighbours, overlap_with_given=overlap_given,
-        overlap_with_balanced=overlap_half,
-        best_gamma_for_given=float(gammas[int(np.argmax(overlap_given))]),
+        overlap_with_balanced=[float(neighbour_overlap(Ng, N_half).mean()) for Ng in N],
+        best_gamma_for_given=float(gammas[best]), best_overlap_with_given=overlap_given[best],
+        cos_change_with_given=cos_change, min_cos_gap_to_family=min(cos_change),
+        gamma_max_cos_swing=max(cos_change), gamma_condition=_gamma_conditions(Q, svd, gammas),
         stable_fraction_mean=float(stable.mean()), stable_fraction_min=float(stable.min()),
         union_size_mean=float(union.mean()), union_size_max=int(union.max()),
         most_variable_items=[int(i) for i in np.argsort(-union, kind="stable")[: min(10, p)]],
-        most_variable_pairs=_most_variable_pairs(Qs, gammas, n_pairs, block_size),
-        max_score_change=_score_change(P, Q, svd, gammas),
+        most_variable_pairs=_most_variable_pairs(Es, gammas, n_pairs, block_size),
+        max_score_change=_score_change(P, Q, svd, gammas, users),
+        score_change_bound=probe_score_bound(P, Q, 1.0),
+        max_condition=max_condition, n_probes=n_probes, seed=seed, probes=probes,
+        probe_max_score_change=max((r["max_score_change"] for r in probes.values()), default=0.0),
+        probe_score_change_bound=probe_score_bound(P, Q, max_condition),
         item_union_size=[int(u) for u in union],
         item_stable_fraction=[float(x) for x in stable],
     )
@@ -277,10 +371,14 @@ def diagnostic_figure(report: DiagnosticReport):
              label="vs the given Q")
     ax1.plot(report.gammas, report.overlap_with_balanced, "s--", color=cmap(0.7),
              label="vs γ = 1/2")
+    styles = {"diagonal": ":", "general": "-."}
+    for kind, probe in report.probes.items():
+        ax1.axhline(probe["worst_overlap"], color="0.35", ls=styles[kind], lw=1.2,
+                    label=f"worst random {kind} M, cond. {report.max_condition:g}")
     ax1.set_xlabel(r"rescaling exponent $\gamma$  ($Q' = V S^{\gamma}$)")
     ax1.set_ylabel(f"mean top-{report.n_neighbours} overlap")
     ax1.set_ylim(0, 1.02)
-    ax1.legend(loc="lower center")
+    ax1.legend(loc="lower center", fontsize=8)
     ax1.set_title("Item neighbourhoods along the family")
     pairs = report.most_variable_pairs
     if pairs:

@@ -17,6 +17,7 @@ import base64
 import html as _html
 import io
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -25,7 +26,11 @@ from ..linalg.similarity import cosine_similarity, top_n_from_similarity
 from ..paper.metrics import cluster_auc
 from ..paper.models import eq1_factors
 
-__all__ = ["ExplorerFrames", "explorer_frames", "explorer_html", "heatmap_png"]
+__all__ = ["ExplorerFrames", "explorer_frames", "explorer_html", "heatmap_png", "eq1_objective",
+           "eq1_optimum", "objective_tolerance", "auc_along", "auc_resolution",
+           "prediction_tolerance", "changed_neighbourhoods"]
+
+EPS = float(np.finfo(np.float64).eps)
 
 
 @dataclass
@@ -38,6 +43,8 @@ class ExplorerFrames:
     neighbour_cos: dict           # item -> (F, 5) cosines
     auc: np.ndarray               # (F,) cluster_auc of the cosine matrix
     max_prediction_change: float  # max |X A_γ B_γᵀ − X A_½ B_½ᵀ| over all γ and entries
+    objective: np.ndarray         # (F,) the Eq. (1) objective of (A_γ, B_γ)
+    optimum: float                # its closed-form minimum from σ and ‖X‖_F (eq1_optimum)
     labels: np.ndarray
     order: np.ndarray
 
@@ -74,14 +81,66 @@ def heatmap_png(S, *, vmin=-1.0, vmax=1.0, pixels: int = 250, boundaries=()) -> 
     return buf.getvalue()
 
 
-def _prediction_change(X, fac, XA_ref, B_ref, user_block: int) -> float:
-    """max |X A_γ B_γᵀ − X A_½ B_½ᵀ| over all entries, in blocks of users (Eq. (3): it is 0)."""
+def _prediction_change(X, fac, XA_ref, B_ref, lam: float, user_block: int):
+    """max |X A_γ B_γᵀ − X A_½ B_½ᵀ| over all entries, and the Eq. (1) objective of (A_γ, B_γ).
+
+    Both from the same blocks of users. The first is 0 by construction (an
+    identity of the family); the second is compared with :func:`eq1_optimum`.
+    """
     XA = np.asarray(X @ fac.A)
-    change = 0.0
+    change, loss = 0.0, 0.0
     for a in range(0, XA.shape[0], user_block):
-        diff = XA[a:a + user_block] @ fac.B.T - XA_ref[a:a + user_block] @ B_ref.T
-        change = max(change, float(np.abs(diff).max()))
-    return change
+        pred = XA[a:a + user_block] @ fac.B.T
+        change = max(change, float(np.abs(pred - XA_ref[a:a + user_block] @ B_ref.T).max()))
+        block = X[a:a + user_block]
+        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
+        loss += float(np.sum((block - pred) ** 2))
+    penalty = lam * float(np.sum((fac.A.T @ fac.A) * (fac.B.T @ fac.B)))  # λ ‖A Bᵀ‖²_F
+    return change, loss + penalty
+
+
+def eq1_objective(X, A, B, lam: float, *, user_block: int = 4096) -> float:
+    """The Eq. (1) objective ``‖X − X A Bᵀ‖²_F + λ ‖A Bᵀ‖²_F``, in blocks of users."""
+    X = as_matrix(X, "X")
+    ref = SimpleNamespace(A=np.asarray(A, float), B=np.asarray(B, float))
+    return _prediction_change(X, ref, np.zeros((X.shape[0], 1)), np.zeros((ref.B.shape[0], 1)),
+                              float(lam), check_int(user_block, "user_block", 1))[1]
+
+
+def _squared_frobenius(X) -> float:
+    return float(X.multiply(X).sum()) if hasattr(X, "multiply") else float(np.sum(np.square(X)))
+
+
+def eq1_optimum(X, spectrum, lam: float) -> float:
+    """Minimum of Eq. (1) at rank k from the singular values alone (§2.2).
+
+    With ``W = V_k dMat(m) V_kᵀ``, ``m_i = σ_i²/(σ_i² + λ)``, each kept
+    direction contributes ``σ_i²(1 − m_i)² + λ m_i² = λσ_i²/(σ_i² + λ)`` and each
+    dropped one ``σ_i²``, so the optimum is ``‖X‖²_F − Σ_{i≤k} σ_i⁴/(σ_i² + λ)``.
+    Computed from ``‖X‖_F`` and σ only: no factor enters.
+    """
+    sigma2 = np.asarray(spectrum.sigma, dtype=float) ** 2
+    return _squared_frobenius(as_matrix(X, "X")) - float(np.sum(sigma2**2 / (sigma2 + lam)))
+
+
+def objective_tolerance(X, spectrum, optimum: float) -> float:
+    """Relative rounding tolerance for ``|objective − optimum| / optimum``: ``4 k p ε ‖X‖²_F / f*``.
+
+    σ² from a symmetric eigensolver err by ``O(p ε σ₁²)`` each (k of them, each
+    entering with a derivative ≤ 2); each residual ``x − (XA)_u b_i`` errs by
+    ``O(k ε)`` relative to ``‖X‖_F``-sized terms; both are below
+    ``4 k p ε ‖X‖²_F`` with ``σ₁² <= ‖X‖²_F``.
+    """
+    X = as_matrix(X, "X")
+    k = len(spectrum.sigma)
+    return 4.0 * k * X.shape[1] * EPS * _squared_frobenius(X) / optimum
+
+
+def auc_along(spectrum, lam: float, labels, gammas) -> np.ndarray:
+    """Cluster AUC of the item cosines of ``B_γ = V_k dMat(m)^γ`` for each γ (no predictions)."""
+    labels = np.asarray(labels)
+    return np.array([cluster_auc(cosine_similarity(eq1_factors(spectrum, lam, float(g)).B), labels)
+                     for g in check_vector(gammas, "gammas")])
 
 
 def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
@@ -122,9 +181,8 @@ def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
     sorted_labels = labels[order]
     boundaries = np.flatnonzero(np.diff(sorted_labels)) + 1
     ref = eq1_factors(spectrum, lam, 0.5)
-    W_ref = ref.A @ ref.B.T
     XA_ref = np.asarray(X @ ref.A)
-    heat, auc, max_change = [], [], 0.0
+    heat, auc, max_change, objective = [], [], 0.0, []
     nb = {i: [] for i in items}
     nbc = {i: [] for i in items}
     for g in gammas:
@@ -137,11 +195,13 @@ def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
             for i, top in zip(items, tops):
                 nb[i].append(top)
                 nbc[i].append(S[i, top])
-        max_change = max(max_change, _prediction_change(X, fac, XA_ref, ref.B, user_block))
-        assert np.allclose(fac.A @ fac.B.T, W_ref, rtol=0, atol=1e-10)
+        change, loss = _prediction_change(X, fac, XA_ref, ref.B, float(lam), user_block)
+        max_change = max(max_change, change)
+        objective.append(loss)
     return ExplorerFrames(gammas, heat, {i: np.array(v) for i, v in nb.items()},
                           {i: np.array(v) for i, v in nbc.items()}, np.array(auc),
-                          max_change, labels, order)
+                          max_change, np.array(objective), eq1_optimum(X, spectrum, lam),
+                          labels, order)
 
 
 AXIS_LABEL = "item (sorted by cluster, then popularity)"
@@ -237,3 +297,29 @@ def explorer_html(frames: ExplorerFrames, *, uid: str = "cossim-explorer", size:
         maxchange=f"{frames.max_prediction_change:.1e}", barw=size - 50,
         axis_label=AXIS_LABEL, colour_label=COLOUR_LABEL, nn=nn, options=options,
         data=json.dumps(data, separators=(",", ":")))
+
+
+def auc_resolution(labels) -> float:
+    """The smallest change of a cluster AUC: ``1 / (positive pairs · negative pairs)``."""
+    labels = np.asarray(labels)
+    counts = np.unique(labels, return_counts=True)[1]
+    pairs = labels.size * (labels.size - 1) // 2
+    positive = int(np.sum(counts * (counts - 1) // 2))
+    return 1.0 / max(positive * (pairs - positive), 1)
+
+
+def prediction_tolerance(X, k: int) -> float:
+    """Rounding bound for ``|X A_γ B_γᵀ − X A_½ B_½ᵀ|``: ``2 (k + p) ε max_u ‖x_u‖₁``.
+
+    Rows of ``V_k m^γ`` have norm ≤ 1 (m_i ≤ 1), so a prediction is a sum of at
+    most ``k + p`` terms bounded by ``‖x_u‖₁`` in total; two predictions differ.
+    """
+    X = as_matrix(X, "X")
+    absX = abs(X)
+    row_l1 = np.asarray(absX.sum(axis=1)).ravel()
+    return 2.0 * (check_int(k, "k", 1) + X.shape[1]) * EPS * float(row_l1.max())
+
+
+def changed_neighbourhoods(frames: ExplorerFrames) -> list:
+    """The listed items whose top neighbours at the first γ differ (as a set) from the last."""
+    return [i for i, rows in frames.neighbours.items() if set(rows[0]) != set(rows[-1])]

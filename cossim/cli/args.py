@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 
-__all__ = ["integer", "non_negative_real"]
+__all__ = ["integer", "non_negative_real", "real_between"]
 
 
 def _convert(name: str, text: str, convert, noun: str):
@@ -36,5 +36,16 @@ def non_negative_real(name: str):
         value = _convert(name, text, float, "a number")
         if not math.isfinite(value) or value < 0:
             raise argparse.ArgumentTypeError(f"{name} must be finite and >= 0, got {text}")
+        return value
+    return parse
+
+
+def real_between(name: str, low: float, high: float):
+    """An argparse ``type`` for a finite real in ``[low, high]`` (e.g. a condition number)."""
+    def parse(text):
+        value = _convert(name, text, float, "a number")
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a finite number between {low:g} and {high:g}, got {text}")
         return value
     return parse

@@ -14,8 +14,9 @@ import sys
 
 import numpy as np
 
-from ..beyond.diagnostic import diagnose, diagnostic_figure
-from .args import integer
+from ..beyond.diagnostic import DEFAULT_MAX_CONDITION, diagnose, diagnostic_figure
+from ..beyond.probes import MAX_CONDITION
+from .args import integer, real_between
 from .errors import CLIError
 from .io import atomic_write, ensure_output_dir, load_factor, stable_json
 
@@ -26,26 +27,41 @@ __all__ = ["HELP", "DEPRECATED_OPTIONS", "add_parser", "run"]
 DEPRECATED_OPTIONS = {"--users": "--user-factors", "--items": "--item-factors"}
 
 HELP = """\
-Span the factorisations P' = U S^(1-g), Q' = V S^g of the scores P Q^T (same
-predictions, different cosines) and report how much item neighbourhoods
-change. Scope: this is the freedom of objectives that depend only on P Q^T.
+Explore factorisations with the same scores P Q^T (same predictions,
+different cosines) and report how much item neighbourhoods change. An
+objective that sees only P Q^T cannot tell (P M, Q M^-T) from (P, Q), for any
+invertible k x k matrix M. Two parts of that freedom are explored: the
+gamma-family P' = U S^(1-g), Q' = V S^g (U S V^T the SVD of P Q^T; g = 0 puts
+the scale on the users, g = 1 on the items), and random probes M, diagonal and
+general, of condition number --max-condition. Every number is attained with
+the same scores, so it is a BOUND on how arbitrary the cosines are: an overlap
+found is an upper bound on the worst overlap (the truth can be worse), a
+cosine swing found a lower bound on the largest swing (it can be larger).
+Models with separate penalties on P and Q (Eq. (2)) do not have this freedom.
 
 Input. --user-factors P.npy (n x k) and --item-factors Q.npy (p x k), finite
 real arrays saved with numpy.save, e.g. numpy.save('Q.npy', model_item_matrix).
 (--users and --items are deprecated spellings of these two options.)
 
 Output. DIR/diagnose.png and DIR/diagnose.json, with keys sorted and floats
-rounded to 6 decimals:
+rounded to 6 decimals. "Overlap" is the mean over items of the share of an
+item's top-N cosine neighbours that are also its top-N under the given Q.
   n_users, n_items, k     shapes of P and Q
   rank                    rank of P Q^T (number of singular values S kept)
   singular_values         the singular values S of P Q^T
   gammas                  the exponents g, evenly spaced in [0, 1] (--gammas)
   n_neighbours            N, size of the neighbour sets (--neighbours)
-  overlap_with_given      per g: mean share of an item's top-N cosine
-                          neighbours under Q' that are also its neighbours
-                          under the given Q
+  overlap_with_given      per g: overlap of Q'_g with the given Q (its
+                          minimum bounds the worst overlap from above)
   overlap_with_balanced   per g: the same against g = 1/2
   best_gamma_for_given    the g whose neighbours agree most with the given Q
+  best_overlap_with_given that overlap; below 1, Q is no member on the grid
+  cos_change_with_given   per g: largest |cos_g(i,j) - cos_Q(i,j)| over pairs
+  min_cos_gap_to_family   its minimum over g (rounding level for a member)
+  gamma_max_cos_swing     its maximum over g (a lower bound on the largest
+                          cosine swing)
+  gamma_condition         per g: condition number of the map C with
+                          Q C = Q'_g (how far the member is from Q)
   stable_fraction_mean    mean over items of the share of the top-N kept for
                           every g; stable_fraction_min: its minimum
   union_size_mean         mean over items of the number of distinct
@@ -53,11 +69,27 @@ rounded to 6 decimals:
   item_union_size         that number, per item
   item_stable_fraction    the share kept for every g, per item
   most_variable_items     the items with the largest union
-  most_variable_pairs     the --pairs item pairs whose cosine moves most:
-                          i, j, min, max, gamma_min, gamma_max
-  max_score_change        largest |P'Q'^T - P Q^T| over g on sampled entries
-                          (rounding only: the scores do not change)
+  most_variable_pairs     the --pairs item pairs whose cosine moves most over
+                          g: i, j, cos_range, cos_min, cos_max, gamma_at_min,
+                          gamma_at_max
+  max_score_change        largest |P'Q'^T - P Q^T| over g on sampled users;
+  score_change_bound      its rounding bound (2 sqrt(k) + 2) k eps |P|_2 |Q|_2
+  max_condition           kappa, the condition number of every probe M
+  n_probes, seed          probes per kind (--probes) and their seed (--seed)
+  probes                  per kind ("diagonal": M = D as in Eq. (3);
+                          "general": any M): condition, n_probes, overlaps
+                          (per probe), worst_overlap (an upper bound on the
+                          worst overlap at condition <= kappa),
+                          max_cos_swing (a lower bound on the largest swing
+                          at condition <= kappa), swing_pair (i, j,
+                          cos_given, cos_probe), max_score_change
+  probe_max_score_change  largest |(P M)(Q M^-T)^T - P Q^T| over all probes;
+  probe_score_change_bound  its rounding bound, kappa times the one above
   scope                   what this diagnostic covers
+Why g in [0, 1]: these are the splits between all scale on the users and all
+on the items; g outside [0, 1] is just as valid for such objectives, so a
+wider range (--gammas counts points in [0, 1] only; use cossim.diagnose for
+others) can only move neighbourhoods more.
 On success a short summary goes to stdout (--quiet: nothing). Bad input: exit
 status 2, one line on stderr. An internal error (a bug in cossim): exit
 status 3 (COSSIM_DEBUG=1 shows the traceback).
@@ -104,6 +136,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="number of exponents gamma in [0, 1] (default 11)")
     parser.add_argument("--pairs", type=integer("--pairs", 0), default=10, metavar="M",
                         help="how many most-variable item pairs to report (default 10)")
+    parser.add_argument("--max-condition", dest="max_condition",
+                        type=real_between("--max-condition", 1.0, MAX_CONDITION),
+                        default=DEFAULT_MAX_CONDITION, metavar="K",
+                        help=f"condition number of the random probes M, between 1 and "
+                        f"{MAX_CONDITION:g} (default {DEFAULT_MAX_CONDITION:g})")
+    parser.add_argument("--probes", type=integer("--probes", 0), default=8, metavar="R",
+                        help="random probes M of each kind, diagonal and general; 0 skips "
+                        "them (default 8)")
+    parser.add_argument("--seed", type=integer("--seed", 0), default=0, metavar="S",
+                        help="seed of the probes and of the sampled users (default 0)")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     parser.set_defaults(func=run)
     return parser
@@ -147,7 +189,8 @@ def run(args) -> None:
     P, Q = _load_factors(args)
     out = ensure_output_dir(args.out)
     report = diagnose(P, Q, gammas=np.linspace(0.0, 1.0, args.gammas),
-                      n_neighbours=args.neighbours, n_pairs=args.pairs)
+                      n_neighbours=args.neighbours, n_pairs=args.pairs,
+                      max_condition=args.max_condition, n_probes=args.probes, seed=args.seed)
     _write_outputs(out, report)
     for note in getattr(args, "deprecation_notes", None) or ():
         print(note, file=sys.stderr)
@@ -177,9 +220,15 @@ def _print_summary(out, report) -> None:
     print(f"items {report.n_items}, users {report.n_users}, k {report.k}, rank {report.rank}")
     print(f"top-{nn} overlap with the given Q over gamma: "
           f"min {min(report.overlap_with_given):.3f}, max {max(report.overlap_with_given):.3f}")
-    print(f"best-matching gamma: {report.best_gamma_for_given:g}")
+    print(f"best-matching gamma: {report.best_gamma_for_given:g} "
+          f"(overlap {report.best_overlap_with_given:.3f})")
     print(f"share of top-{nn} kept for every gamma: "
           f"mean {report.stable_fraction_mean:.3f}, min {report.stable_fraction_min:.3f}")
-    print(f"largest score change over gamma: {report.max_score_change:.1e}")
+    for kind, probe in report.probes.items():
+        print(f"{kind} M, condition {report.max_condition:g}: worst overlap "
+              f"{probe['worst_overlap']:.3f}, cosine swing {probe['max_cos_swing']:.2f}")
+    print("(overlaps: upper bounds on the worst; swings: lower bounds)")
+    change = max(report.max_score_change, report.probe_max_score_change)
+    print(f"largest score change: {change:.1e}")
     print(f"wrote {out / 'diagnose.json'}")
     print(f"  and {out / 'diagnose.png'}")

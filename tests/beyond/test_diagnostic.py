@@ -7,6 +7,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 import cossim
+from cossim._validation import InvalidValue
+from cossim.beyond import probes as PR
 from cossim.beyond.diagnostic import diagnose, score_svd
 
 
@@ -104,3 +106,75 @@ def test_score_svd_uses_the_package_sign_rule():
     svd = score_svd(P, Q)
     assert np.array_equal(svd.V, cossim.orient_columns(svd.V))
     np.testing.assert_allclose((svd.U * svd.s) @ svd.V.T, P @ Q.T, atol=1e-12)
+
+
+# The probes of the wider freedom (P M, Q M⁻ᵀ)
+
+
+@pytest.mark.parametrize("diagonal", [True, False])
+@pytest.mark.parametrize("kappa", [1.0, 3.0, 100.0])
+def test_probe_matrices_have_the_stated_condition_and_inverse(diagonal, kappa):
+    rng = np.random.default_rng(4)
+    M, M_inv_T = PR.random_condition_matrix(6, kappa, rng, diagonal=diagonal)
+    assert_allclose(np.linalg.cond(M), kappa, rtol=1e-12)
+    assert_allclose(M @ M_inv_T.T, np.eye(6), atol=10 * kappa * np.finfo(float).eps * 6)
+    if diagonal:
+        assert np.count_nonzero(M - np.diag(np.diag(M))) == 0
+
+
+def test_probes_keep_scores_move_cosines_and_are_deterministic():
+    rng = np.random.default_rng(0)
+    P, Q = rng.standard_normal((40, 5)), rng.standard_normal((30, 5))
+    r1 = cossim.diagnose(P, Q, n_neighbours=4, max_condition=20.0, n_probes=3, seed=5)
+    r2 = cossim.diagnose(P, Q, n_neighbours=4, max_condition=20.0, n_probes=3, seed=5)
+    assert r1.to_dict() == r2.to_dict()
+    for kind in ("diagonal", "general"):
+        probe = r1.probes[kind]
+        assert probe["condition"] == 20.0 and len(probe["overlaps"]) == 3
+        assert probe["worst_overlap"] == min(probe["overlaps"]) < 1.0
+        assert probe["max_cos_swing"] > 0.1
+        pair = probe["swing_pair"]
+        assert_allclose(abs(pair["cos_probe"] - pair["cos_given"]), probe["max_cos_swing"])
+    assert r1.probe_max_score_change <= r1.probe_score_change_bound
+    assert r1.max_score_change <= r1.score_change_bound
+    # κ = 1: a diagonal D is c·I and a general M is c times a rotation: nothing moves
+    r0 = cossim.diagnose(P, Q, n_neighbours=4, max_condition=1.0, n_probes=3)
+    for kind in ("diagonal", "general"):
+        assert r0.probes[kind]["worst_overlap"] == 1.0
+        assert r0.probes[kind]["max_cos_swing"] < 1e-14
+    assert cossim.diagnose(P, Q, n_neighbours=4, n_probes=0).probes == {}
+
+
+def test_max_cosine_change_finds_the_pair():
+    E = np.array([[1.0, 0.0], [0.0, 1.0], [np.sqrt(0.5), np.sqrt(0.5)]])
+    F = E.copy()
+    F[2] = [1.0, 0.0]
+    (change, i, j, c_ref, c), = PR.max_cosine_change(E, [F], block=2)
+    assert (i, j) == (1, 2) and c_ref == pytest.approx(np.sqrt(0.5)) and c == pytest.approx(0.0)
+    assert change == pytest.approx(max(abs(F @ F.T - E @ E.T)[~np.eye(3, dtype=bool)]))
+
+
+def test_membership_fields():
+    rng = np.random.default_rng(1)
+    P, Q = rng.standard_normal((30, 4)), rng.standard_normal((25, 4))
+    svd = cossim.score_svd(P, Q)
+    member = cossim.diagnose(svd.U * svd.s**0.7, svd.V * svd.s**0.3, n_neighbours=3, n_probes=0)
+    assert member.best_gamma_for_given == pytest.approx(0.3)
+    assert member.best_overlap_with_given == 1.0
+    assert member.min_cos_gap_to_family < 1e-13
+    assert member.gamma_condition[3] == pytest.approx(1.0)
+    other = cossim.diagnose(P, Q, n_neighbours=3, n_probes=0)
+    assert other.min_cos_gap_to_family > 1e-3
+    assert other.gamma_max_cos_swing == max(other.cos_change_with_given)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"max_condition": 0.5}, "max_condition"), ({"max_condition": 1e7}, "max_condition"),
+    ({"max_condition": float("nan")}, "max_condition"), ({"n_probes": -1}, "n_probes"),
+    ({"seed": -2}, "seed"),
+])
+def test_bad_probe_parameters(kw, match):
+    rng = np.random.default_rng(0)
+    with pytest.raises(InvalidValue, match=match):
+        cossim.diagnose(rng.standard_normal((6, 2)), rng.standard_normal((5, 2)),
+                        n_neighbours=2, **kw)

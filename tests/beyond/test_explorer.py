@@ -70,3 +70,30 @@ def test_html_labels_axes_and_colour_bar(frames):
     assert page.count(AXIS_LABEL) == 2          # x and y axis
     assert "writing-mode:vertical-rl" in page   # the y label is vertical
     assert page.count(COLOUR_LABEL) == 1
+
+
+def test_objective_matches_the_closed_form_optimum(frames):
+    rel = np.abs(frames.objective - frames.optimum) / frames.optimum
+    assert rel.max() < 1e-12
+
+
+def test_optimum_and_tolerances_by_hand():
+    import cossim
+    from cossim.beyond import explorer as EX
+
+    data = cossim.simulate(300, 30, 3, seed=1)
+    spec = cossim.top_singular(data.X, 4)
+    Xd = data.X.toarray()
+    W = cossim.eq1_factors(spec, 50.0, 0.5)
+    direct = np.sum((Xd - Xd @ W.A @ W.B.T) ** 2) + 50.0 * np.sum((W.A @ W.B.T) ** 2)
+    np.testing.assert_allclose(EX.eq1_objective(data.X, W.A, W.B, 50.0), direct, rtol=1e-13)
+    np.testing.assert_allclose(EX.eq1_optimum(data.X, spec, 50.0), direct, rtol=1e-12)
+    wrong = cossim.eq1_factors(spec, 60.0, 0.5)
+    assert EX.eq1_objective(data.X, wrong.A, wrong.B, 50.0) > direct * (1 + 1e-6)
+    labels = np.array([0, 0, 1, 1, 1])
+    assert EX.auc_resolution(labels) == 1 / (4 * 6)      # 4 same-label pairs, 6 others
+    assert EX.prediction_tolerance(Xd, 4) == 2 * (4 + 30) * np.finfo(float).eps * \
+        np.abs(Xd).sum(axis=1).max()
+    auc = EX.auc_along(spec, 50.0, data.clusters, [0.0, 1.0])
+    assert auc.shape == (2,) and auc[0] == cossim.cluster_auc(
+        cossim.item_item_cosine(spec.V), data.clusters)

@@ -36,7 +36,8 @@ def factors(tmp_path):
 
 def _args(folder, **changes):
     base = dict(user_factors=folder / "P.npy", item_factors=folder / "Q.npy", out=folder / "out",
-                neighbours=4, gammas=5, pairs=3, quiet=False)
+                neighbours=4, gammas=5, pairs=3, quiet=False, max_condition=10.0, probes=8,
+                seed=0)
     base.update(changes)
     return SimpleNamespace(**base)
 
@@ -222,3 +223,36 @@ def test_old_option_names_on_bad_input_still_give_one_line(npy, capsys):
                  "--out", str(npy / "out")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and err.startswith("error: --user-factors")
+
+
+@pytest.mark.parametrize("value, match", [
+    ("0.5", "--max-condition must be a finite number between 1 and 1e+06, got 0.5"),
+    ("1e7", "--max-condition must be a finite number between 1 and 1e+06"),
+    ("nan", "--max-condition must be a finite number"),
+    ("ten", "--max-condition must be a number, got 'ten'"),
+])
+def test_max_condition_bad_input_one_line_exit_2(npy, capsys, value, match):
+    with pytest.raises(SystemExit) as stop:
+        main(["diagnose", "--user-factors", str(npy / "P.npy"), "--item-factors",
+              str(npy / "Q.npy"), "--out", str(npy / "out"), "--max-condition", value])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert match in err and len(err.strip().splitlines()) == 1
+    assert not (npy / "out").exists()
+
+
+def test_probe_options_reach_the_report(npy, capsys):
+    assert main(["diagnose", "--user-factors", str(npy / "P.npy"), "--item-factors",
+                 str(npy / "Q.npy"), "--out", str(npy / "out"), "--max-condition", "3",
+                 "--probes", "2", "--seed", "7", "--quiet"]) == 0
+    report = json.loads((npy / "out" / "diagnose.json").read_text())
+    assert report["max_condition"] == 3.0 and report["n_probes"] == 2 and report["seed"] == 7
+    assert len(report["probes"]["general"]["overlaps"]) == 2
+    assert report["probe_max_score_change"] <= report["probe_score_change_bound"]
+    assert capsys.readouterr().out == ""
+    for flag, value, match in (("--probes", "-1", "--probes must be >= 0"),
+                               ("--seed", "x", "--seed must be an integer")):
+        with pytest.raises(SystemExit) as stop:
+            main(["diagnose", "--user-factors", str(npy / "P.npy"), "--item-factors",
+                  str(npy / "Q.npy"), flag, value])
+        assert stop.value.code == 2 and match in capsys.readouterr().err

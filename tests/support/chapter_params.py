@@ -23,7 +23,7 @@ CHAPTER_PARAMS = {
                        "sweep_step": 0.25, "sweep_ranks": [10, 50]},
     "04_2_discussion": {"n_users": 2_000, "n_items": 200, "rank": 10, "lam1": 1_000.0, "lam2": 30.0,
                         "wd_lam": 900.0, "ml_min_ratings": 50, "ml_rank": 20, "deep_iter": 300},
-    "05_explorer": {"n_users": 3000, "n_items": 200, "rank": 10, "lam": 2000.0, "n_frames": 5},
+    "05_explorer": {"n_users": 3000, "n_items": 200, "rank": 10, "lam": 500.0, "n_frames": 5},
     "06_training_dynamics": {"n_runs": 3},
     "07_movielens": {"min_ratings": 50, "rank": 20},
     "08_diagnostic": {"n_users": 3000, "n_items": 200, "rank": 10, "lam1": 2000.0, "lam2": 20.0,
