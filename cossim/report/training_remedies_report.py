@@ -23,7 +23,7 @@ import cossim
 __all__ = ["Data", "simulated", "movielens", "STARTS", "unit_item_fits", "eq1_optimum",
            "unit_item_rows", "min_objective_change", "max_cosine_gap", "TOWERS", "tower_checks",
            "WEIGHTINGS", "ips_rows", "sgns_fits", "sgns_rows", "expectation_z", "sgns_free_d",
-           "gamma_range", "debias_spread", "table", "one_blas_thread"]
+           "gamma_range", "score_range", "popularity_z", "table", "one_blas_thread"]
 
 def one_blas_thread(func):
     """Run `func` with one BLAS/LAPACK thread.
@@ -242,11 +242,21 @@ def gamma_range(data: Data) -> float:
     return float(abs(scores[1] - scores[0]))
 
 
-@one_blas_thread
-def debias_spread(ips: list, sgns: list) -> float:
-    """Range (max − min) of every score in the weighting and SGNS tables of one data set."""
-    scores = [r["score"] for r in ips] + [r[c] for r in sgns for c in r if str(c).startswith("score")]
-    return float(max(scores) - min(scores))
+def popularity_z(high: float, low: float, n_slots: int) -> float:
+    """Difference of two popularity biases in binomial standard errors.
+
+    ``(high − low) / √((high(1 − high) + low(1 − low)) / n_slots)``, with
+    ``n_slots = p · n_neighbours`` neighbour slots each counted as an
+    independent draw (a rough scale: neighbour lists are correlated).
+    """
+    se = np.sqrt((high * (1.0 - high) + low * (1.0 - low)) / n_slots)
+    return float((high - low) / se) if se > 0 else float(np.sign(high - low) * np.inf)
+
+
+def score_range(rows: list, column: str = "score") -> float:
+    """Range (max − min) of one column over table rows."""
+    values = [r[column] for r in rows]
+    return float(max(values) - min(values))
 
 
 def table(rows) -> pd.DataFrame:
