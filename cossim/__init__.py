@@ -166,7 +166,8 @@ __all__ = [
     "sgns_gradient", "sample_pairs", "sgns_pair_losses", "sgns_sampled_loss", "SGNSModel", "fit_sgns",
     "popularity_bias",
     # the paper's discussion: deeper models, cosine against the dot product
-    "EigenGram", "eigen_gram", "top_directions", "balanced_value", "DeepLinear", "deep_objective", "deep_gradient", "fit_deep_linear",
+    "EigenGram", "eigen_gram", "top_directions", "balanced_value", "DeepLinear", "deep_objective",
+    "deep_gradient", "fit_deep_linear",
     "balanced_optimum", "balanced_embeddings",
     "holdout_split", "item_similarity", "recall_at_k",
 ]

@@ -136,13 +136,21 @@ def negative_distribution(X, beta: float) -> np.ndarray:
     return q / q.sum()
 
 
+def _square(M, name: str) -> np.ndarray:
+    """A dense, square float matrix (item × item), with errors naming `name`."""
+    M = as_matrix(M, name, allow_sparse=False)
+    if M.shape[0] != M.shape[1]:
+        raise InvalidValue(f"{name} must be square (items × items), got shape {M.shape}")
+    return M
+
+
 def cooccurrence(G) -> np.ndarray:
     """Positive-pair distribution ``C``: the off-diagonal of a Gram matrix, normalised to sum 1.
 
     ``C_ij ∝ Σ_u w_u x_ui x_uj`` for i ≠ j: the probability that a pair of
     distinct items drawn from one user's basket is (i, j).
     """
-    G = check_square(G)
+    G = _square(G, "G")
     if np.any(G < 0):
         raise InvalidValue("G must be non-negative (a Gram matrix of non-negative data)")
     C = G.copy()
@@ -154,7 +162,7 @@ def cooccurrence(G) -> np.ndarray:
 
 
 def _check_sgns(C, q, A, B, n_neg, lam):
-    C = check_square(C)
+    C = _square(C, "C")
     p = C.shape[0]
     q = check_vector(q, "q", min_size=p, low=0)
     if q.size != p or abs(q.sum() - 1.0) > 1e-9:
@@ -211,7 +219,7 @@ def sgns_gradient(C, q, A, B, n_neg: float = 5, lam: float = 0.0):
 
 def sample_pairs(C, n_pairs: int, rng) -> np.ndarray:
     """Draw `n_pairs` positive pairs (i, j) with probability ``C_ij``; shape (n_pairs, 2)."""
-    C = check_square(C)
+    C = _square(C, "C")
     n_pairs = check_int(n_pairs, "n_pairs", 1)
     if not isinstance(rng, np.random.Generator):
         raise InvalidType("rng must be a numpy.random.Generator")
@@ -323,7 +331,7 @@ def fit_sgns(C, q, k: int, *, n_neg: float = 5, lam: float = 1e-6, init="pmi", s
     -------
     SGNSModel
     """
-    C = check_square(C)
+    C = _square(C, "C")
     k = check_rank(k, C.shape[0])
     if isinstance(init, str) and init == "pmi":
         A0, B0 = _pmi_start(C, check_vector(q, "q", low=0), k, check_real(n_neg, "n_neg", 0, low_open=True))

@@ -111,12 +111,20 @@ def _best_a(ridge: _Ridge, Bn):
     return np.linalg.solve(Bn.T @ Bn, (ridge.R @ Bn).T).T
 
 
+def _check_g(G) -> np.ndarray:
+    G = as_matrix(G, "G", allow_sparse=False)
+    if G.shape[0] != G.shape[1]:
+        raise InvalidValue(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
+    return G
+
+
 def unit_item_best_a(G, B, lam) -> np.ndarray:
     """The A minimising :func:`objective_unit_items` for fixed B: ``(G + λI)⁻¹G B̃ (B̃ᵀB̃)⁻¹``.
 
     Requires ``B̃ = Ω_B B`` of full column rank (and ``G + λI`` invertible).
     """
-    G, B, _ = check_gram_factors(G, B, B)
+    G = _check_g(G)
+    B = as_factor(B, "B", rows=G.shape[0])
     Bn, _ = unit_rows(B)
     if np.linalg.matrix_rank(Bn) < Bn.shape[1]:
         raise InvalidValue("B must have full column rank after normalising its rows")
@@ -173,7 +181,8 @@ def fit_unit_items(G, lam, init, *, max_iter: int = 300, tol: float = 1e-15):
     starts = init if many else [init]
     if not starts:
         raise InvalidValue("init must hold at least one start")
-    G = check_gram_factors(G, starts[0], starts[0])[0]
+    G = _check_g(G)
+    starts = [as_factor(B0, "init", rows=G.shape[0]) for B0 in starts]
     lam = check_lambda(lam)
     max_iter, tol = check_int(max_iter, "max_iter", 1), check_real(tol, "tol", 0)
     ridge = _ridge(G, lam)
@@ -184,7 +193,6 @@ def fit_unit_items(G, lam, init, *, max_iter: int = 300, tol: float = 1e-15):
 
     fits = []
     for B0 in starts:
-        B0 = as_factor(B0, "init", rows=G.shape[0])
         (B,), info = lbfgs(fun, [B0], max_iter=max_iter, tol=tol, gtol=0.0)
         fits.append(UnitItemModel(_best_a(ridge, unit_rows(B)[0]), B, lam, info))
     return fits if many else fits[0]

@@ -125,7 +125,9 @@ def recall_z(dot, cosine) -> float:
     """Paired z-statistic of the mean recall difference (dot − cosine) over users."""
     diff = np.asarray(dot, dtype=np.float64) - np.asarray(cosine, dtype=np.float64)
     se = diff.std(ddof=1) / np.sqrt(diff.size)
-    return float(diff.mean() / se) if se > 0 else float(np.sign(diff.mean()) * np.inf)
+    if se > 0:
+        return float(diff.mean() / se)
+    return 0.0 if diff.mean() == 0 else float(np.copysign(np.inf, diff.mean()))
 
 
 def dot_recall_range(per_user: dict) -> float:

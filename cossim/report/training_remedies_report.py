@@ -194,7 +194,8 @@ def sgns_fits(data: Data, grams: dict, betas, *, n_neg: float, lam: float, max_i
     for weighting, beta in plan:
         C = cossim.cooccurrence(grams[weighting])
         q = cossim.negative_distribution(data.X, beta)
-        out[(weighting, beta)] = cossim.fit_sgns(C, q, data.spectrum.V.shape[1], n_neg=n_neg, lam=lam, max_iter=max_iter)
+        k = data.spectrum.V.shape[1]
+        out[(weighting, beta)] = cossim.fit_sgns(C, q, k, n_neg=n_neg, lam=lam, max_iter=max_iter)
     return out
 
 
@@ -250,7 +251,9 @@ def popularity_z(high: float, low: float, n_slots: int) -> float:
     independent draw (a rough scale: neighbour lists are correlated).
     """
     se = np.sqrt((high * (1.0 - high) + low * (1.0 - low)) / n_slots)
-    return float((high - low) / se) if se > 0 else float(np.sign(high - low) * np.inf)
+    if se > 0:
+        return float((high - low) / se)
+    return 0.0 if high == low else float(np.copysign(np.inf, high - low))
 
 
 def score_range(rows: list, column: str = "score") -> float:
