@@ -16,7 +16,7 @@ import cossim
 
 from .training_remedies_report import Data, max_cosine_gap, one_blas_thread
 
-__all__ = ["eigen", "deep_runs", "seed_gaps", "closed_form_gap", "fit_excess", "depth_gap", "local_minimum_excess",
+__all__ = ["eigen", "deep_runs", "seed_gaps", "closed_form_gap", "fit_excess", "active_directions", "depth_gap", "local_minimum_fit",
            "deep_rows", "RETRIEVAL_MODELS", "retrieval_fits", "retrieval_rows", "recall_z", "dot_recall_range"]
 
 
@@ -54,19 +54,25 @@ def fit_excess(eig, lam: float, k: int, depth: int, models) -> float:
     return max(m.info.objective / best - 1.0 for m in models)
 
 
+def active_directions(models, rtol: float = 1e-4) -> list:
+    """Number of singular values of each fit's item embeddings above `rtol` times the largest."""
+    out = []
+    for m in models:
+        s = np.linalg.svd(m.factors[-1], compute_uv=False)
+        out.append(int(np.sum(s > rtol * s[0])) if s.size and s[0] > 0 else 0)
+    return out
+
+
 def depth_gap(runs: dict) -> float:
     """Largest item–item cosine difference between the first depth-1 and the first depth-2 fit."""
     return max_cosine_gap([runs[1][0].B, runs[2][0].B])
 
 
 @one_blas_thread
-def local_minimum_excess(eig, k: int, lam: float, *, depth: int, init_scale: float, max_iter: int,
-                         seed: int = 0) -> float:
-    """Relative excess of a fit from `init_scale` over the global optimum (:func:`cossim.balanced_value`)."""
-    fit = cossim.fit_deep_linear(eig, k, lam, depth=depth, hidden=k, seed=seed, init_scale=init_scale,
-                                 max_iter=max_iter)
-    best = cossim.balanced_value(eig.w, lam, k, depth)
-    return fit.info.objective / best - 1.0
+def local_minimum_fit(eig, k: int, lam: float, *, depth: int, init_scale: float, max_iter: int, seed: int = 0):
+    """One fit from `init_scale` (e.g. a small one), for :func:`fit_excess` and :func:`active_directions`."""
+    return cossim.fit_deep_linear(eig, k, lam, depth=depth, hidden=k, seed=seed, init_scale=init_scale,
+                                  max_iter=max_iter)
 
 
 @one_blas_thread

@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 import cossim
 
-__all__ = ["Data", "simulated", "movielens", "STARTS", "unit_item_fits", "eq1_optimum",
+__all__ = ["Data", "simulated", "movielens", "STARTS", "unit_item_starts", "unit_item_fits", "eq1_optimum",
            "unit_item_rows", "min_objective_change", "max_cosine_gap", "TOWERS", "tower_checks",
            "WEIGHTINGS", "ips_rows", "sgns_fits", "sgns_rows", "expectation_z", "sgns_free_d",
            "gamma_range", "score_range", "popularity_z", "table", "one_blas_thread"]
@@ -86,13 +86,18 @@ def movielens(min_ratings, rank, lam1) -> Data:
 # Remedy 1: unit-norm items and normalised towers
 # --------------------------------------------------------------------------
 
+def unit_item_starts(data: Data, seed: int = 0) -> dict:
+    """Start B of each unit-item fit (:data:`STARTS`): Eq. (1) at γ = 0 and 1, and a Gaussian matrix."""
+    spec = data.spectrum
+    return dict(zip(STARTS, [cossim.eq1_factors(spec, data.lam1, 0.0).B, cossim.eq1_factors(spec, data.lam1, 1.0).B,
+                             np.random.default_rng(seed).standard_normal(spec.V.shape)]))
+
+
 @one_blas_thread
 def unit_item_fits(data: Data, max_iter: int, seed: int = 0) -> dict:
     """Fit the unit-item model from the starts :data:`STARTS`; name → UnitItemModel."""
-    spec = data.spectrum
-    starts = [cossim.eq1_factors(spec, data.lam1, 0.0).B, cossim.eq1_factors(spec, data.lam1, 1.0).B,
-              np.random.default_rng(seed).standard_normal(spec.V.shape)]
-    return dict(zip(STARTS, cossim.fit_unit_items(data.G, data.lam1, starts, max_iter=max_iter)))
+    starts = unit_item_starts(data, seed)
+    return dict(zip(STARTS, cossim.fit_unit_items(data.G, data.lam1, list(starts.values()), max_iter=max_iter)))
 
 
 @one_blas_thread
@@ -103,9 +108,11 @@ def eq1_optimum(data: Data) -> float:
 
 
 @one_blas_thread
-def unit_item_rows(data: Data, fits: dict, optimum: float) -> list:
-    """One table row per fit: data, start, score of the item cosines, excess over Eq. (1), iterations."""
-    return [{"data": data.name, "start": name, "score": data.score(cossim.item_item_cosine(f.B)),
+def unit_item_rows(data: Data, fits: dict, optimum: float, seed: int = 0) -> list:
+    """One row per fit: data, start, score at the start and after the fit, excess over Eq. (1), iterations."""
+    starts = unit_item_starts(data, seed)
+    return [{"data": data.name, "start": name, "score at start": data.score(cossim.item_item_cosine(starts[name])),
+             "score": data.score(cossim.item_item_cosine(f.B)),
              "excess over Eq. (1) optimum": f.info.objective / optimum - 1.0,
              "iterations": f.info.n_iter} for name, f in fits.items()]
 
