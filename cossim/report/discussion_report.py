@@ -16,8 +16,9 @@ import cossim
 
 from .training_remedies_report import Data, max_cosine_gap, one_blas_thread
 
-__all__ = ["eigen", "deep_runs", "seed_gaps", "closed_form_gap", "fit_excess", "active_directions", "depth_gap", "local_minimum_fit",
-           "deep_rows", "RETRIEVAL_MODELS", "retrieval_fits", "retrieval_rows", "recall_z", "dot_recall_range"]
+__all__ = ["eigen", "deep_runs", "seed_gaps", "closed_form_gap", "fit_excess", "active_directions", "depth_gap",
+           "local_minimum_fit", "deep_rows", "RETRIEVAL_MODELS", "retrieval_fits", "retrieval_rows", "recall_z",
+           "dot_recall_range"]
 
 
 @one_blas_thread
