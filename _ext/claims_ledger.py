@@ -35,9 +35,10 @@ TIGHT_RATIO = 2.0
 STYLE = """<style>
 table.claim-ledger td.claim-num { white-space: nowrap; font-variant-numeric: tabular-nums; }
 table.claim-ledger tr.claim-row-tight { background: rgba(255, 193, 7, 0.15); }
-span.claim-tight, span.claim-qualified { font-weight: 600; padding: 0 0.3em; border-radius: 0.2em; }
+span.claim-tight, span.claim-qualified, span.claim-exact { font-weight: 600; padding: 0 0.3em; border-radius: 0.2em; }
 span.claim-tight { background: rgba(255, 193, 7, 0.45); }
 span.claim-qualified { background: rgba(13, 110, 253, 0.25); }
+span.claim-exact { background: rgba(25, 135, 84, 0.25); }
 </style>"""
 
 
@@ -98,6 +99,11 @@ def always_reread(app, env, added, changed, removed):
     return sorted(getattr(env, "claims_ledger_docs", set()))
 
 
+def _exact(rec: dict) -> bool:
+    """An exact claim: a count that must be zero and is (e.g. terms left in a SymPy residual)."""
+    return rec["kind"] == "at_most" and rec["threshold"] == 0 and rec["measured"] == 0
+
+
 def _cell(text: str, cls: str = "") -> str:
     attr = f' class="{cls}"' if cls else ""
     return f"<td{attr}>{text}</td>"
@@ -107,8 +113,9 @@ def _row(app, docname: str, rec: dict) -> str:
     uri = app.builder.get_relative_uri(docname, rec["page"]) + f"#claim-{rec['id']}"
     sign = "≤" if rec["kind"] == "at_most" else "≥"
     ratio = rec["ratio"]
-    tight = ratio is None or ratio < TIGHT_RATIO
-    marks = []
+    exact = _exact(rec)
+    tight = not exact and (ratio is None or ratio < TIGHT_RATIO)
+    marks = ['<span class="claim-exact">exact</span>'] if exact else []
     if rec["status"] == "qualified":
         marks.append('<span class="claim-qualified">qualified</span>')
     if tight:
@@ -129,10 +136,12 @@ def _row(app, docname: str, rec: dict) -> str:
 def _summary(records: list[dict]) -> str:
     n = len(records)
     qualified = sum(r["status"] == "qualified" for r in records)
+    exact = sum(_exact(r) for r in records)
     tight = sorted((r for r in records if r["ratio"] is not None), key=lambda r: r["ratio"])[:5]
     items = "".join(f'<li><code>{html.escape(r["id"])}</code>: {r["ratio"]:.3g}×</li>' for r in tight)
     return (f'<p class="claim-summary">{n} claims checked: {n - qualified} held as stated, '
-            f"{qualified} qualified (held only with the qualification stated). "
+            f"{qualified} qualified (held only with the qualification stated); "
+            f"{exact} of them exact (a count of leftover terms that must be, and is, zero). "
             f"Smallest margins (threshold over measured value):</p><ul>{items}</ul>")
 
 

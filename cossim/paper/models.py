@@ -65,7 +65,8 @@ __all__ = [
 OBJECTIVES = ("eq1", "eq2")
 
 #: Named rescalings of the Eq. (1) solution, as exponents γ in B = V_k·dMat(m)^γ,
-#: A = V_k·dMat(m)^{1−γ}; ``"inv_sqrt_sigma"`` is the §2.3 analogue, not a γ.
+#: A = V_k·dMat(m)^{1−γ}; "a"/"b" are the paper's choices (a)/(b) only at full rank
+#: k = p (below, their rank-k counterparts); ``"inv_sqrt_sigma"`` is §2.3's analogue.
 SCALINGS = {"a": 0.0, "symmetric": 0.5, "b": 1.0, "inv_sqrt_sigma": None}
 
 
@@ -155,9 +156,10 @@ def eq1_factors(spectrum, lam, scaling=0.5) -> Factors:
     lam : float
         λ ≥ 0 of Eq. (1).
     scaling : float or str
-        The exponent γ, or a name: ``"a"`` (γ = 0: B = V_k, the paper's choice
-        (a)), ``"symmetric"`` (γ = 1/2: Eq. (5)), ``"b"`` (γ = 1: A = V_k, the
-        paper's choice (b)), ``"inv_sqrt_sigma"`` (§2.3's analogue of Eq. (6):
+        The exponent γ, or a name: ``"a"`` (γ = 0: B = V_k), ``"symmetric"``
+        (γ = 1/2: Eq. (5)), ``"b"`` (γ = 1: A = V_k) — "a" and "b" are the
+        paper's full-rank choices (a) and (b) when k = p, and only their rank-k
+        counterparts when k < p — or ``"inv_sqrt_sigma"`` (§2.3's analogue of Eq. (6):
         Eq. (5) rescaled by ``D = dMat(σ^{-1/2})``, i.e.
         ``Â = V_k dMat(√(m/σ))``, ``B̂ = V_k dMat(√(m σ))``).
 

@@ -13,30 +13,58 @@ the book asserts on them, so a wrong derivation fails the build.
   ``σ²(δ − w)² + λw²`` with minimiser ``1/(1 + λ/σ²)``
   (:func:`eq1_scalar_minimiser`, :func:`eq1_decoupling_identity`), and the
   rank-k optimum keeps the k largest σ (:func:`eq1_truncation_score`).
-* Section 2.3: the scalar problem of Eq. (2), ``(σ − pq)² + λ(p² + q²)``,
-  is solved by soft-thresholding, ``pq = (σ − λ)₊``, giving Eq. (6)
-  (:func:`eq2_scalar_solution`).
+* Section 2.3 (in :mod:`cossim.paper.symbolic_eq2`, re-exported here): the
+  scalar problem of Eq. (2), ``(σ − pq)² + λ(p² + q²)``, solved with both
+  branches derived (:func:`eq2_scalar_solution`), Eq. (6)
+  (:func:`eq6_from_scalar`), the degenerate λ = 0 (:func:`eq2_scalar_lambda_zero`)
+  and the balance of every stationary point (:func:`eq2_balance_identity`).
 
-SymPy is imported by this module only; ``import cossim`` does not need it.
+What is symbolic here is of two kinds, and the docstrings say which: identities
+in generic symbols (σ, λ, d: proved for all values) and identities of generic
+matrices of fixed small sizes (checked at those sizes; the general proof is
+the short argument in the docstring and the book).
+
+SymPy is imported by these modules only; ``import cossim`` does not need it.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-try:
-    import sympy as sp
-except ImportError:  # an extra: the numerics need no SymPy
-    raise ImportError("cossim.symbolic needs SymPy: pip install 'cossim[symbolic]'") from None
+import sympy as sp
 
-from .._validation import InvalidValue, check_int
+from .._validation import InvalidValue
+from .symbolic_core import (
+    check_size,
+    diagonal,
+    eq1_objective,
+    eq2_objective,
+    lam,
+    nonzero_terms,
+    rotation_2d,
+    sigma,
+    sq,
+    symbolic_matrices,
+)
+from .symbolic_eq2 import (
+    Eq2LambdaZero,
+    Eq2ScalarSolution,
+    eq2_balance_identity,
+    eq2_rescaled_optimum_excess,
+    eq2_scalar_lambda_zero,
+    eq2_scalar_solution,
+    eq6_from_scalar,
+)
 
 __all__ = [
+    "sigma",
+    "lam",
     "symbolic_matrices",
     "diagonal",
     "rotation_2d",
     "eq1_objective",
     "eq2_objective",
+    "nonzero_terms",
     "eq1_rescaling_difference",
     "eq1_rotation_difference",
     "eq2_rotation_difference",
@@ -48,55 +76,21 @@ __all__ = [
     "ScalarMinimiser",
     "eq1_decoupling_identity",
     "eq1_truncation_score",
+    "positive_factors_missing",
     "eq2_scalar_solution",
     "Eq2ScalarSolution",
     "eq6_from_scalar",
+    "eq2_scalar_lambda_zero",
+    "Eq2LambdaZero",
+    "eq2_balance_identity",
     "eq2_rescaled_optimum_excess",
 ]
 
-# Positive symbols shared by the derivations.
-sigma, lam = sp.symbols("sigma lambda", positive=True)
 
-
-def _check_size(value, name: str, maximum: int = 4) -> int:
-    """A matrix dimension for a symbolic derivation: 1 to `maximum` (kept small for speed)."""
-    return check_int(value, name, 1, maximum)
-
-
-def symbolic_matrices(n: int = 2, p: int = 3, k: int = 2):
-    """Generic matrices X (n×p), A (p×k), B (p×k) with one real symbol per entry.
-
-    Sizes are capped at 4 so that the symbolic expansion stays fast.
-    """
-    n, p, k = _check_size(n, "n"), _check_size(p, "p"), _check_size(k, "k")
-    X = sp.Matrix(n, p, lambda i, j: sp.Symbol(f"x_{i}{j}", real=True))
-    A = sp.Matrix(p, k, lambda i, j: sp.Symbol(f"a_{i}{j}", real=True))
-    B = sp.Matrix(p, k, lambda i, j: sp.Symbol(f"b_{i}{j}", real=True))
-    return X, A, B
-
-
-def diagonal(k: int = 2):
-    """A generic invertible diagonal D = dMat(d_1, …, d_k) (non-zero symbols)."""
-    k = _check_size(k, "k")
-    d = sp.symbols(f"d_1:{k + 1}", real=True, nonzero=True)
-    return sp.diag(*d)
-
-
-def rotation_2d():
-    """A generic 2×2 rotation ``[[c, −s], [s, c]]`` and its constraint ``c² + s² − 1``.
-
-    Returns
-    -------
-    (Matrix, Expr, (Symbol, Symbol))
-        R, the polynomial that vanishes exactly on rotations, and (s, c).
-    """
-    c, s = sp.symbols("c s", real=True)
-    return sp.Matrix([[c, -s], [s, c]]), c**2 + s**2 - 1, (s, c)
-
-
-def _rotation_difference(objective, n: int, p: int) -> sp.Expr:
+def _rotation_difference(objective, n: int, p: int, transform=None) -> sp.Expr:
     X, A, B = symbolic_matrices(n, p, 2)
     R, constraint, gens = rotation_2d()
+    R = R if transform is None else transform
     diff = sp.expand(objective(X, A * R, B * R) - objective(X, A, B))
     # remainder of the polynomial division by c² + s² − 1: zero iff the
     # difference vanishes for every rotation
@@ -104,50 +98,39 @@ def _rotation_difference(objective, n: int, p: int) -> sp.Expr:
     return sp.simplify(remainder)
 
 
-def _sq(M) -> sp.Expr:
-    """Squared Frobenius norm of a SymPy matrix."""
-    return sum((e**2 for e in M), sp.Integer(0))
-
-
-def eq1_objective(X, A, B, lam_=lam) -> sp.Expr:
-    """Eq. (1) as a SymPy expression: ``‖X − XABᵀ‖² + λ‖ABᵀ‖²``."""
-    W = A * B.T
-    return _sq(X - X * W) + lam_ * _sq(W)
-
-
-def eq2_objective(X, A, B, lam_=lam) -> sp.Expr:
-    """Eq. (2) as a SymPy expression: ``‖X − XABᵀ‖² + λ(‖XA‖² + ‖B‖²)``."""
-    return _sq(X - X * A * B.T) + lam_ * (_sq(X * A) + _sq(B))
-
-
-def eq1_rescaling_difference(n: int = 2, p: int = 3, k: int = 2) -> sp.Expr:
+def eq1_rescaling_difference(n: int = 2, p: int = 3, k: int = 2, *,
+                             objective=eq1_objective) -> sp.Expr:
     """Eq. (1) at ``(AD, BD⁻¹)`` minus Eq. (1) at ``(A, B)``, simplified.
 
     Zero as a polynomial identity in all entries of X, A, B, D and λ, which
-    proves the invariance under Eq. (3) for these sizes; the general proof is
+    checks the invariance under Eq. (3) at these sizes; the general proof is
     that the objective depends on (A, B) only through ``ABᵀ`` and
-    ``AD(BD⁻¹)ᵀ = A D D⁻¹ Bᵀ = ABᵀ`` because ``Dᵀ = D``.
+    ``AD(BD⁻¹)ᵀ = A D D⁻¹ Bᵀ = ABᵀ`` because ``Dᵀ = D``. `objective` (default
+    Eq. (1)) lets a test put another objective, e.g. Eq. (2), in its place.
     """
     X, A, B = symbolic_matrices(n, p, k)
     D = diagonal(k)
-    diff = eq1_objective(X, A * D, B * D.inv()) - eq1_objective(X, A, B)
+    diff = objective(X, A * D, B * D.inv()) - objective(X, A, B)
     return sp.simplify(sp.expand(diff))
 
 
-def eq1_rotation_difference(n: int = 2, p: int = 3) -> sp.Expr:
+def eq1_rotation_difference(n: int = 2, p: int = 3, transform=None) -> sp.Expr:
     """Eq. (1) at ``(AR, BR)`` minus Eq. (1) at ``(A, B)`` for a 2×2 rotation R (k = 2).
 
     Reduced modulo ``c² + s² − 1``, so 0 means: zero for every rotation.
+    `transform` replaces R by another 2×2 matrix in the symbols (s, c) of
+    :func:`rotation_2d` (a test's deliberate break: a shear is no rotation).
     """
-    return _rotation_difference(eq1_objective, n, p)
+    return _rotation_difference(eq1_objective, n, p, transform)
 
 
-def eq2_rotation_difference(n: int = 2, p: int = 3) -> sp.Expr:
+def eq2_rotation_difference(n: int = 2, p: int = 3, transform=None) -> sp.Expr:
     """Eq. (2) at ``(AR, BR)`` minus Eq. (2) at ``(A, B)`` for a 2×2 rotation R (k = 2).
 
-    Reduced modulo ``c² + s² − 1``, so 0 means: zero for every rotation.
+    Reduced modulo ``c² + s² − 1``, so 0 means: zero for every rotation
+    (`transform` as in :func:`eq1_rotation_difference`).
     """
-    return _rotation_difference(eq2_objective, n, p)
+    return _rotation_difference(eq2_objective, n, p, transform)
 
 
 class Eq2RescalingDifference(NamedTuple):
@@ -168,20 +151,24 @@ class Eq2RescalingDifference(NamedTuple):
     residual: sp.Expr
 
 
-def eq2_rescaling_difference(n: int = 2, p: int = 3, k: int = 2) -> Eq2RescalingDifference:
+def eq2_rescaling_difference(n: int = 2, p: int = 3, k: int = 2, *,
+                             power: int = 2, lam_=lam) -> Eq2RescalingDifference:
     """Eq. (2) at ``(AD, BD⁻¹)`` minus Eq. (2) at ``(A, B)``, in closed form.
 
     The fit term cancels and the penalty does not: the difference is
     ``λ Σ_j [(d_j² − 1)‖(XA)_{:,j}‖² + (d_j⁻² − 1)‖B_{:,j}‖²]``, which is not
-    identically 0 (it is 0 for all (A, B) only if every d_j² = 1).
+    identically 0 (it is 0 for all (A, B) only if every d_j² = 1). `power`
+    is the exponent of d_j in the compact form (2; another value is a wrong
+    formula, for the tests); `lam_` the weight λ (a symbol; at 0 the
+    difference vanishes: the degenerate case of §2.3).
     """
     X, A, B = symbolic_matrices(n, p, k)
     D = diagonal(k)
     d = [D[j, j] for j in range(k)]
-    diff = eq2_objective(X, A * D, B * D.inv()) - eq2_objective(X, A, B)
+    diff = eq2_objective(X, A * D, B * D.inv(), lam_) - eq2_objective(X, A, B, lam_)
     XA = X * A
-    compact = lam * sum(
-        ((d[j] ** 2 - 1) * _sq(XA[:, j]) + (d[j] ** -2 - 1) * _sq(B[:, j]) for j in range(k)),
+    compact = lam_ * sum(
+        ((d[j] ** power - 1) * sq(XA[:, j]) + (d[j] ** -power - 1) * sq(B[:, j]) for j in range(k)),
         sp.Integer(0),
     )
     residual = sp.simplify(sp.expand(diff - compact))
@@ -252,7 +239,7 @@ def eq1_scalar_minimiser() -> ScalarMinimiser:
     )
 
 
-def eq1_decoupling_identity(p: int = 3) -> sp.Expr:
+def eq1_decoupling_identity(p: int = 3, shrinkage=None) -> sp.Expr:
     """Check that Eq. (1) in the singular basis is a sum of independent scalar terms.
 
     With ``X = UΣVᵀ`` (V square orthogonal) and ``W̃ = VᵀWV``,
@@ -262,23 +249,27 @@ def eq1_decoupling_identity(p: int = 3) -> sp.Expr:
 
     with ``m_i = σ_i²/(σ_i² + λ)``, simplified; it is 0, i.e. completing the
     square entry by entry: every entry is an independent weighted least-squares
-    term centred at ``m_i δ_ij``.
+    term centred at ``m_i δ_ij``. The identity is checked for a generic p × p
+    case; in general it holds term by term (each entry of W̃ appears in one
+    term of the sum). `shrinkage` (a function of σ, default ``σ²/(σ² + λ)``)
+    lets a test put a wrong centre in.
     """
-    p = _check_size(p, "p")
+    p = check_size(p, "p")
     s = sp.symbols(f"s_1:{p + 1}", positive=True)
     Wt = sp.Matrix(p, p, lambda i, j: sp.Symbol(f"w_{i}{j}", real=True))
     S = sp.diag(*s)
-    lhs = _sq(S - S * Wt) + lam * _sq(Wt)
-    m = [si**2 / (si**2 + lam) for si in s]
+    lhs = sq(S - S * Wt) + lam * sq(Wt)
+    shrinkage = (lambda x: x**2 / (x**2 + lam)) if shrinkage is None else shrinkage
+    m = [shrinkage(si) for si in s]
     rhs = sum(
         ((s[i] ** 2 + lam) * (Wt[i, j] - (m[i] if i == j else 0)) ** 2
          for i in range(p) for j in range(p)),
         sp.Integer(0),
-    ) + sum((lam * si**2 / (si**2 + lam) for si in s), sp.Integer(0))
+    ) + sum((lam * si**2 * mi / si**2 for si, mi in zip(s, m)), sp.Integer(0))
     return sp.simplify(sp.together(sp.expand(lhs - rhs)))
 
 
-def eq1_truncation_score():
+def eq1_truncation_score(weight=None):
     """Weight ``c(σ) = √(σ² + λ)·m(σ) = σ²/√(σ² + λ)`` and its derivative in σ.
 
     After completing the square (:func:`eq1_decoupling_identity`), the rank-k
@@ -288,129 +279,24 @@ def eq1_truncation_score():
     Because ``dc/dσ > 0``, the k largest entries belong to the k largest σ:
     the top-k truncation is optimal.
 
+    `weight` replaces ``√(σ² + λ)`` (a test's deliberate mistake).
+
     Returns
     -------
     (Expr, Expr)
         ``c(σ)`` and ``dc/dσ`` (simplified; positive for σ, λ > 0).
     """
-    c = sp.sqrt(sigma**2 + lam) * sigma**2 / (sigma**2 + lam)
+    weight = sp.sqrt(sigma**2 + lam) if weight is None else weight
+    c = weight * sigma**2 / (sigma**2 + lam)
     c = sp.simplify(c)
     return c, sp.simplify(sp.diff(c, sigma))
 
 
-class Eq2ScalarSolution(NamedTuple):
-    """The scalar problem of Eq. (2), solved symbolically.
+def positive_factors_missing(expr) -> int:
+    """Number of factors of ``factor(expr)`` that SymPy cannot show positive (0: expr > 0).
 
-    Attributes
-    ----------
-    objective : Expr
-        ``g(p, q) = (σ − pq)² + λ(p² + q²)``; p is the user-side and q the
-        item-side factor of one singular direction.
-    stationary_points : list of dict
-        All real stationary points when σ > λ.
-    value_at_origin, value_nonzero : Expr
-        g at (0, 0) and at the non-zero stationary points (σ > λ).
-    gain : Expr
-        ``value_at_origin − value_nonzero = (σ − λ)²``: the non-zero point
-        wins whenever σ > λ.
-    hessian_eigenvalues_origin : list of Expr
-        ``2λ ± 2σ``: the origin is a local minimum only if σ ≤ λ.
-    product : Expr
-        Optimal ``pq`` as a Piecewise: ``(σ − λ)₊`` (soft-thresholding).
-    magnitude : Expr
-        Optimal ``|p| = |q| = √((σ − λ)₊)`` (Piecewise).
+    With σ and λ declared positive, ``dc/dσ`` of :func:`eq1_truncation_score`
+    factors into positive terms; the book's claim "c increases with σ" is
+    that this count is 0, for every σ, λ > 0.
     """
-
-    objective: sp.Expr
-    stationary_points: list
-    value_at_origin: sp.Expr
-    value_nonzero: sp.Expr
-    gain: sp.Expr
-    hessian_eigenvalues_origin: list
-    product: sp.Expr
-    magnitude: sp.Expr
-
-
-def eq2_scalar_solution() -> Eq2ScalarSolution:
-    """Solve ``min_{p,q} (σ − pq)² + λ(p² + q²)`` (one singular direction of Eq. (2)).
-
-    Derivation: the stationarity equations are solved for σ > λ (a positive
-    symbol ``t = σ − λ`` is substituted so SymPy can decide signs); the
-    non-zero solutions have ``p = q = ±√(σ − λ)`` and beat the origin by
-    ``(σ − λ)²``. For σ ≤ λ the only real stationary point is the origin,
-    whose Hessian ``[[2λ, −2σ], [−2σ, 2λ]]`` is positive semi-definite there, and
-    g is coercive, so the origin is the minimum. Together: ``pq = (σ − λ)₊``.
-    """
-    p, q = sp.symbols("p q", real=True)
-    g = (sigma - p * q) ** 2 + lam * (p**2 + q**2)
-    t = sp.Symbol("t", positive=True)  # t = σ − λ > 0
-    g_t = g.subs(sigma, lam + t)
-    sols = sp.solve([sp.diff(g_t, p), sp.diff(g_t, q)], [p, q], dict=True)
-    real_sols = [s for s in sols if all(v.is_real for v in s.values())]
-    nonzero = [s for s in real_sols if any(v != 0 for v in s.values())]
-    v0 = sp.simplify(g.subs({p: 0, q: 0}))
-    v_nz = {sp.simplify(g_t.subs(s).subs(t, sigma - lam)) for s in nonzero}
-    if len(v_nz) != 1:  # pragma: no cover - would mean the derivation changed
-        raise RuntimeError(f"expected one value at the non-zero stationary points, got {v_nz}")
-    (v_nz,) = v_nz
-    H = sp.hessian(g, (p, q)).subs({p: 0, q: 0})
-    eig = sorted(H.eigenvals().keys(), key=sp.default_sort_key)
-    product = sp.Piecewise((sigma - lam, sigma > lam), (0, True))
-    magnitude = sp.Piecewise((sp.sqrt(sigma - lam), sigma > lam), (0, True))
-    stationary = [{k: sp.simplify(v.subs(t, sigma - lam)) for k, v in s.items()} for s in real_sols]
-    return Eq2ScalarSolution(g, stationary, v0, sp.expand(v_nz), sp.factor(v0 - v_nz),
-                             eig, product, magnitude)
-
-
-def eq6_from_scalar():
-    """Eq. (6)'s diagonals from the scalar solution, and their difference to the paper's form.
-
-    In the singular basis, the user embedding of direction i is
-    ``p = σ_i a_i`` (since ``XV = UΣ``) and the item embedding is ``q = b_i``.
-    With ``|p| = |q| = √((σ − λ)₊)`` this gives ``a = √((σ − λ)₊)/σ`` and
-    ``b = √((σ − λ)₊)``; the paper writes them as ``√((1/σ)(1 − λ/σ)₊)`` and
-    ``√(σ(1 − λ/σ)₊)``.
-
-    Returns
-    -------
-    dict
-        ``a``, ``b`` (derived, for σ > λ), ``a_paper``, ``b_paper`` and the
-        simplified differences ``a_diff``, ``b_diff`` (both 0).
-    """
-    sol = eq2_scalar_solution()
-    mag = sol.magnitude.args[0][0]  # σ > λ branch: √(σ − λ)
-    a = mag / sigma
-    b = mag
-    t = sp.Symbol("t", positive=True)
-    a_paper = sp.sqrt((1 / sigma) * (1 - lam / sigma))
-    b_paper = sp.sqrt(sigma * (1 - lam / sigma))
-    # compare on the branch σ > λ by writing σ = λ + t, t > 0
-    a_diff = sp.simplify((a - a_paper).subs(sigma, lam + t))
-    b_diff = sp.simplify((b - b_paper).subs(sigma, lam + t))
-    return {"a": a, "b": b, "a_paper": a_paper, "b_paper": b_paper,
-            "a_diff": a_diff, "b_diff": b_diff}
-
-
-def eq2_rescaled_optimum_excess():
-    """How much Eq. (2)'s scalar objective rises when its optimum is rescaled by d.
-
-    At the optimum ``p = q = √(σ − λ)`` (σ > λ), replace ``p → pd, q → q/d``.
-    The fit term ``(σ − pq)²`` is unchanged; the penalty becomes
-    ``λ(σ − λ)(d² + d⁻²)``. The excess over the optimum simplifies to
-    ``λ(σ − λ)(d − 1/d)²``, positive unless d = ±1: inside Eq. (2) a
-    rescaling D is never free.
-
-    Returns
-    -------
-    (Expr, Symbol)
-        The simplified excess and the symbol d.
-    """
-    d = sp.Symbol("d", real=True, nonzero=True)
-    t = sp.Symbol("t", positive=True)  # t = σ − λ > 0
-    sol = eq2_scalar_solution()
-    p, q = sorted(sol.objective.free_symbols - {sigma, lam}, key=str)
-    g = sol.objective.subs(sigma, lam + t)
-    opt = {p: sp.sqrt(t), q: sp.sqrt(t)}
-    excess = g.subs({p: p * d, q: q / d}).subs(opt) - g.subs(opt)
-    excess = sp.factor(sp.simplify(excess)).subs(t, sigma - lam)
-    return excess, d
+    return sum(1 for f in sp.Mul.make_args(sp.factor(expr)) if not f.is_positive)

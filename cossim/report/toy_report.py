@@ -11,7 +11,9 @@ import numpy as np
 
 import cossim
 
-__all__ = ["nearest", "plot_toy_rescaling"]
+from .tolerances import cosine_tolerance, embedding_cosine_tolerance, product_tolerance
+
+__all__ = ["nearest", "toy_checks", "plot_toy_rescaling"]
 
 
 def nearest(S, i):
@@ -19,6 +21,43 @@ def nearest(S, i):
     s = S[i].copy()
     s[i] = -np.inf
     return int(np.argmax(s))
+
+
+def toy_checks(X, A, B, A_d, B_d, item=0):
+    """The measured quantities of Chapter 1's claims: the toy model (A, B) against (A_d, B_d).
+
+    In the chapter ``(A_d, B_d) = cossim.rescale(A, B, d)``, Eq. (3).
+
+    Returns
+    -------
+    dict
+        ``scores``/``scores_d`` (predictions ``XABᵀ`` before and after Eq. (3)),
+        ``score_change`` (largest difference) and ``score_tol`` (its rounding
+        bound, :func:`~cossim.report.tolerances.product_tolerance` of X, A, Bᵀ);
+        ``S``/``S_d`` (item–item cosines), ``item_cos_change`` and ``cos_tol``
+        (twice the rounding of one cosine); ``nn_before``/``nn_after`` (nearest
+        other item of `item`) and ``nn_reversal``: how far the order of those two
+        items is reversed, ``min(S[i, b] − S[i, a], S_d[i, a] − S_d[i, b])`` (a, b
+        the neighbours after and before; 0 if they coincide); ``user_cos_change``,
+        the smaller of the largest user–user and user–item changes, and
+        ``user_cos_tol``, their rounding bound.
+    """
+    scores = cossim.user_embeddings(X, A) @ B.T
+    scores_d = cossim.user_embeddings(X, A_d) @ B_d.T
+    S, S_d = cossim.item_item_cosine(B), cossim.item_item_cosine(B_d)
+    before, after = nearest(S, item), nearest(S_d, item)
+    reversal = 0.0 if before == after else min(S[item, before] - S[item, after],
+                                                S_d[item, after] - S_d[item, before])
+    uu = np.abs(cossim.user_user_cosine(X, A_d) - cossim.user_user_cosine(X, A)).max()
+    ui = np.abs(cossim.user_item_cosine(X, A_d, B_d) - cossim.user_item_cosine(X, A, B)).max()
+    k = B.shape[1]
+    return {"scores": scores, "scores_d": scores_d,
+            "score_change": float(np.abs(scores_d - scores).max()),
+            "score_tol": float(product_tolerance(X, np.abs(A_d), np.abs(B_d).T).max()),
+            "S": S, "S_d": S_d, "item_cos_change": float(np.abs(S_d - S).max()),
+            "cos_tol": 2 * cosine_tolerance(k), "nn_before": before, "nn_after": after,
+            "nn_reversal": float(reversal), "user_cos_change": float(min(uu, ui)),
+            "user_cos_tol": 2 * max(embedding_cosine_tolerance(X, A), embedding_cosine_tolerance(X, A_d))}
 
 
 def plot_toy_rescaling(B, B_d):

@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import cossim
+from cossim.report.models_report import eq4_errors
+from cossim.report.tolerances import U, cosine_tolerance, gamma
 
 
 def model(seed=0, n=40, p=12, k=4):
@@ -21,20 +23,22 @@ def model(seed=0, n=40, p=12, k=4):
 def test_eq4_matches_direct_computation(seed):
     X, A, B, rng = model(seed % 50)
     d = np.exp(np.random.default_rng(seed).uniform(-2, 2, A.shape[1]))
-    A_d, B_d = cossim.rescale(A, B, d)
-    assert_allclose(cossim.eq4_item_item(B, d), cossim.item_item_cosine(B_d), atol=1e-12)
-    assert_allclose(cossim.eq4_user_user(X, A, d), cossim.user_user_cosine(X, A_d), atol=1e-12)
-    assert_allclose(cossim.eq4_user_item(X, A, B, d), cossim.user_item_cosine(X, A_d, B_d),
-                    atol=1e-12)
+    # the two routes differ by rounding only; eq4_errors gives each difference with its bound
+    for name, (err, tol) in eq4_errors(X, A, B, d).items():
+        assert err <= tol, name
+    # ... and the bound is tight enough to see D applied the wrong way round
+    wrong = eq4_errors(X, A, B, d, fit_d=cossim.rescale(A, B, 1 / d))
+    assert all(err > tol for err, tol in wrong.values())
 
 
 def test_eq4_depends_on_d():
     X, A, B, rng = model(1)
     d = np.array([1.0, 3.0, 0.3, 2.0])
     ones = np.ones(4)
+    # every formula moves by more than the rounding of a cosine (item side) or of a user row
     for f, args in ((cossim.eq4_item_item, (B,)), (cossim.eq4_user_user, (X, A)),
                     (cossim.eq4_user_item, (X, A, B))):
-        assert np.abs(f(*args, d) - f(*args, ones)).max() > 0.05
+        assert np.abs(f(*args, d) - f(*args, ones)).max() > max(t for _, t in eq4_errors(X, A, B, d).values())
 
 
 def test_zero_rows_give_zero():
@@ -54,11 +58,15 @@ def test_paper_choices_full_rank():
     m = cossim.eq1_shrinkage(spec.sigma, lam)
     a = cossim.rescale(*sol, cossim.paper_choice_d(spec.sigma, lam, "a"))
     b = cossim.rescale(*sol, cossim.paper_choice_d(spec.sigma, lam, "b"))
-    assert_allclose(a.B, spec.V, atol=1e-13)
-    assert_allclose(a.A, spec.V * m, atol=1e-13)
-    assert_allclose(b.A, spec.V, atol=1e-13)
-    assert_allclose(cossim.item_item_cosine(a.B), np.eye(8), atol=1e-12)
-    assert_allclose(cossim.user_user_cosine(X, b.A), cossim.cosine_similarity(X), atol=1e-12)
+    # entries: √m·d with d = √m or 1/√m, a few roundings (relative 4u)
+    assert_allclose(a.B, spec.V, rtol=4 * U, atol=0)
+    assert_allclose(a.A, spec.V * m, rtol=4 * U, atol=0)
+    assert_allclose(b.A, spec.V, rtol=4 * U, atol=0)
+    # cosines of length-8 rows, plus V's orthogonality error γ_p, plus the rows' own rounding
+    tol = 2 * cosine_tolerance(8) + 2 * gamma(8) + 8 * U
+    assert_allclose(cossim.item_item_cosine(a.B), np.eye(8), rtol=0, atol=tol)
+    assert_allclose(cossim.user_user_cosine(X, b.A), cossim.cosine_similarity(X), rtol=0,
+                    atol=tol + 4 * np.sqrt(8) * gamma(8))
 
 
 def test_bad_input():

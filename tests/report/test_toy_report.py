@@ -4,7 +4,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cossim.report.toy_report import nearest, plot_toy_rescaling
+import cossim
+from cossim.report.toy_report import nearest, plot_toy_rescaling, toy_checks
 
 
 def test_nearest_skips_self_and_breaks_ties_by_index():
@@ -19,3 +20,12 @@ def test_plot_toy_rescaling_labels_every_item():
     texts = [t.get_text() for t in fig.axes[0].texts if t.get_text()]   # arrows are empty annotations
     assert texts == ["item 1 (45°)", "item 2 (18°)", "item 3 (90°)"]
     plt.close(fig)
+
+
+def test_toy_checks_measure_the_chapter_claims():
+    B = np.array([[1.0, 1.0], [3.0, 1.0], [1.0, 2.0], [0.0, 1.0]])
+    X = np.array([[1, 0, 0, 0], [0, 1, 1, 0], [1, 0, 0, 1]])
+    out = toy_checks(X, B, B, *cossim.rescale(B, B, np.array([0.5, 2.0])))
+    assert out["score_change"] <= out["score_tol"]
+    assert out["item_cos_change"] > out["cos_tol"] and out["nn_reversal"] > out["cos_tol"]
+    assert out["nn_before"] != out["nn_after"] and out["user_cos_change"] > out["user_cos_tol"]

@@ -87,7 +87,7 @@ def test_ledger_page_links_every_check_and_json_is_written(tmp_path):
     ledger = (out / "ledger.html").read_text()
     assert 'href="checks.html#claim-demo-small"' in ledger
     assert 'href="checks.html#claim-demo-order"' in ledger
-    assert "qualified" in ledger and "2 claims checked" in ledger
+    assert "qualified" in ledger and "2 claims checked" in ledger and "0 of them exact" in ledger
     data = json.loads((out / "claims.json").read_text())
     assert data["counts"] == {"entries": 2, "held": 1, "qualified": 1}
     small = {c["id"]: c for c in data["claims"]}["demo-small"]
