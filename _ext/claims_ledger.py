@@ -100,8 +100,8 @@ def always_reread(app, env, added, changed, removed):
 
 
 def _exact(rec: dict) -> bool:
-    """An exact claim: a count that must be zero and is (e.g. terms left in a SymPy residual)."""
-    return rec["kind"] == "at_most" and rec["threshold"] == 0 and rec["measured"] == 0
+    """An upper-bound claim whose measured value is exactly zero (e.g. terms left in a SymPy residual)."""
+    return rec["kind"] == "at_most" and rec["measured"] == 0
 
 
 def _cell(text: str, cls: str = "") -> str:
@@ -122,13 +122,12 @@ def _row(app, docname: str, rec: dict) -> str:
         marks.append('<span class="claim-tight">tight</span>')
     cls = "claim-row-tight" if tight else ""
     title = html.escape(app.env.titles[rec["page"]].astext()) if rec["page"] in app.env.titles else rec["page"]
+    claim = (f'{html.escape(rec["statement"])}<br><small><a href="{uri}"><code>{html.escape(rec["id"])}</code></a>'
+             f' · {title} · measured: {html.escape(rec["quantity"])}</small>')
     return (f'<tr class="{cls}">'
-            + _cell(f'<a href="{uri}"><code>{html.escape(rec["id"])}</code></a>')
-            + _cell(html.escape(rec["statement"]))
-            + _cell(f'<a href="{uri}">{title}</a>')
-            + _cell(html.escape(rec["quantity"]))
-            + _cell(f'{rec["measured"]:.4g} {sign} {rec["threshold"]:.4g}', "claim-num")
-            + _cell(f'{rec["margin"]:.3g}' + (f" ({ratio:.3g}×)" if ratio is not None else ""), "claim-num")
+            + _cell(claim)
+            + _cell(f'{rec["measured"]:.3g} {sign} {rec["threshold"]:.3g}', "claim-num")
+            + _cell(f'{rec["margin"]:.3g}' + (f"<br>({ratio:.3g}×)" if ratio is not None else ""), "claim-num")
             + _cell(" ".join(marks) or "held")
             + "</tr>")
 
@@ -141,7 +140,7 @@ def _summary(records: list[dict]) -> str:
     items = "".join(f'<li><code>{html.escape(r["id"])}</code>: {r["ratio"]:.3g}×</li>' for r in tight)
     return (f'<p class="claim-summary">{n} claims checked: {n - qualified} held as stated, '
             f"{qualified} qualified (held only with the qualification stated); "
-            f"{exact} of them exact (a count of leftover terms that must be, and is, zero). "
+            f"{exact} of them exact (an upper bound met by a measured value of exactly zero). "
             f"Smallest margins (threshold over measured value):</p><ul>{items}</ul>")
 
 
@@ -158,9 +157,8 @@ def fill_ledger(app, doctree, docname) -> None:
             if not rows:
                 continue
             parts.append(f'<h2 class="claim-section">{html.escape(section)} <small>({len(rows)} claims)</small></h2>'
-                         '<table class="table claim-ledger"><thead><tr><th>claim</th><th>statement</th>'
-                         "<th>checked in</th><th>measured quantity</th><th>measured vs threshold</th>"
-                         "<th>margin</th><th>status</th></tr></thead><tbody>"
+                         '<table class="table claim-ledger"><thead><tr><th>claim (id · where checked · measured)</th>'
+                         "<th>measured vs threshold</th><th>margin</th><th>status</th></tr></thead><tbody>"
                          + "".join(_row(app, docname, r) for r in rows) + "</tbody></table>")
         node.replace_self(nodes.raw("", "\n".join(parts), format="html"))
 

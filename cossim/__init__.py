@@ -16,10 +16,49 @@ Every public name is re-exported here, so ``cossim.fit_eq1`` works whatever
 module holds it. ``cossim.symbolic`` (SymPy) is imported on first use.
 """
 
+from .beyond.deep_model import (
+    DeepLinear,
+    EigenGram,
+    balanced_embeddings,
+    balanced_optimum,
+    balanced_value,
+    deep_gradient,
+    deep_objective,
+    eigen_gram,
+    fit_deep_linear,
+    top_directions,
+)
 from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
 from .beyond.explorer import explorer_frames, explorer_html
 from .beyond.libraries import ModelFactors, SplitFit, diagnose_model, factors_from_model, split_exponent
 from .beyond.movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
+from .beyond.negative_sampling import (
+    SGNSModel,
+    activity_weights,
+    cooccurrence,
+    debiased_gram,
+    fit_sgns,
+    negative_distribution,
+    popularity_bias,
+    sample_pairs,
+    sgns_gradient,
+    sgns_objective,
+    sgns_pair_losses,
+    sgns_sampled_loss,
+)
+from .beyond.normalised_training import (
+    TwoTower,
+    UnitItemModel,
+    fit_two_tower,
+    fit_unit_items,
+    objective_unit_items,
+    rescale_two_tower,
+    two_tower_gradient,
+    two_tower_objective,
+    two_tower_rescaling_check,
+    unit_item_best_a,
+)
+from .beyond.retrieval import holdout_split, item_similarity, recall_at_k
 from .beyond.training import TrainingRun, cosine_spread, gradient_descent, train_runs
 from .figure1.panels import PANELS
 from .figure1.pipeline import Figure1Result, figure1_json, run_figure1, simulate_figure1
@@ -128,6 +167,18 @@ __all__ = [
     "standardized_gram", "propensity_weights", "weighted_gram", "spectrum_from_gram",
     "objective_eq1_gram", "objective_eq2_gram", "RescalingCheck", "rescaling_check",
     "random_rescalings", "recovery_scores",
+    # remedies during training (remedy 1 as framed by the paper; remedy 3b)
+    "objective_unit_items", "unit_item_best_a", "UnitItemModel", "fit_unit_items",
+    "TwoTower", "two_tower_objective", "two_tower_gradient", "fit_two_tower", "rescale_two_tower",
+    "two_tower_rescaling_check",
+    "activity_weights", "debiased_gram", "negative_distribution", "cooccurrence", "sgns_objective",
+    "sgns_gradient", "sample_pairs", "sgns_pair_losses", "sgns_sampled_loss", "SGNSModel", "fit_sgns",
+    "popularity_bias",
+    # the paper's discussion: deeper models, cosine against the dot product
+    "EigenGram", "eigen_gram", "top_directions", "balanced_value", "DeepLinear", "deep_objective",
+    "deep_gradient", "fit_deep_linear",
+    "balanced_optimum", "balanced_embeddings",
+    "holdout_split", "item_similarity", "recall_at_k",
 ]
 
 

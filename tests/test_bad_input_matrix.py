@@ -25,6 +25,10 @@ LABELS = np.arange(P) % 2
 S = cossim.cosine_similarity(B)
 GENRES = np.eye(P, 3, dtype=bool) | np.eye(P, 3, k=-3, dtype=bool)  # pairs that share a genre and pairs that do not
 NN = cossim.top_k_neighbours(B, 2)
+C = cossim.cooccurrence(G)
+Q = cossim.negative_distribution(X, 0.75)
+EIG = cossim.eigen_gram(G)
+X_TRAIN, X_TEST = cossim.holdout_split(X, 0.3)
 
 # name -> (function, kwargs of a valid call, matrix args, lambda args, rank args, label args)
 CALLS = {
@@ -76,6 +80,28 @@ CALLS = {
     "propensity_weights": (cossim.propensity_weights, dict(X=X), ["X"], [], [], []),
     "weighted_gram": (cossim.weighted_gram, dict(X=X, w=np.ones(P)), ["X"], [], [], []),
     "spectrum_from_gram": (cossim.spectrum_from_gram, dict(G=G, k=K), ["G"], [], ["k"], []),
+    # remedies during training (Section 3.2) and the discussion (Section 4.2)
+    "objective_unit_items": (cossim.objective_unit_items, dict(G=G, A=A, B=B, lam=1.0),
+                             ["G", "A", "B"], ["lam"], [], []),
+    "unit_item_best_a": (cossim.unit_item_best_a, dict(G=G, B=B, lam=1.0), ["G", "B"], ["lam"], [], []),
+    "fit_unit_items": (cossim.fit_unit_items, dict(G=G, lam=1.0, init=B, max_iter=2), ["G", "init"], ["lam"],
+                       [], []),
+    "fit_two_tower": (cossim.fit_two_tower, dict(X=X, k=K, max_iter=2), ["X"], [], ["k"], []),
+    "activity_weights": (cossim.activity_weights, dict(X=X), ["X"], [], [], []),
+    "debiased_gram": (cossim.debiased_gram, dict(X=X, user_power=1.0, item_power=1.0), ["X"], [], [], []),
+    "negative_distribution": (cossim.negative_distribution, dict(X=X, beta=0.75), ["X"], [], [], []),
+    "cooccurrence": (cossim.cooccurrence, dict(G=G), ["G"], [], [], []),
+    "sgns_objective": (cossim.sgns_objective, dict(C=C, q=Q, A=A, B=B, lam=1.0), ["C", "A", "B"], ["lam"], [], []),
+    "sgns_gradient": (cossim.sgns_gradient, dict(C=C, q=Q, A=A, B=B, lam=1.0), ["C", "A", "B"], ["lam"], [], []),
+    "fit_sgns": (cossim.fit_sgns, dict(C=C, q=Q, k=K, max_iter=2), ["C"], ["lam"], ["k"], []),
+    "popularity_bias": (cossim.popularity_bias, dict(S=S, popularity=np.arange(1.0, P + 1), n_neighbours=2),
+                        ["S"], [], [], []),
+    "eigen_gram": (cossim.eigen_gram, dict(G=G), ["G"], [], [], []),
+    "fit_deep_linear": (cossim.fit_deep_linear, dict(eig=EIG, k=K, lam=1.0, max_iter=2), [], ["lam"], ["k"], []),
+    "holdout_split": (cossim.holdout_split, dict(X=X, share=0.3), ["X"], [], [], []),
+    "item_similarity": (cossim.item_similarity, dict(B=B), ["B"], [], [], []),
+    "recall_at_k": (cossim.recall_at_k, dict(X_train=X_TRAIN, X_test=X_TEST, U=X_TRAIN @ A, B=B, n=2),
+                    ["X_train", "X_test", "U", "B"], [], [], []),
 }
 
 

@@ -11,15 +11,20 @@ formed once, so that one step costs ``O(p²k)`` whatever the number of users.
 
 Step size: for fixed B each objective is a quadratic in A (and vice versa)
 whose Hessian is a Kronecker product, so each block has an exact Lipschitz
-constant at the current point (:func:`block_lipschitz`); both blocks move by
-``step_scale / L`` times their gradient. Updating both blocks at once can
-still overshoot, so a step that would raise the objective is rejected and
-``step_scale`` is halved: the recorded objective never increases.
+constant at the current point (:func:`block_lipschitz`). With
+``steps="block"`` both blocks move by ``step_scale / L`` times their gradient,
+each with its own L; with ``steps="ratio"`` the two step sizes keep a fixed
+ratio ``η_A/η_B = ρ``. Updating both blocks at once can still overshoot, so a
+step that would raise the objective is rejected and ``step_scale`` is halved:
+the recorded objective never increases, by construction.
 
-Gradient flow on Eq. (1) conserves ``AᵀA − BᵀB`` (the objective depends on
-ABᵀ only), so the rescaling a run lands on is set by its initialisation; Eq.
-(2) has no such conserved quantity, and every run ends at Eq. (6) up to a
-rotation.
+What is conserved depends on the steps. Eq. (1) depends on ABᵀ only; gradient
+flow with steps in a fixed ratio ρ conserves ``C = AᵀA − ρ BᵀB`` (ρ = 1: one
+shared step), and gradient descent changes C only by second-order terms, which
+:class:`TrainingRun` records (``imbalance0``, ``imbalance``,
+``drift_bound``). With block steps the ratio changes every step and nothing is
+conserved. Eq. (2) has no such conserved quantity, and every run ends at
+Eq. (6) up to a rotation.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from ..paper.models import (
 )
 
 __all__ = ["TrainingRun", "gradient_descent", "train_runs", "block_lipschitz", "cosine_spread",
-           "relative_error", "OBJECTIVES"]
+           "item_item_cosine_diff", "relative_error", "OBJECTIVES"]
 
 
 class TrainingRun(NamedTuple):
@@ -68,6 +73,17 @@ class TrainingRun(NamedTuple):
         Final multiplier of the block step sizes ``1/L_A``, ``1/L_B`` (after any halvings).
     converged : bool
         True if the relative change of the objective fell below `tol`.
+    ratio : float
+        ρ = η_A / η_B, the ratio of the two step sizes: fixed during the run
+        for ``steps="ratio"``; for ``steps="block"`` the ratio of the first
+        step (it then changes every step).
+    imbalance0, imbalance : ndarray, shape (k, k)
+        ``C = AᵀA − ρ BᵀB`` at the start and at the end. With a fixed ratio,
+        gradient flow on Eq. (1) conserves C (see :func:`gradient_descent`).
+    drift_bound : float
+        ``Σ_t ‖η_A (η_A ∇_Aᵀ∇_A − η_B ∇_Bᵀ∇_B)‖_F`` over the accepted steps
+        of a fixed-ratio run on Eq. (1): by the triangle inequality an upper
+        bound on ``‖imbalance − imbalance0‖_F`` (NaN otherwise).
     """
 
     A: np.ndarray
@@ -76,6 +92,10 @@ class TrainingRun(NamedTuple):
     n_steps: int
     step_scale: float
     converged: bool
+    ratio: float = float("nan")
+    imbalance0: np.ndarray | None = None
+    imbalance: np.ndarray | None = None
+    drift_bound: float = float("nan")
 
 
 def _lipschitz(s2: float, lam: float, which: str, prod: GramProducts):
@@ -145,23 +165,37 @@ def _initial_factors(p: int, k: int, seed, init_scale, A0, B0):
     return A, B
 
 
-def _descend(G, A, B, lam, which, n_steps, step_scale, tol, record_every) -> TrainingRun:
-    """The loop of :func:`gradient_descent` on validated input."""
+def _imbalance(prod: GramProducts, ratio: float) -> np.ndarray:
+    """``C = AᵀA − ρ BᵀB`` from the k × k products."""
+    return prod.AtA - ratio * prod.BtB
+
+
+def _step_sizes(L_A, L_B, scale, ratio):
+    """``(η_A, η_B)``: each block ``scale/L`` (ratio None) or a fixed ratio η_A/η_B = ρ."""
+    tiny = np.finfo(np.float64).tiny
+    if ratio is None:
+        return scale / max(L_A, tiny), scale / max(L_B, tiny)
+    eta_A = scale * min(1.0 / max(L_A, tiny), ratio / max(L_B, tiny))
+    return eta_A, eta_A / ratio
+
+
+def _descend(G, A, B, lam, which, n_steps, step_scale, tol, record_every, ratio=None) -> TrainingRun:
+    """The loop of :func:`gradient_descent` on validated input (`ratio` None: block steps)."""
     x2 = float(np.trace(G))
     s2 = np.sqrt(_top_eigenvalue(G)) ** 2  # σ₁², rounded as σ₁ then squared
-    tiny = np.finfo(np.float64).tiny
     scale = step_scale
     prod = gram_products(G, A, B)
+    L_A, L_B = _lipschitz(s2, lam, which, prod)
+    rho = float(ratio) if ratio is not None else L_B / L_A  # the first step's ratio
+    C0 = _imbalance(prod, rho)
+    drift = 0.0 if (ratio is not None and which == "eq1") else float("nan")
     f = _objective_from_products(x2, B, lam, which, prod)
-    history = [f]
-    converged = False
-    f_rec = f
-    t = 0
+    history, converged, f_rec, t = [f], False, f, 0
     while t < n_steps:
         L_A, L_B = _lipschitz(s2, lam, which, prod)
         dA, dB = gradient_from_products(A, B, G @ B, lam, which, prod)
-        A_new = A - (scale / max(L_A, tiny)) * dA
-        B_new = B - (scale / max(L_B, tiny)) * dB
+        eta_A, eta_B = _step_sizes(L_A, L_B, scale, ratio)
+        A_new, B_new = A - eta_A * dA, B - eta_B * dB
         prod_new = gram_products(G, A_new, B_new)
         f_new = _objective_from_products(x2, B_new, lam, which, prod_new)
         if not np.isfinite(f_new) or f_new > f + 1e-13 * abs(f):
@@ -169,21 +203,25 @@ def _descend(G, A, B, lam, which, n_steps, step_scale, tol, record_every) -> Tra
             if scale < 1e-12:
                 break
             continue
+        if drift == drift:  # second-order change of C in this step (Eq. (1), fixed ratio)
+            drift += eta_A * float(np.linalg.norm(eta_A * (dA.T @ dA) - eta_B * (dB.T @ dB)))
         A, B, f, prod = A_new, B_new, f_new, prod_new
         t += 1
         scale = min(step_scale, scale * 1.01)  # let a halved step recover slowly
         if t % record_every == 0:
             history.append(f)
-            if tol > 0 and abs(f_rec - f) <= tol * max(abs(f), tiny):
+            if tol > 0 and abs(f_rec - f) <= tol * max(abs(f), np.finfo(np.float64).tiny):
                 converged = True
                 break
             f_rec = f
-    return TrainingRun(A, B, np.asarray(history), t, scale, converged)
+    return TrainingRun(A, B, np.asarray(history), t, scale, converged, rho, C0,
+                       _imbalance(prod, rho), drift)
 
 
 def gradient_descent(X, k: int, lam, objective: str = "eq1", *, seed=0, n_steps: int = 3000,
                      init_scale=1.0, step_scale: float = 1.0, tol: float = 0.0,
-                     record_every: int = 10, A0=None, B0=None) -> TrainingRun:
+                     record_every: int = 10, A0=None, B0=None, steps: str = "block",
+                     ratio=None) -> TrainingRun:
     """Fit Eq. (1) or Eq. (2) by full-batch gradient descent.
 
     Parameters
@@ -207,11 +245,10 @@ def gradient_descent(X, k: int, lam, objective: str = "eq1", *, seed=0, n_steps:
         is what gradient flow on Eq. (1) conserves, and what fixes the
         implicit rescaling D a run lands on.
     step_scale : float
-        Each block moves by ``step_scale / L`` times its gradient, with L its
-        Lipschitz constant at the current point (:func:`block_lipschitz`). If
-        a step would increase the objective it is rejected and the multiplier
-        halved (it then grows back by 1 % per accepted step, up to
-        `step_scale`), so the recorded objective never increases.
+        Multiplier of the step sizes (see `steps`). If a step would increase
+        the objective it is rejected and the multiplier halved (it then grows
+        back by 1 % per accepted step, up to `step_scale`); so the recorded
+        objective never increases, by construction.
     tol : float
         Stop when the relative decrease of the objective over `record_every`
         steps is below `tol` (0: run all `n_steps`).
@@ -219,6 +256,21 @@ def gradient_descent(X, k: int, lam, objective: str = "eq1", *, seed=0, n_steps:
         Record the objective every this many steps.
     A0, B0 : ndarray, optional
         Explicit initialisation (overrides `seed` / `init_scale`).
+    steps : {"block", "ratio"}
+        ``"block"``: each block moves by ``step_scale / L`` times its
+        gradient, L its Lipschitz constant at the current point
+        (:func:`block_lipschitz`); the two step sizes then change
+        independently, and no matrix is conserved. ``"ratio"``: the step
+        sizes keep a fixed ratio ``η_A / η_B = ρ``, with
+        ``η_A = step_scale · min(1/L_A, ρ/L_B)`` so that neither block
+        exceeds its own ``1/L``. On Eq. (1), whose objective depends on ABᵀ
+        only, this is gradient flow with a fixed preconditioner up to a change
+        of time, which conserves ``C = AᵀA − ρ BᵀB``; each discrete step
+        changes C by ``η_A(η_A ∇_Aᵀ∇_A − η_B ∇_Bᵀ∇_B)``, whose accumulated
+        norm is returned as ``drift_bound``.
+    ratio : float, optional
+        ρ for ``steps="ratio"``; default ``L_B / L_A`` at the initialisation
+        (the ratio of the first block steps).
 
     Returns
     -------
@@ -233,8 +285,16 @@ def gradient_descent(X, k: int, lam, objective: str = "eq1", *, seed=0, n_steps:
     record_every = check_int(record_every, "record_every", 1)
     step_scale = check_real(step_scale, "step_scale", 0, low_open=True)
     tol = check_real(tol, "tol", 0)
+    steps = check_choice(steps, "steps", ("block", "ratio"))
     A, B = _initial_factors(p, k, seed, init_scale, A0, B0)
-    return _descend(gram_matrix(X), A, B, lam, objective, n_steps, step_scale, tol, record_every)
+    G = gram_matrix(X)
+    rho = None
+    if steps == "ratio":
+        if ratio is None:
+            L_A, L_B = block_lipschitz(G, A, B, lam, objective)
+            ratio = L_B / L_A
+        rho = check_real(ratio, "ratio", 0, low_open=True)
+    return _descend(G, A, B, lam, objective, n_steps, step_scale, tol, record_every, rho)
 
 
 def train_runs(X, k: int, lam, objective: str = "eq1", *, n_runs: int = 5, seed: int = 0,
@@ -285,6 +345,15 @@ def cosine_spread(item_embeddings, n_neighbours: int = 10) -> dict:
         "mean_topk_overlap": float(np.mean(overlaps)),
         "min_topk_overlap": float(np.min(overlaps)),
     }
+
+
+def item_item_cosine_diff(B1, B2) -> float:
+    """Mean over item pairs i < j of ``|cos_1(i, j) − cos_2(i, j)|`` for item embeddings B1, B2."""
+    S1, S2 = item_item_cosine(B1), item_item_cosine(B2)
+    if S1.shape != S2.shape:
+        raise InvalidValue(f"B1 and B2 must have the same number of rows, got {S1.shape[0]} and {S2.shape[0]}")
+    iu = np.triu_indices(S1.shape[0], k=1)
+    return float(np.mean(np.abs(S1[iu] - S2[iu])))
 
 
 def relative_error(M, reference) -> float:

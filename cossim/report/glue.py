@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 
 def glue_values(values: Mapping[str, object], display: bool = False) -> None:
     """Glue every ``name: value`` pair of `values` with :func:`myst_nb.glue`.
@@ -15,9 +17,10 @@ def glue_values(values: Mapping[str, object], display: bool = False) -> None:
     Parameters
     ----------
     values : mapping of str to object
-        Names and values, glued in the mapping's order. The values are glued
-        as they are (no conversion), so their text form is the one of the
-        object passed.
+        Names and values, glued in the mapping's order. NumPy scalars are
+        glued as the Python number they hold (NumPy 2 writes ``np.float64(…)``
+        as their text, which ``{glue:text}`` cannot format); every other value
+        is glued as it is.
     display : bool, default False
         Passed on to :func:`myst_nb.glue`.
 
@@ -32,7 +35,7 @@ def glue_values(values: Mapping[str, object], display: bool = False) -> None:
         if not isinstance(name, str) or not name:
             raise ValueError(f"glue names must be non-empty strings, got {name!r}")
     for name, value in values.items():
-        glue(name, value, display=display)
+        glue(name, value.item() if isinstance(value, np.generic) else value, display=display)
 
 
 def glue_figure(name: str, fig) -> None:

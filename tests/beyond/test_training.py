@@ -136,3 +136,45 @@ def test_block_lipschitz_rejects_bad_objective():
     G = np.eye(3)
     with pytest.raises(ValueError, match="objective must be one of 'eq1', 'eq2'"):
         block_lipschitz(G, np.ones((3, 1)), np.ones((3, 1)), 1.0, "eq3")
+
+
+def _hessian_top(f, x0, h=1e-4):
+    """Largest eigenvalue of the Hessian of a quadratic f at x0 by central differences."""
+    n = x0.size
+    H = np.empty((n, n))
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = h
+        H[:, i] = (f(x0 + e) - f(x0 - e)) / (2 * h)
+    return np.linalg.eigvalsh(0.5 * (H + H.T))[-1]
+
+
+@pytest.mark.parametrize("objective", ["eq1", "eq2"])
+def test_block_lipschitz_equals_the_top_hessian_eigenvalue(objective):
+    from cossim.paper.models import gradient_from_products, gram_products
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((12, 5))
+    G, lam = X.T @ X, 3.0
+    A, B = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    L_A, L_B = block_lipschitz(G, A, B, lam, objective)
+
+    def grad(a, b):
+        a, b = a.reshape(5, 2), b.reshape(5, 2)
+        return gradient_from_products(a, b, G @ b, lam, objective, gram_products(G, a, b))
+
+    top_A = _hessian_top(lambda a: grad(a, B.ravel())[0].ravel(), A.ravel())
+    top_B = _hessian_top(lambda b: grad(A.ravel(), b)[1].ravel(), B.ravel())
+    np.testing.assert_allclose([L_A, L_B], [top_A, top_B], rtol=1e-6)
+
+
+def test_fixed_ratio_steps_change_the_imbalance_only_by_second_order_terms():
+    X = np.random.default_rng(5).standard_normal((40, 8))
+    run = gradient_descent(X, 3, 2.0, "eq1", n_steps=200, steps="ratio", ratio=0.3, step_scale=0.5)
+    assert run.ratio == 0.3
+    change = np.linalg.norm(run.imbalance - run.imbalance0)
+    assert change <= run.drift_bound * (1 + 1e-9) + 1e-12
+    block = gradient_descent(X, 3, 2.0, "eq1", n_steps=5)
+    assert np.isnan(block.drift_bound)
+    with pytest.raises(cossim._validation.InvalidValue):
+        gradient_descent(X, 3, 2.0, "eq1", n_steps=5, steps="adam")

@@ -16,11 +16,14 @@ def glued(monkeypatch):
     return calls
 
 
-def test_glue_values_glues_every_pair_unchanged_and_hidden(glued):
-    value = np.float64(0.25)
-    assert G.glue_values({"a": 1, "b": value, "c": "text"}) is None   # no output on the page
-    assert glued == [("a", 1, False), ("b", value, False), ("c", "text", False)]
-    assert type(glued[1][1]) is np.float64          # no conversion: the text form is kept
+def test_glue_values_glues_every_pair_hidden_numpy_scalars_as_python_numbers(glued):
+    array = np.arange(3)
+    values = {"a": 1, "b": np.float64(0.25), "c": "text", "d": np.int64(7), "e": array}
+    assert G.glue_values(values) is None   # no output on the page
+    assert glued == [("a", 1, False), ("b", 0.25, False), ("c", "text", False), ("d", 7, False), ("e", array, False)]
+    # NumPy 2 writes np.float64(0.25) as "np.float64(0.25)", which {glue:text}`b:.2f` cannot format
+    assert type(glued[1][1]) is float and type(glued[3][1]) is int
+    assert glued[4][1] is array            # anything else is glued as it is
 
 
 def test_glue_values_rejects_bad_names(glued):
