@@ -230,12 +230,12 @@ def similarity_choices(X, k: int, lam1, lam2, *, gammas=(0.0, 0.5, 1.0), remedie
         from ..paper import remedies as rem
 
         f = eq1_factors(spec, lam1, 0.5)
-        out["§3.2: items as rows of BAᵀ"] = rem.projected_item_cosine(f.A, f.B)
+        out["remedy 2: items as rows of BAᵀ"] = rem.projected_item_cosine(f.A, f.B)
         w = rem.propensity_weights(X, 1.0)
         Gw = rem.weighted_gram(X, w)
         spec_w = rem.spectrum_from_gram(Gw, k)
         lam_w = lam1 * (spec_w.sigma[0] / spec.sigma[0]) ** 2  # same relative shrinkage
-        out["§3.3: IPS-weighted Eq. (1), γ = 0.5"] = item_item_cosine(
+        out["remedy 3b: IPS-weighted Eq. (1), γ = 0.5"] = item_item_cosine(
             eq1_factors(spec_w, lam_w, 0.5).B)
     return out
 

@@ -91,12 +91,12 @@ def test_similarity_choices_labels_and_remedy_identity(ml):
     X = ml.X[:, :150]
     ch = similarity_choices(X, 8, 400.0, 10.0)
     assert list(ch) == ["Eq. (1), γ = 0", "Eq. (1), γ = 0.5", "Eq. (1), γ = 1",
-                        "Eq. (1), D = dMat(σ)^−½", "Eq. (2)", "§3.2: items as rows of BAᵀ",
-                        "§3.3: IPS-weighted Eq. (1), γ = 0.5"]
+                        "Eq. (1), D = dMat(σ)^−½", "Eq. (2)", "remedy 2: items as rows of BAᵀ",
+                        "remedy 3b: IPS-weighted Eq. (1), γ = 0.5"]
     for S in ch.values():
         assert S.shape == (150, 150)
         np.testing.assert_allclose(S, S.T, atol=1e-12)
-    np.testing.assert_allclose(ch["§3.2: items as rows of BAᵀ"], ch["Eq. (1), γ = 1"],
+    np.testing.assert_allclose(ch["remedy 2: items as rows of BAᵀ"], ch["Eq. (1), γ = 1"],
                                atol=1e-8)
     assert np.abs(ch["Eq. (1), γ = 0"] - ch["Eq. (1), γ = 1"]).max() > 1e-3
 
