@@ -48,6 +48,20 @@ def test_every_claim_is_checked_in_exactly_one_chapter():
     assert not twice, f"claims checked more than once: {twice}"
 
 
+def test_every_check_leaves_its_anchor_on_the_page():
+    """A cell that checks a claim must keep its output (the line with the anchor the ledger links to)."""
+    import jupytext
+
+    hidden = []
+    for stem in chapters_in_toc() + ["index"]:
+        for cell in jupytext.read(BOOK / f"{stem}.md").cells:
+            tags = cell.metadata.get("tags", [])
+            if cell.cell_type == "code" and CHECK_CALL.search(cell.source) and (
+                    "remove-cell" in tags or "remove-output" in tags):
+                hidden.append((stem, cell.source.splitlines()[0]))
+    assert not hidden, f"cells that check a claim but remove its output: {hidden}"
+
+
 def test_the_ledger_covers_the_paper():
     sections = {item.section for item in CLAIMS.values()}
     for needed in ("§1", "§2.1", "§2.2", "§2.3", "§3", "§4", "Discussion"):
