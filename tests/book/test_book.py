@@ -73,5 +73,6 @@ def test_claims_ledger_is_published(built_book):
     ledger = (html / "book" / "ledger.html").read_text()
     for claim_id, record in records.items():
         page = (html / f"{record['page']}.html").read_text()
-        assert f'id="claim-{claim_id}"' in page, f"{claim_id}: no anchor on {record['page']}"
+        anchors = page.count(f'id="claim-{claim_id}"')
+        assert anchors == 1, f"{claim_id}: {anchors} anchors on {record['page']} (want exactly one)"
         assert f'#claim-{claim_id}"' in ledger, f"{claim_id}: not linked from the ledger page"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 
 __all__ = ["Claim", "ClaimFailed", "Record", "check", "evaluate"]
 
@@ -62,6 +62,9 @@ class Record:
     margin: float
     ratio: float | None
     holds: bool
+    #: Whether :func:`check` already showed this record's line (a chapter cell
+    #: ending in ``check(...)`` must not show it, and its anchor, twice).
+    shown: bool = field(default=False, compare=False, repr=False)
 
     def as_json(self) -> dict:
         """The record as a flat JSON-ready dict (the ledger file's entry)."""
@@ -82,6 +85,12 @@ class Record:
         status = " (qualified)" if self.claim.status == "qualified" else ""
         return (f'<p class="cossim-claim" id="claim-{self.claim.id}">'
                 f"✔ {html.escape(self.summary())}{status}</p>")
+
+    def _ipython_display_(self) -> None:
+        if not self.shown:
+            from IPython.display import display
+
+            display({"text/html": self._repr_html_(), "text/plain": self.summary()}, raw=True)
 
     def __repr__(self) -> str:
         return self.summary()
@@ -146,6 +155,7 @@ def check(claim_id: str, measured, *, at_most=None, at_least=None, show: bool | 
         show = _in_kernel()
     if show:
         _show(record)
+        record = replace(record, shown=True)
     return record
 
 

@@ -86,3 +86,21 @@ def test_every_registered_claim_is_well_formed():
         assert claim_id == item.id
         _validate(item, "registry")
         assert item.section in SECTIONS
+
+
+def test_a_shown_record_is_not_shown_again(monkeypatch):
+    """A cell ending in check(...) shows the claim's line (and its anchor) once, not twice."""
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
+    record = evaluate(CLAIM, 0.25, at_most=0.5)
+    record._ipython_display_()
+    assert len(shown) == 1 and 'id="claim-test-claim"' in shown[0]["text/html"]
+    monkeypatch.setitem(ledger.CLAIMS, CLAIM.id, CLAIM)
+    monkeypatch.setattr("cossim.report.ledger.core._show", lambda record: shown.append("glued"))
+    returned = ledger.check(CLAIM.id, 0.25, at_most=0.5, show=True)
+    assert shown[-1] == "glued" and returned.shown
+    returned._ipython_display_()
+    assert len(shown) == 2
+    assert returned == record   # `shown` is not part of the record's value
