@@ -5,8 +5,12 @@ one bootstrap replicate draws n users with replacement, refits every
 similarity choice on the resampled data with the same rank and λ, and
 recomputes every score. All scores of one replicate come from the same
 resample, so the replicate *differences* between two choices are paired.
-A comparison is reported with its percentile interval: the α/2 and 1 − α/2
-quantiles of the replicate differences (Efron & Tibshirani 1993, §13.3).
+A comparison is reported as the difference on the data ± z times the standard
+deviation of the replicate differences (a normal interval; Efron & Tibshirani
+1993, §13.2). Percentile intervals are not used: a resample repeats some users
+and drops others, which makes its data noisier, so every refitted similarity
+scores lower on a resample than on the data and the replicates are shifted
+against the estimate (the shift is returned, and the chapter shows it).
 
 The fits depend on the data only through the Gram matrix XᵀX (Eqs. (5)–(6)),
 so every replicate forms one Gram matrix and two eigen-decompositions
@@ -79,12 +83,32 @@ class UserBootstrap(NamedTuple):
 
 
 class BootstrapInterval(NamedTuple):
-    """A bootstrap estimate with its percentile interval and standard error."""
+    """A score or paired difference on the data, with its bootstrap spread.
+
+    Attributes
+    ----------
+    estimate : float
+        The value on the data.
+    low, high : float
+        ``estimate ∓ z se`` with z the standard normal quantile of the level
+        (the interval the chapter reports).
+    se : float
+        Standard deviation of the replicates (ddof = 1).
+    shift : float
+        Mean of the replicates minus the estimate (the bootstrap's estimate of bias).
+    pct_low, pct_high : float
+        The percentile interval, the quantiles of the replicates. When `shift`
+        is not small against `se` it is not centred on the estimate and should
+        not be read as an interval for it.
+    """
 
     estimate: float
     low: float
     high: float
     se: float
+    shift: float
+    pct_low: float
+    pct_high: float
 
 
 def _binary(X):
@@ -218,7 +242,15 @@ def user_bootstrap(X, pairs: GenrePairs, k: int, lam1, lam2, *, n_boot: int = 20
 
 
 def bootstrap_interval(boot: UserBootstrap, a, b=None, *, level: float = 0.95) -> BootstrapInterval:
-    """Percentile interval of the score `a` or of the paired difference `a` − `b`.
+    """Interval of the score `a`, or of the paired difference `a` − `b`, from the replicates.
+
+    The reported interval is ``estimate ± z se`` (z = Φ⁻¹((1 + level)/2), se the
+    replicates' standard deviation). It is centred on the estimate on purpose:
+    a resample holds repeated users, which makes its data noisier than the
+    original, so every refitted similarity scores lower and the replicate
+    distribution is shifted (``shift``); its percentiles (``pct_low``,
+    ``pct_high``, also returned) then miss the estimate. The spread is what
+    measures the sampling noise.
 
     Parameters
     ----------
@@ -230,12 +262,14 @@ def bootstrap_interval(boot: UserBootstrap, a, b=None, *, level: float = 0.95) -
     Returns
     -------
     BootstrapInterval
-        ``estimate`` on the data, ``low``/``high`` the (1 ∓ level)/2 quantiles
-        of the replicates, ``se`` their standard deviation (ddof = 1; 0 for one replicate).
     """
+    from scipy.stats import norm
+
     level = check_real(level, "level", 0.0, 1.0, low_open=True)
     if level >= 1.0:
         raise InvalidValue(f"level must be below 1, got {level}")
+    if boot.replicates.shape[0] < 2:
+        raise InvalidValue("an interval needs at least 2 bootstrap replicates")
 
     def column(name):
         if name not in boot.names:
@@ -247,9 +281,11 @@ def bootstrap_interval(boot: UserBootstrap, a, b=None, *, level: float = 0.95) -
     if b is not None:
         est_b, reps_b = column(b)
         est, reps = est - est_b, reps - reps_b
-    low, high = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
-    se = float(np.std(reps, ddof=1)) if reps.size > 1 else 0.0
-    return BootstrapInterval(float(est), float(low), float(high), se)
+    se = float(np.std(reps, ddof=1))
+    z = float(norm.ppf((1 + level) / 2))
+    pct_low, pct_high = np.quantile(reps, [(1 - level) / 2, (1 + level) / 2])
+    return BootstrapInterval(float(est), float(est - z * se), float(est + z * se), se,
+                             float(reps.mean() - est), float(pct_low), float(pct_high))
 
 
 def _user_side(X, A):

@@ -29,6 +29,19 @@ __all__ = [
     "cosine_rounding",
     "auc_null_sd",
     "BEST_COUNT",
+    "lowest_low",
+    "highest_high",
+    "lowest_score",
+    "count_only_gap",
+    "pairs_rounding",
+    "count_margin",
+    "random_chance_z",
+    "prediction_ratio",
+    "changed_lists",
+    "smallest_se",
+    "grid_vs_exact",
+    "resolved_word",
+    "plain_matched_gap",
 ]
 
 #: Row label of the best similarity built from genre counts alone (one per column).
@@ -143,3 +156,86 @@ def auc_null_sd(positive) -> float:
     n_pos = float(positive.sum())
     n_neg = float(positive.size) - n_pos
     return float(np.sqrt((n_pos + n_neg + 1) / (12 * n_pos * n_neg)))
+
+
+# The measured quantities of the chapter's claims (tests/report/ledger/test_breaks_movielens.py)
+
+def lowest_low(boot, a, b, measures, *, level=0.95) -> float:
+    """Smallest lower end over `measures` of the interval of the paired difference a − b."""
+    return min(cossim.bootstrap_interval(boot, (m, a), (m, b), level=level).low for m in measures)
+
+
+def highest_high(boot, a, b, measures, *, level=0.95) -> float:
+    """Largest upper end over `measures` of the interval of the paired difference a − b."""
+    return max(cossim.bootstrap_interval(boot, (m, a), (m, b), level=level).high for m in measures)
+
+
+def lowest_score(boot, choices, measures, *, level=0.95) -> float:
+    """Smallest lower end of the interval of a score over `choices` × `measures`."""
+    return min(cossim.bootstrap_interval(boot, (m, c), level=level).low for m in measures for c in choices)
+
+
+def count_only_gap(genres, pairs, min_jaccard) -> float:
+    """Largest |count-matched AUC − ½| of the count-only similarities (product, best) under both labels."""
+    gaps = []
+    for t in (None, min_jaccard):
+        best = cossim.best_count_similarity(pairs, cossim.positive_pairs(pairs, t))
+        for S in (cossim.count_similarity(genres), best):
+            gaps.append(abs(cossim.yardstick_auc(S, pairs, min_jaccard=t, count_matched=True) - 0.5))
+    return max(gaps)
+
+
+def pairs_rounding(pairs) -> float:
+    """m ε, m the number of pairs: the rounding scale of an AUC's rank sums over m pairs."""
+    return pairs.jaccard.size * float(np.finfo(np.float64).eps)
+
+
+def count_margin(boot, count_aucs, choices, *, level=0.95) -> float:
+    """Smallest margin by which a count-only AUC beats every choice's interval.
+
+    `count_aucs` maps a bootstrap measure (e.g. ``"AUC any"``) to the AUC of a
+    similarity built from genre counts alone under that measure; the result is
+    the smallest, over the measures, of that AUC minus the largest upper end of
+    the `choices`' intervals.
+    """
+    return min(auc - max(cossim.bootstrap_interval(boot, (m, c), level=level).high for c in choices)
+               for m, auc in count_aucs.items())
+
+
+def resolved_word(intervals, row, measures) -> str:
+    """Under how many of `measures` the interval of `row` excludes 0, as words for the prose."""
+    k = sum((intervals[(row, m)].low > 0) or (intervals[(row, m)].high < 0) for m in measures)
+    n = len(measures)
+    return {0: f"none of the {n}", n: f"all {n}"}.get(k, f"{k} of the {n}")
+
+
+def plain_matched_gap(table, rows, cols) -> float:
+    """Largest |plain − count-matched| AUC over `rows`, for the column pairs (plain, matched) in `cols`."""
+    return max(float((table.loc[rows, a] - table.loc[rows, b]).abs().max()) for a, b in cols)
+
+
+def random_chance_z(R, pairs, min_jaccard) -> float:
+    """Largest |plain AUC − ½| / SD₀ of a similarity R over the two labels (SD₀: :func:`auc_null_sd`)."""
+    return max(abs(cossim.yardstick_auc(R, pairs, min_jaccard=t) - 0.5)
+               / auc_null_sd(cossim.positive_pairs(pairs, t)) for t in (None, min_jaccard))
+
+
+def prediction_ratio(X, f1, f2) -> float:
+    """Relative gap between two models' predictions over the first model's relative residual."""
+    return cossim.relative_prediction_gap(X, f1, f2) / cossim.relative_residual(X, f1)
+
+
+def changed_lists(table, show) -> int:
+    """Number of movies in a :func:`famous_neighbours` table whose lists differ between the choices `show`."""
+    return sum(len({row[name] for name in show}) > 1 for row in table.values())
+
+
+def grid_vs_exact(boot, table, choices, measures, columns) -> float:
+    """Largest |grid AUC of the bootstrap's estimate − exact AUC of the table| over choices × measures."""
+    return max(abs(boot.estimate[boot.names.index((m, c))] - table.loc[c, col])
+               for c in choices for m, col in zip(measures, columns))
+
+
+def smallest_se(intervals) -> float:
+    """Smallest standard error among a collection of bootstrap intervals."""
+    return min(iv.se for iv in intervals)

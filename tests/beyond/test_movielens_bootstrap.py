@@ -64,16 +64,21 @@ def test_bootstrap_is_seeded_and_resamples_users(small):
 
 def test_interval_by_hand():
     reps = np.column_stack([np.arange(101.0), np.arange(101.0) * 0.5])
-    boot = MB.UserBootstrap([("m", "a"), ("m", "b")], np.array([50.0, 20.0]), reps, 0.0, 0)
+    boot = MB.UserBootstrap([("m", "a"), ("m", "b")], np.array([60.0, 20.0]), reps, 0.0, 0)
     iv = MB.bootstrap_interval(boot, ("m", "a"), level=0.9)
-    assert iv.estimate == 50.0 and (iv.low, iv.high) == pytest.approx((5.0, 95.0), abs=1e-12)
-    d = MB.bootstrap_interval(boot, ("m", "a"), ("m", "b"), level=0.9)
-    assert d.estimate == 30.0 and (d.low, d.high) == pytest.approx((2.5, 47.5), abs=1e-12)
-    assert d.se == pytest.approx(np.std(np.arange(101.0) * 0.5, ddof=1))
+    se = np.std(np.arange(101.0), ddof=1)
+    assert iv.estimate == 60.0 and iv.se == pytest.approx(se, rel=1e-12)
+    assert (iv.low, iv.high) == pytest.approx((60 - 1.6448536269514722 * se, 60 + 1.6448536269514722 * se), rel=1e-12)
+    assert (iv.pct_low, iv.pct_high) == pytest.approx((5.0, 95.0), abs=1e-12) and iv.shift == pytest.approx(-10.0)
+    d = MB.bootstrap_interval(boot, ("m", "a"), ("m", "b"), level=0.9)     # paired: a − b per replicate
+    assert d.estimate == 40.0 and d.se == pytest.approx(se / 2, rel=1e-12)
+    assert (d.pct_low, d.pct_high) == pytest.approx((2.5, 47.5), abs=1e-12) and d.shift == pytest.approx(-15.0)
     with pytest.raises(ValueError, match="not a bootstrap score"):
         MB.bootstrap_interval(boot, ("m", "c"))
     with pytest.raises(ValueError, match="level"):
         MB.bootstrap_interval(boot, ("m", "a"), level=1.0)
+    with pytest.raises(ValueError, match="2 bootstrap replicates"):
+        MB.bootstrap_interval(boot._replace(replicates=reps[:1]), ("m", "a"))
 
 
 def test_prediction_gap_residual_and_overlap_by_dense_formulas():
