@@ -35,6 +35,7 @@ from .beyond.genre_yardsticks import (
     best_count_similarity,
     binned_auc,
     count_similarity,
+    exact_aucs,
     expected_genre_jaccard_at_k,
     genre_pairs,
     grid_aucs,
@@ -180,7 +181,8 @@ __all__ = [
     # training / movielens / diagnostic / explorer
     "TrainingRun", "gradient_descent", "train_runs", "cosine_spread",
     "MovieLens", "load_movielens", "genre_auc", "genre_jaccard_at_k",
-    "GenrePairs", "genre_pairs", "positive_pairs", "matched_auc", "yardstick_auc", "grid_aucs", "binned_auc",
+    "GenrePairs", "genre_pairs", "positive_pairs", "matched_auc", "exact_aucs", "yardstick_auc", "grid_aucs",
+    "binned_auc",
     "count_similarity", "best_count_similarity", "random_similarity", "raw_item_cosine",
     "expected_genre_jaccard_at_k",
     "UserBootstrap", "BootstrapInterval", "user_bootstrap", "bootstrap_interval", "genre_statistics",

@@ -28,7 +28,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import rankdata
 
 from .._validation import InvalidValue, as_matrix, check_int, check_real
 from ..linalg.similarity import cosine_similarity
@@ -40,6 +39,7 @@ __all__ = [
     "genre_pairs",
     "positive_pairs",
     "matched_auc",
+    "exact_aucs",
     "yardstick_auc",
     "binned_auc",
     "grid_aucs",
@@ -113,14 +113,6 @@ def positive_pairs(pairs: GenrePairs, min_jaccard=None) -> np.ndarray:
     return pairs.jaccard >= t - 1e-12          # Jaccard ½ computed as 1/2 exactly, 2/4 too
 
 
-def _pooled_u(ranks_in_stratum, positive, strata):
-    """Σ_s U_s and Σ_s n₊ₛ n₋ₛ from ranks within strata."""
-    n_pos = np.bincount(strata, weights=positive)
-    n_all = np.bincount(strata).astype(np.float64)
-    U = np.bincount(strata, weights=ranks_in_stratum * positive) - n_pos * (n_pos + 1) / 2
-    return U.sum(), float((n_pos * (n_all - n_pos)).sum())
-
-
 def _check_scores(scores, positive, strata):
     scores = np.asarray(scores, dtype=np.float64)
     positive = np.asarray(positive, dtype=bool)
@@ -133,6 +125,52 @@ def _check_scores(scores, positive, strata):
     if not np.issubdtype(strata.dtype, np.integer) or (strata.size and strata.min() < 0):
         raise InvalidValue("strata must be non-negative integers")
     return scores, positive, strata
+
+
+def _mid_ranks(sorted_values, groups=None):
+    """Mid-ranks (1-based) of already sorted values, within runs of equal (group, value)."""
+    m = sorted_values.size
+    new = np.ones(m, dtype=bool)
+    new[1:] = sorted_values[1:] != sorted_values[:-1]
+    if groups is not None:
+        new[1:] |= groups[1:] != groups[:-1]
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], m)
+    return ((starts + ends + 1) / 2.0)[np.cumsum(new) - 1]
+
+
+def exact_aucs(scores, labels, strata=None):
+    """Plain and stratum-matched AUCs (exact, mid-ranks) of one score vector for several labels.
+
+    One sort of the scores serves every label and both columns. The
+    stratum-matched AUC is ``Σ_s U_s / Σ_s n₊ₛ n₋ₛ`` (see the module docstring);
+    without `strata` both columns hold the plain AUC.
+
+    Returns
+    -------
+    ndarray, shape (len(labels), 2)
+        Column 0 the plain AUC, column 1 the stratum-matched AUC.
+    """
+    checked = [_check_scores(scores, lab, strata) for lab in labels]
+    scores, strata = checked[0][0], checked[0][2]
+    order = np.argsort(scores, kind="stable")
+    plain = _mid_ranks(scores[order])
+    by_stratum = np.argsort(strata[order], kind="stable")     # stable: scores stay sorted within a stratum
+    st = strata[order][by_stratum]
+    first = np.searchsorted(st, st)                            # index of the stratum's first pair
+    matched = _mid_ranks(scores[order][by_stratum], st) - first
+    out = np.empty((len(labels), 2))
+    for i, (_, positive, _) in enumerate(checked):
+        pos = positive[order]
+        for j, (ranks, groups, lab) in enumerate(((plain, np.zeros_like(st), pos), (matched, st, pos[by_stratum]))):
+            n_pos = np.bincount(groups, weights=lab)
+            n_all = np.bincount(groups).astype(np.float64)
+            den = float((n_pos * (n_all - n_pos)).sum())
+            if den == 0:
+                raise InvalidValue("no stratum holds both positive and negative pairs")
+            U = np.bincount(groups, weights=ranks * lab) - n_pos * (n_pos + 1) / 2
+            out[i, j] = U.sum() / den
+    return out
 
 
 def matched_auc(scores, positive, strata=None) -> float:
@@ -153,16 +191,7 @@ def matched_auc(scores, positive, strata=None) -> float:
     -------
     float
     """
-    scores, positive, strata = _check_scores(scores, positive, strata)
-    ranks = np.empty(scores.size)
-    order = np.argsort(strata, kind="stable")
-    bounds = np.flatnonzero(np.diff(strata[order])) + 1
-    for idx in np.split(order, bounds):
-        ranks[idx] = rankdata(scores[idx])
-    num, den = _pooled_u(ranks, positive, strata)
-    if den == 0:
-        raise InvalidValue("no stratum holds both positive and negative pairs")
-    return float(num / den)
+    return float(exact_aucs(scores, [positive], strata)[0, 1])
 
 
 def yardstick_auc(S, pairs: GenrePairs, *, min_jaccard=None, count_matched: bool = False) -> float:
@@ -316,10 +345,10 @@ def expected_genre_jaccard_at_k(S, genres, n_neighbours: int = 10) -> float:
     inter = G @ G.T
     union = c[:, None] + c[None, :] - inter
     J = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
-    total = 0.0
-    for i in range(p):
-        s, j = np.delete(S[i], i), np.delete(J[i], i)
-        t = np.partition(s, s.size - n)[s.size - n]            # the n-th largest score
-        above, at = s > t, s == t
-        total += (j[above].sum() + (n - above.sum()) * j[at].mean()) / n
-    return total / p
+    T = np.array(S, dtype=np.float64)
+    np.fill_diagonal(T, -np.inf)                              # an item is not its own neighbour
+    t = np.partition(T, p - n, axis=1)[:, p - n][:, None]     # each row's n-th largest score
+    above, at = T > t, T == t
+    n_above = above.sum(axis=1)
+    share = (n - n_above) / at.sum(axis=1)                    # the places left, shared by the ties
+    return float(np.mean(((J * above).sum(axis=1) + share * (J * at).sum(axis=1)) / n))

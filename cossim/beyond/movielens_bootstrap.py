@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import InvalidValue, as_matrix, check_int, check_real
+from .._validation import InvalidValue, as_factor, as_matrix, check_int, check_real
 from ..linalg.similarity import cosine_similarity
 from ..linalg.spectrum import Spectrum, orient_columns
 from ..paper.models import eq1_factors, eq2_factors
@@ -292,6 +292,16 @@ def _user_side(X, A):
     return np.asarray(X @ A)
 
 
+def _factors(f, name: str, p: int):
+    """Validate a pair (A, B) of p × k factors."""
+    try:
+        A, B = f
+    except (TypeError, ValueError):
+        raise InvalidValue(f"{name} must be a pair (A, B) of factors") from None
+    A = as_factor(A, f"{name}.A", rows=p)
+    return A, as_factor(B, f"{name}.B", rows=p, cols=A.shape[1])
+
+
 def relative_prediction_gap(X, fa, fb) -> float:
     """``‖X A_a B_aᵀ − X A_b B_bᵀ‖_F / ‖X A_a B_aᵀ‖_F``: how far two models' predictions differ.
 
@@ -302,7 +312,7 @@ def relative_prediction_gap(X, fa, fb) -> float:
     `fa`, `fb` are :class:`cossim.Factors` (or any pairs (A, B)).
     """
     X = as_matrix(X, "X")
-    (Aa, Ba), (Ab, Bb) = fa, fb
+    (Aa, Ba), (Ab, Bb) = _factors(fa, "fa", X.shape[1]), _factors(fb, "fb", X.shape[1])
     P = np.hstack([_user_side(X, Aa), -_user_side(X, Ab)])
     Q = np.vstack([np.asarray(Ba).T, np.asarray(Bb).T]).T
     Pa, Qa = _user_side(X, Aa), np.asarray(Ba)
@@ -316,7 +326,7 @@ def relative_prediction_gap(X, fa, fb) -> float:
 def relative_residual(X, f) -> float:
     """``‖X − X A Bᵀ‖_F / ‖X‖_F``: how far a model's predictions are from the data."""
     X = as_matrix(X, "X")
-    A, B = f
+    A, B = _factors(f, "f", X.shape[1])
     P, Q = _user_side(X, A), np.asarray(B)
     x2 = float(X.multiply(X).sum()) if hasattr(X, "multiply") else float(np.sum(X * X))
     cross = float(np.sum(P * _user_side(X, Q)))
@@ -338,7 +348,7 @@ def recommendation_overlap(X, fa, fb, n: int = 10) -> float:
     if not keep.any():
         raise InvalidValue(f"no user has {n} unconsumed items")
     tops = []
-    for A, B in (fa, fb):
+    for A, B in (_factors(fa, "fa", X.shape[1]), _factors(fb, "fb", X.shape[1])):
         P = (Xd[keep] @ np.asarray(A)) @ np.asarray(B).T
         P[Xd[keep] != 0] = -np.inf
         tops.append(np.argpartition(-P, n - 1, axis=1)[:, :n])

@@ -89,9 +89,11 @@ def yardstick_table(similarities, genres, pairs, *, min_jaccard=0.5, n_neighbour
     cols = yardstick_columns(min_jaccard, n_neighbours)
     specs = [(None, False), (min_jaccard, False), (None, True), (min_jaccard, True)]
     rows = {}
+    labels = [cossim.positive_pairs(pairs), cossim.positive_pairs(pairs, min_jaccard)]
     for name, S in similarities.items():
-        rows[name] = [cossim.yardstick_auc(S, pairs, min_jaccard=t, count_matched=m) for t, m in specs]
-        rows[name].append(cossim.expected_genre_jaccard_at_k(S, genres, n_neighbours))
+        a = cossim.exact_aucs(np.asarray(S)[pairs.rows, pairs.cols], labels, pairs.strata)
+        rows[name] = [a[0, 0], a[1, 0], a[0, 1], a[1, 1],
+                      cossim.expected_genre_jaccard_at_k(S, genres, n_neighbours)]
     best = []
     for t, m in specs:
         S = cossim.best_count_similarity(pairs, cossim.positive_pairs(pairs, t))

@@ -132,3 +132,20 @@ def test_bad_input():
         GY.best_count_similarity(GY.genre_pairs(G4), [1.0])
     with pytest.raises(ValueError, match="n_neighbours"):
         GY.expected_genre_jaccard_at_k(np.eye(4), G4, 4)
+
+
+def test_exact_aucs_match_per_stratum_rank_sums():
+    rng = np.random.default_rng(8)
+    scores = np.round(rng.standard_normal(3000), 2)            # many ties
+    labels = [rng.random(3000) < 0.4, rng.random(3000) < 0.1]
+    strata = rng.integers(0, 5, 3000)
+    aucs = GY.exact_aucs(scores, labels, strata)
+    for i, lab in enumerate(labels):
+        assert aucs[i, 0] == pytest.approx(rank_auc(scores, lab), abs=1e-14)
+        num = den = 0.0
+        for s in range(5):
+            m = strata == s
+            n1, n0 = lab[m].sum(), (~lab[m]).sum()
+            num += rank_auc(scores[m], lab[m]) * n1 * n0
+            den += n1 * n0
+        assert aucs[i, 1] == pytest.approx(num / den, abs=1e-14)
