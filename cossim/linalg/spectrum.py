@@ -130,11 +130,20 @@ def _zero_unused_items(unused, sigma, V):
     return V
 
 
+#: Stored entries per slice when :func:`_unused_columns` scans a sparse X.
+_UNUSED_SLICE = 2**22
+
+
 def _unused_columns(X):
     """Boolean mask of X's all-zero columns (in-memory X)."""
     if is_sparse(X):  # stored zeros do not count
-        used = np.bincount(X.indices[X.data != 0], minlength=X.shape[1])
-        return used == 0
+        # in slices of the stored entries: the mask and bincount's int64 copy of the
+        # indices stay small (at 100 M non-zeros, whole-array ones took 1 GB)
+        used = np.zeros(X.shape[1], dtype=bool)
+        step = _UNUSED_SLICE
+        for s in range(0, X.nnz, step):
+            used[X.indices[s:s + step][X.data[s:s + step] != 0]] = True
+        return ~used
     return ~np.any(X != 0, axis=0)
 
 

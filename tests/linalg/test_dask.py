@@ -129,3 +129,58 @@ def test_unused_items_get_exactly_zero_rows_on_the_cluster(client, method):
     assert np.all(spec.V[[3, 50]] == 0.0)
     mem = cossim.top_singular(X, 10, method=method)
     assert_allclose(spec.V, mem.V, atol=1e-6)
+
+
+def _readme_example():
+    """The tested Python block of benchmarks/README.md's 'existing cluster' section."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    start = text.index("```python", text.index("<!-- tested example: tests/linalg/test_dask.py"))
+    return text[start + len("```python"):text.index("```", start + 3)]
+
+
+def test_readme_example_on_a_cluster_of_processes(tmp_path):
+    """The README's example, pointed at a running cluster of 2 worker processes by its address.
+
+    Only the address and the data (file list, number of items) are replaced; X
+    is read by the workers from per-block files. The fit goes through the
+    "iterative" path (p = 250 > 3·(50 + 12)), so σ agrees with the in-memory
+    call to 1e-9 relative and V to 1e-6 (as in test_iterative_equals_in_memory).
+    """
+    import os
+    import re
+
+    code = _readme_example()
+    assert 'client = Client("tcp://scheduler-host:8786")' in code
+    assert "spec = cossim.top_singular(X, 50)" in code
+    X = sp.csr_matrix(sparse_data(6, n=1200, p=250))
+    blocks = []
+    for i, a in enumerate(range(0, X.shape[0], 400)):
+        sp.save_npz(tmp_path / f"X_{i:03d}.npz", X[a:a + 400])
+        blocks.append((str(tmp_path / f"X_{i:03d}.npz"), X[a:a + 400].shape[0]))
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", protocol="tcp://",
+        dashboard_address=None)
+    try:
+        code = code.replace("tcp://scheduler-host:8786", cluster.scheduler_address)
+        code, n1 = re.subn(r"(?m)^blocks = .*$", f"blocks = {blocks!r}", code)
+        code, n2 = re.subn(r"(?m)^n_items = .*$", f"n_items = {X.shape[1]}", code)
+        assert n1 == n2 == 1
+        ns = {}
+        exec(compile(code, "benchmarks/README.md", "exec"), ns)  # noqa: S102  (our own README)
+        client = ns["client"]
+        try:
+            pids = client.run(os.getpid)
+            assert len(pids) == 2 and os.getpid() not in pids.values()  # separate worker processes
+            # the work ran on the cluster's workers (each ran tasks), not in this process
+            ran = client.run(lambda dask_worker: dask_worker.state.transition_counter)
+            assert min(ran.values()) > 0
+            spec = ns["spec"]
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+    mem = cossim.top_singular(X, 50)
+    assert_allclose(spec.sigma, mem.sigma, rtol=1e-9)
+    assert_allclose(spec.V, mem.V, atol=1e-6)

@@ -182,6 +182,22 @@ def test_unused_columns_rules():
     assert list(_unused_columns(sp.csr_matrix(D))) == [False, True, False]
 
 
+@pytest.mark.parametrize("step", [1, 2, 3, 7, 1000])
+def test_unused_columns_in_slices_equal_the_whole_scan(monkeypatch, step):
+    """The sparse scan goes over the stored entries in slices; any slice length gives the same mask,
+    including slices that split a row and stored zeros at a slice's edge."""
+    from cossim.linalg import spectrum
+
+    rng = np.random.default_rng(7)
+    D = (rng.random((30, 40)) < 0.05) * rng.integers(0, 3, (30, 40))  # some stored entries are 0
+    X = sp.csr_matrix((D != 0) | (rng.random(D.shape) < 0.02), dtype=float)
+    X.data[:] = D[X.nonzero()]  # pattern wider than the non-zeros: stored zeros
+    expected = ~np.any(D != 0, axis=0)
+    assert expected.any() and (X.data == 0).any()
+    monkeypatch.setattr(spectrum, "_UNUSED_SLICE", step)
+    assert_allclose(spectrum._unused_columns(X), expected)
+
+
 @pytest.mark.parametrize("tol, ok", [(0, True), (0.0, True), (0.5, True), (1 - 1e-16, True), (1, False),
                                      (1.0, False), (-1e-300, False), (2, False)])
 def test_tol_bounds(tol, ok):
