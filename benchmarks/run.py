@@ -380,7 +380,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, skip the book builds")
     ap.add_argument("--parts", default=None,
-                    help="comma list of book,figure1,scale (default: all; --quick: figure1,scale)")
+                    help="comma list of book,figure1,scale,netflix,dask (default: all; --quick: figure1,scale)")
     ap.add_argument("--lobpcg", action="store_true", help="also time scipy's LOBPCG at the scale point")
     ap.add_argument("--no-readme", action="store_true", help="print only, do not append to README.md")
     ap.add_argument("--threads", default="1",
@@ -396,7 +396,7 @@ def main(argv=None):
     if args.threads != "keep":
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(int(args.threads))
-    parts = (args.parts or ("figure1,scale" if args.quick else "book,figure1,scale")).split(",")
+    parts = (args.parts or ("figure1,scale" if args.quick else "book,figure1,scale,netflix,dask")).split(",")
     sz = _sizes(args.quick)
     work = Path(tempfile.mkdtemp(prefix="cossim_bench_"))
     res = {}
@@ -417,9 +417,16 @@ def main(argv=None):
                 st_list.append("scale_lobpcg")
             for st in st_list:
                 res[st] = run_stage(st, work, args.quick, 1800)
+        nf = None
+        if {"netflix", "dask"} & set(parts):  # benchmarks/netflix.py (issue 16, targets 4 and 6)
+            import netflix
+
+            nf = netflix.run_parts(parts, args.quick, Path("/tmp/cossim_netflix"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = render(res, sz, args, started)
+    if nf:
+        table += "\n\n" + netflix.render(nf, netflix.sizes(args.quick), "python benchmarks/run.py", started)
     print(table)
     if not args.no_readme:
         readme = HERE / "README.md"
