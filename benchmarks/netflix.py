@@ -255,10 +255,12 @@ def stage_dask(data: Path, work: Path, sz):
         holders = [tuple(v) for v in who.values()]
         per_worker = {w: sum(1 for h in holders if w in h) for w in client.scheduler_info()["workers"]}
         peaks = client.run(_worker_peak_mib)
+    own_peak = _worker_peak_mib()  # this (client + scheduler) process alone, before the workers are reaped
     cluster.close()
     ref = np.load(work / "spec.npz")
     vdiff = float(np.max(np.abs(spec.V - ref["V"])))
     return dict(seconds=sec, cpu=cpu + wcpu, sigma=spec.sigma.tolist(), worker_peak_mib=sorted(peaks.values()),
+                client_peak_mib=own_peak,
                 note=(f"LocalCluster 2 worker processes × 1 thread, 127.0.0.1; {len(rows)} row blocks "
                       f"held {sorted(per_worker.values())} per worker, each block on "
                       f"{max(len(h) for h in holders)} worker(s); peak RSS per worker "
@@ -378,7 +380,8 @@ def render(res, sz, command, started) -> str:
         checks.append(f"- dask: fit on a LocalCluster of 2 worker processes {d['seconds']:.1f} s vs in memory "
                       f"{sec.get('fit', float('nan')):.1f} s; peak RSS per worker "
                       + ", ".join(f"{v / 1024:.2f}" for v in d["worker_peak_mib"])
-                      + f" GiB, client process {d['peak_mib'] / 1024:.2f} GiB (in memory "
+                      + f" GiB, client + scheduler process {d.get('client_peak_mib', float('nan')) / 1024:.2f}"
+                      f" GiB (in memory "
                       f"{res.get('fit', {}).get('peak_mib', float('nan')) / 1024:.2f} GiB)"
                       + (f"; σ_k rel. error {_relerr(d, ref):.1e}" if ref else ""))
     head = (f"### {started:%Y-%m-%d %H:%M} UTC — Netflix shape — {platform.node()}, {platform.machine()}, "
