@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from cossim._validation import InvalidType, InvalidValue
+
 
 def glue_values(values: Mapping[str, object], display: bool = False) -> None:
     """Glue every ``name: value`` pair of `values` with :func:`myst_nb.glue`.
@@ -50,3 +52,47 @@ def glue_figure(name: str, fig) -> None:
 
     glue(name, fig, display=False)
     plt.close(fig)
+
+
+class Shown:
+    """A number as the prose shows it: `value` formatted once with `spec`.
+
+    Its ``repr`` is that text, so an ``{eval}`` role prints it the same way in
+    JupyterLab (jupyterlab-myst) and in the built book (myst-nb inline mode).
+    """
+
+    def __init__(self, value, spec: str):
+        self.value = value.item() if isinstance(value, np.generic) else value
+        self.text = format(self.value, spec)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def shown(values: Mapping[str, tuple[object, str]]):
+    """Named numbers for a chapter's ``{eval}`` roles, each formatted once.
+
+    Serves the chapters whose prose reads numbers with ``{eval}`ns.name```
+    (``nb_eval_name_regex`` in _config.yml allows the dotted name).
+
+    Parameters
+    ----------
+    values : mapping of str to (value, format spec)
+        E.g. ``{"d1": (0.5, ".2g")}``; NumPy scalars are formatted as the
+        Python number they hold.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        One :class:`Shown` attribute per name.
+    """
+    from types import SimpleNamespace
+
+    out = {}
+    for name, pair in values.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise InvalidValue(f"shown: names must be identifiers, got {name!r}")
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
+            raise InvalidType(f"shown: {name!r} must map to (value, format spec), got {pair!r}")
+        out[name] = Shown(*pair)
+    return SimpleNamespace(**out)

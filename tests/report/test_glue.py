@@ -51,3 +51,20 @@ def test_report_is_not_imported_by_the_package():
             continue
         text = path.read_text()
         assert "cossim.report" not in text and "from .report" not in text, path
+
+
+def test_shown_formats_each_number_once_and_its_repr_is_the_text():
+    import numpy as np
+
+    from cossim._validation import InvalidType, InvalidValue
+    from cossim.report import Shown, shown
+
+    n = shown({"d1": (np.float64(0.5), ".2g"), "tol": (2.665e-14, ".0e"), "k": (np.int64(3), "d")})
+    assert (repr(n.d1), repr(n.tol), repr(n.k)) == ("0.5", "3e-14", "3")
+    assert isinstance(n.d1, Shown) and type(n.d1.value) is float and n.d1.value == 0.5
+    for bad in ({"not a name": (1, "d")}, {"": (1, "d")}):
+        with pytest.raises(InvalidValue):
+            shown(bad)
+    for bad in ({"x": 1.0}, {"x": (1.0,)}, {"x": (1.0, 3)}):
+        with pytest.raises(InvalidType):
+            shown(bad)
