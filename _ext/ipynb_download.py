@@ -63,6 +63,22 @@ def drop_thebe(app, pagename, templatename, context, doctree):
                                 if "sphinx-thebe" not in str(getattr(c, "filename", c))]
 
 
+def _with_cached_outputs(app, path: Path) -> str:
+    """The notebook at ``path`` with the outputs the page was rendered from, taken from the cache.
+
+    In ``cache`` execution mode MyST-NB 1.4 renders a page from the cached outputs but
+    writes ``jupyter_execute/<page>.ipynb`` as it read the source, without them (its cache
+    client replaces its notebook rather than filling it in). The test suite renders the book
+    this way, from papermill's runs (tests/support/execute_book.py).
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(app.config.nb_execution_cache_path or ".jupyter_cache")
+    _, merged = cache.merge_match_into_notebook(nbformat.read(path, as_version=4))
+    return nbformat.writes(merged)
+
+
 def add_ipynb_download(app, pagename, templatename, context, doctree):
     """``html-page-context`` handler (runs before the theme builds its buttons)."""
     if doctree is None or app.builder.format != "html" or not _is_notebook(app, pagename):
@@ -75,7 +91,10 @@ def add_ipynb_download(app, pagename, templatename, context, doctree):
         return
     target = outdir / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(executed, target)
+    if app.config.nb_execution_mode == "cache":
+        target.write_text(_with_cached_outputs(app, executed), encoding="utf-8")
+    else:
+        shutil.copy2(executed, target)
     context["ipynb_source"] = f"{pagename}.ipynb"
 
     pathto = context["pathto"]

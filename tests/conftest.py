@@ -1,7 +1,46 @@
-"""Session fixtures shared by every test module."""
+"""Session fixtures shared by every test module.
+
+The book is executed once per session: when any collected test needs it, a background
+process (``tests/support/execute_book.py``) starts right after collection, runs every
+chapter once with papermill at the paper's scale and renders the book from those
+executed notebooks, while the unit tests run beside it. The tests that need the book
+run last and wait for it.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
-from support.book import ROOT, build_book
+from support.book import ROOT
+
+BOOK_FIXTURES = {"built_book", "executed_book"}
+_BACKGROUND = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(trylast=True)  # after `-m`/`-k` have deselected
+def pytest_collection_modifyitems(session, config, items):
+    """Run the book's tests last (stable order otherwise), and start executing the book."""
+    needs_book = [item for item in items if BOOK_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if not needs_book or config.option.collectonly:
+        return
+    items.sort(key=lambda item: item.get_closest_marker("book") is not None
+               or item.get_closest_marker("browser") is not None)
+    out = Path(tempfile.mkdtemp(prefix="cossim-book-"))
+    log = open(out / "execute_book.log", "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
+    process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / "execute_book.py"),
+                                str(out)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    config.stash[_BACKGROUND] = {"process": process, "out": out, "log": log}
+
+
+def pytest_unconfigure(config):
+    background = config.stash.get(_BACKGROUND, None)
+    if background is not None:
+        if background["process"].poll() is None:
+            background["process"].kill()
+        background["log"].close()
 
 
 @pytest.fixture(scope="session")
@@ -10,10 +49,32 @@ def root():
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory):
-    """The whole book, built once per test session with warnings as errors.
+def executed_book(request):
+    """Every notebook page executed once by papermill, and the book rendered from them.
+
+    A dict: ``chapters`` maps each page's stem to ``{"seconds", "error"}``; ``html``,
+    ``returncode`` and ``log`` describe the ``jupyter-book build -W -n --keep-going`` that
+    rendered the executed notebooks; ``executed`` is the folder of executed notebooks.
+    """
+    background = request.config.stash.get(_BACKGROUND, None)
+    assert background is not None, "the book's execution was not started at collection"
+    process, out = background["process"], background["out"]
+    process.wait(timeout=5400)
+    results = out / "results.json"
+    if not results.is_file():
+        log = (out / "execute_book.log").read_text(encoding="utf-8")
+        pytest.fail(f"executing the book failed ({process.returncode}):\n{log[-5000:]}")
+    summary = json.loads(results.read_text(encoding="utf-8"))
+    summary["log"] = (out / "render.log").read_text(encoding="utf-8")
+    summary["executed"] = out / "executed"
+    return summary
+
+
+@pytest.fixture(scope="session")
+def built_book(executed_book):
+    """The whole book, rendered from the papermill-executed chapters with warnings as errors.
 
     Yields (html_dir, returncode, log); tests that need the pages should assert
     the return code themselves so a failed build is reported where it matters.
     """
-    return build_book(tmp_path_factory.mktemp("book"))
+    return Path(executed_book["html"]), executed_book["returncode"], executed_book["log"]

@@ -1,11 +1,12 @@
-"""The book: every chapter runs under papermill, and the whole book builds with -W -n."""
+"""The book: every chapter runs once under papermill, and the book rendered from those runs builds with -W -n."""
 
 
 import jupytext
-import papermill
+import nbformat
 import pytest
 from support.book import BOOK, chapters_in_toc
 from support.chapter_params import CHAPTER_PARAMS
+from support.execute_book import notebook_pages
 
 pytestmark = pytest.mark.book
 
@@ -13,6 +14,7 @@ NOTEBOOK_CHAPTERS = [
     stem for stem in chapters_in_toc()
     if "code-cell" in (BOOK / f"{stem}.md").read_text()
 ]
+NOTEBOOK_PAGES = sorted(notebook_pages())  # the landing page too
 
 
 def test_every_chapter_has_papermill_parameters():
@@ -24,21 +26,30 @@ def test_every_chapter_has_papermill_parameters():
         assert stem in CHAPTER_PARAMS, f"{stem}: add its test parameters to tests/support/chapter_params.py"
 
 
-@pytest.mark.parametrize("stem", NOTEBOOK_CHAPTERS)
-def test_chapter_executes_with_papermill(stem, tmp_path):
-    """Convert the MyST chapter to .ipynb with jupytext and run it top to bottom."""
-    source = BOOK / f"{stem}.md"
-    notebook = tmp_path / f"{stem}.ipynb"
-    jupytext.write(jupytext.read(source), notebook)
-    papermill.execute_notebook(
-        str(notebook),
-        str(tmp_path / f"{stem}.out.ipynb"),
-        parameters=CHAPTER_PARAMS.get(stem, {}),
-        kernel_name="python3",
-        execution_timeout=900,
-        cwd=str(BOOK),
-        progress_bar=False,
-    )
+@pytest.mark.parametrize("stem", NOTEBOOK_PAGES)
+def test_chapter_executes_with_papermill(stem, executed_book):
+    """Papermill ran the chapter once, top to bottom at the paper's scale, with no error.
+
+    The run itself is ``tests/support/execute_book.py``, started in the background at
+    collection (``tests/conftest.py``); the book the other tests read is rendered from it.
+    """
+    result = executed_book["chapters"][stem]
+    assert result["error"] is None, f"{stem} failed under papermill:\n{result['error']}"
+    executed = nbformat.read(executed_book["executed"] / f"{stem}.ipynb", as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count for c in code), f"{stem}: not every code cell ran"
+
+
+def test_every_page_is_rendered_from_the_papermill_run(built_book, executed_book):
+    """The build executed nothing itself: every notebook page's outputs came from papermill.
+
+    A chapter whose code changed after papermill ran would miss the cache and execute a
+    second time in the build; this requires a cache hit for every notebook page.
+    """
+    html, returncode, log = built_book
+    assert "Executing notebook" not in log, "the build executed a notebook itself"
+    for stem in NOTEBOOK_PAGES:
+        assert f"book/{stem}.md: Using cached notebook" in log, f"{stem}: not taken from the papermill run"
 
 
 def test_book_builds_without_warnings(built_book):

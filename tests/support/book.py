@@ -23,17 +23,3 @@ def chapters_in_toc():
     walk(toc.get("parts", []))
     walk(toc.get("chapters", []))
     return [Path(f).name for f in files]
-
-
-def build_book(out_dir: Path):
-    """Run `jupyter-book build ROOT -W -n --keep-going` into out_dir; return (html_dir, returncode, log)."""
-    import shutil
-    import subprocess
-    import sys
-
-    exe = shutil.which("jupyter-book") or str(Path(sys.executable).with_name("jupyter-book"))
-    result = subprocess.run(
-        [exe, "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out_dir)],
-        capture_output=True, text=True, timeout=3600,
-    )
-    return out_dir / "_build" / "html", result.returncode, result.stdout + result.stderr
