@@ -22,6 +22,6 @@ and one module per chapter topic: ``toy_report`` (1), ``models_report`` (2),
 and pandas styling live with the chapter that shows the table.
 """
 
-from .glue import Shown, glue_figure, glue_values, shown
+from .glue import Shown, ShownNumbers, glue_figure, glue_values, shown
 
-__all__ = ["Shown", "glue_figure", "glue_values", "shown"]
+__all__ = ["Shown", "ShownNumbers", "glue_figure", "glue_values", "shown"]

@@ -58,7 +58,8 @@ class Shown:
     """A number as the prose shows it: `value` formatted once with `spec`.
 
     Its ``repr`` is that text, so an ``{eval}`` role prints it the same way in
-    JupyterLab (jupyterlab-myst) and in the built book (myst-nb inline mode).
+    JupyterLab (jupyterlab-myst evaluates the role in the kernel) and in the
+    built book (``_ext/eval_from_glue.py`` reads the glued copy).
     """
 
     def __init__(self, value, spec: str):
@@ -69,30 +70,58 @@ class Shown:
         return self.text
 
 
-def shown(values: Mapping[str, tuple[object, str]]):
-    """Named numbers for a chapter's ``{eval}`` roles, each formatted once.
+class ShownNumbers:
+    """The namespace :func:`shown` returns: one :class:`Shown` attribute per entry.
 
-    Serves the chapters whose prose reads numbers with ``{eval}`ns.name```
-    (``nb_eval_name_regex`` in _config.yml allows the dotted name).
+    It knows the name it was glued under (``_name``; entry names cannot start
+    with an underscore, so no entry can hide it).
+    """
+
+    def __init__(self, name: str, entries: Mapping[str, Shown]):
+        self._name = name
+        self.__dict__.update(entries)
+
+    def __repr__(self) -> str:
+        items = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"shown({self._name!r}: {items})"
+
+
+def shown(name: str, values: Mapping[str, tuple[object, str]]) -> ShownNumbers:
+    """Named numbers for a chapter's ``{eval}`` roles, each formatted once and glued.
+
+    Serves the chapters whose prose reads numbers with ``{eval}`name.entry```
+    (``nb_eval_name_regex`` in _config.yml allows exactly one dot). In
+    JupyterLab, jupyterlab-myst evaluates ``name.entry`` in the kernel; the
+    HTML book renders from stored outputs, so each entry is also glued
+    (hidden) under the key ``"name.entry"`` with the formatted text as its
+    ``text/plain``, and ``_ext/eval_from_glue.py`` resolves the role from it.
 
     Parameters
     ----------
+    name : str
+        The variable the chapter assigns the result to (``pred = shown("pred", ...)``),
+        so that the glue key is the expression the role evaluates. An identifier
+        without a leading underscore.
     values : mapping of str to (value, format spec)
         E.g. ``{"d1": (0.5, ".2g")}``; NumPy scalars are formatted as the
-        Python number they hold.
+        Python number they hold. Names are identifiers without a leading underscore.
 
     Returns
     -------
-    types.SimpleNamespace
-        One :class:`Shown` attribute per name.
+    ShownNumbers
+        One :class:`Shown` attribute per entry; ``_name`` is `name`.
     """
-    from types import SimpleNamespace
+    from myst_nb import glue
 
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+        raise InvalidValue(f"shown: the namespace name must be an identifier, got {name!r}")
     out = {}
-    for name, pair in values.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise InvalidValue(f"shown: names must be identifiers, got {name!r}")
+    for key, pair in values.items():
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            raise InvalidValue(f"shown: entry names must be identifiers, got {key!r}")
         if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
-            raise InvalidType(f"shown: {name!r} must map to (value, format spec), got {pair!r}")
-        out[name] = Shown(*pair)
-    return SimpleNamespace(**out)
+            raise InvalidType(f"shown: {key!r} must map to (value, format spec), got {pair!r}")
+        out[key] = Shown(*pair)
+    for key, number in out.items():
+        glue(f"{name}.{key}", number, display=False)
+    return ShownNumbers(name, out)
