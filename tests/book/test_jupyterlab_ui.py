@@ -36,6 +36,7 @@ import html.parser
 import json
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import jupytext
 import pytest
@@ -101,6 +102,13 @@ def html_image_count(html_dir: Path, stem: str) -> int:
     parser = _MainImages()
     parser.feed((Path(html_dir) / "book" / f"{stem}.html").read_text(encoding="utf-8"))
     return parser.count
+
+
+class Ran(NamedTuple):
+    data: dict | None       # what COLLECT_JS read after Run All
+    before: bytes           # the chapter's file before opening it
+    after: bytes | None     # and after saving it
+    error: str | None
 
 
 def with_parameters(path: Path, params: dict) -> None:
@@ -181,8 +189,10 @@ def html_images(built_book):
 
 
 @pytest.fixture(scope="module")
-def ran(lab, browser, reader):
-    """Each converted chapter opened, run and saved once: {stem: (data, before, after)}."""
+def ran(lab, browser, reader, tmp_path_factory):
+    """Each converted chapter opened, run and saved once: {stem: Ran}. A chapter that
+    cannot be driven is recorded with its error (and a screenshot); the others still run."""
+    shots = tmp_path_factory.mktemp("lab-shots")
     results = {}
     for stem in CONVERTED:
         path = reader / "book" / f"{stem}.md"
@@ -190,18 +200,27 @@ def ran(lab, browser, reader):
         n_cells = len(jupytext.read(path).cells)
         context = browser.new_context(viewport={"width": 1400, "height": 1000},
                                       service_workers="block")
-        guard = bu.NetworkGuard()
-        guard.install(context)
+        bu.NetworkGuard().install(context)  # the browser stays on this machine
         page = context.new_page()
         try:
             jl.open_chapter(page, lab, stem, n_cells)
             jl.run_all(page, RUN_TIMEOUT_S)
             data = page.evaluate(jl.COLLECT_JS)
             jl.save(page, path)
-            results[stem] = (data, before, path.read_bytes())
+            results[stem] = Ran(data, before, path.read_bytes(), None)
+        except Exception as exc:  # noqa: BLE001 - reported by every test of the chapter
+            page.screenshot(path=str(shots / f"{stem}.png"))
+            results[stem] = Ran(None, before, None, f"{type(exc).__name__}: {exc} "
+                                f"(screenshot {shots / stem}.png; server log {lab.log_path})")
         finally:
             context.close()
     return results
+
+
+def chapter(ran, stem) -> Ran:
+    result = ran[stem]
+    assert result.error is None, f"{stem} could not be run in JupyterLab: {result.error}"
+    return result
 
 
 def test_the_readme_setting_is_what_the_server_runs_with(lab):
@@ -214,25 +233,25 @@ def test_the_readme_setting_is_what_the_server_runs_with(lab):
 
 @pytest.mark.parametrize("stem", CONVERTED)
 def test_chapter_runs_without_errors(stem, ran):
-    data = ran[stem][0]
+    data = chapter(ran, stem).data
     assert data["codeCells"] > 0 and data["markdown"], "the chapter did not open as a notebook"
     assert jl.problems_errors(data) == []
 
 
 @pytest.mark.parametrize("stem", CONVERTED)
 def test_chapter_renders_its_myst(stem, ran):
-    assert jl.problems_markup(ran[stem][0]) == []
+    assert jl.problems_markup(chapter(ran, stem).data) == []
 
 
 @pytest.mark.parametrize("stem", CONVERTED)
 def test_chapter_shows_the_images_of_its_html_page(stem, ran, html_images):
-    assert jl.problems_images(ran[stem][0], at_least=html_images[stem]) == []
+    assert jl.problems_images(chapter(ran, stem).data, at_least=html_images[stem]) == []
 
 
 @pytest.mark.parametrize("stem", CONVERTED)
 def test_saving_the_chapter_leaves_it_unchanged(stem, ran):
-    _, before, after = ran[stem]
-    assert after == before
+    result = chapter(ran, stem)
+    assert result.after == result.before
 
 
 def test_the_checks_can_fail():
