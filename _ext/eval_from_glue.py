@@ -4,17 +4,19 @@ Why: a chapter's prose shows its numbers with ``{eval}`pred.d1``` roles over the
 namespaces ``cossim.report.shown`` returns. In JupyterLab, jupyterlab-myst evaluates
 such a role in the running kernel, so the number appears there too (``{glue:text}``
 does not render in JupyterLab). MyST-NB evaluates ``{eval}`` only in its ``inline``
-execution mode, which runs the page's code again while rendering; the book is
-rendered from notebooks executed beforehand (papermill, then a jupyter-cache:
-``execute_notebooks: cache``; the README's build uses ``force``), so it must not.
-``shown("pred", ...)`` therefore also glues each formatted entry, hidden, under
-the key ``"pred.d1"`` (text/plain = the text the prose shows), and this extension
-makes the role resolve from those glued outputs in every execution mode but
-``inline`` (``force``, ``cache``, ``auto``, ``off``): it replaces
-``NotebookClientBase.eval_variable``, which MyST-NB leaves unimplemented there and
-the inline client overrides. A key no cell glued is a build warning (an error
-under ``-W``), as an unknown name is in inline mode. The role's text must still
-match ``nb_eval_name_regex`` (_config.yml allows exactly one dot).
+execution mode, which executes the page's code while rendering it. The book is
+rendered from outputs stored before rendering starts: the test suite executes each
+chapter once with papermill and renders through a jupyter-cache
+(``execute_notebooks: cache``), and the README's build (``force``) executes each page
+once before rendering it; inline mode would execute every page again. So
+``shown("pred", ...)`` also glues each formatted entry, hidden, under the key
+``"pred.d1"`` (text/plain = the text the prose shows), and this extension makes the
+role resolve from those glued outputs in every execution mode but ``inline``
+(``force``, ``cache``, ``auto``, ``off``): it replaces
+``NotebookClientBase.eval_variable``, which MyST-NB leaves unimplemented there and the
+inline client overrides. A key no cell glued is a build warning (an error under
+``-W``), as an unknown name is in inline mode. The role's text must still match
+``nb_eval_name_regex`` (_config.yml allows exactly one dot).
 """
 
 from __future__ import annotations
