@@ -30,8 +30,34 @@ from .beyond.deep_model import (
 )
 from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
 from .beyond.explorer import explorer_frames, explorer_html
+from .beyond.genre_yardsticks import (
+    GenrePairs,
+    best_count_similarity,
+    binned_auc,
+    count_similarity,
+    exact_aucs,
+    expected_genre_jaccard_at_k,
+    genre_pairs,
+    grid_aucs,
+    matched_auc,
+    positive_pairs,
+    random_similarity,
+    raw_item_cosine,
+    yardstick_auc,
+)
 from .beyond.libraries import ModelFactors, SplitFit, diagnose_model, factors_from_model, split_exponent
 from .beyond.movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
+from .beyond.movielens_bootstrap import (
+    BootstrapInterval,
+    UserBootstrap,
+    bootstrap_interval,
+    choices_from_gram,
+    genre_statistics,
+    recommendation_overlap,
+    relative_prediction_gap,
+    relative_residual,
+    user_bootstrap,
+)
 from .beyond.negative_sampling import (
     SGNSModel,
     activity_weights,
@@ -155,6 +181,12 @@ __all__ = [
     # training / movielens / diagnostic / explorer
     "TrainingRun", "gradient_descent", "train_runs", "cosine_spread",
     "MovieLens", "load_movielens", "genre_auc", "genre_jaccard_at_k",
+    "GenrePairs", "genre_pairs", "positive_pairs", "matched_auc", "exact_aucs", "yardstick_auc", "grid_aucs",
+    "binned_auc",
+    "count_similarity", "best_count_similarity", "random_similarity", "raw_item_cosine",
+    "expected_genre_jaccard_at_k",
+    "UserBootstrap", "BootstrapInterval", "user_bootstrap", "bootstrap_interval", "genre_statistics",
+    "choices_from_gram", "relative_prediction_gap", "relative_residual", "recommendation_overlap",
     "DiagnosticReport", "diagnose", "score_svd",
     "ModelFactors", "SplitFit", "factors_from_model", "split_exponent", "diagnose_model",
     "explorer_frames", "explorer_html",

@@ -29,6 +29,7 @@ C = cossim.cooccurrence(G)
 Q = cossim.negative_distribution(X, 0.75)
 EIG = cossim.eigen_gram(G)
 X_TRAIN, X_TEST = cossim.holdout_split(X, 0.3)
+PAIRS = cossim.genre_pairs(GENRES)
 
 # name -> (function, kwargs of a valid call, matrix args, lambda args, rank args, label args)
 CALLS = {
@@ -100,6 +101,17 @@ CALLS = {
     "fit_deep_linear": (cossim.fit_deep_linear, dict(eig=EIG, k=K, lam=1.0, max_iter=2), [], ["lam"], ["k"], []),
     "holdout_split": (cossim.holdout_split, dict(X=X, share=0.3), ["X"], [], [], []),
     "item_similarity": (cossim.item_similarity, dict(B=B), ["B"], [], [], []),
+    # Chapter 7: genre yardsticks, baselines, the bootstrap over users
+    "genre_pairs": (cossim.genre_pairs, dict(genres=GENRES), ["genres"], [], [], []),
+    "yardstick_auc": (cossim.yardstick_auc, dict(S=S, pairs=PAIRS, count_matched=True), ["S"], [], [], []),
+    "count_similarity": (cossim.count_similarity, dict(genres=GENRES), ["genres"], [], [], []),
+    "raw_item_cosine": (cossim.raw_item_cosine, dict(X=X), ["X"], [], [], []),
+    "expected_genre_jaccard_at_k": (cossim.expected_genre_jaccard_at_k, dict(S=S, genres=GENRES, n_neighbours=2),
+                                    ["S", "genres"], [], [], []),
+    "user_bootstrap": (cossim.user_bootstrap, dict(X=X, pairs=PAIRS, k=2, lam1=1.0, lam2=0.1, n_boot=2,
+                                                   n_neighbours=2), ["X"], [], [], []),
+    "relative_residual": (cossim.relative_residual, dict(X=X, f=(A, B)), ["X"], [], [], []),
+    "relative_prediction_gap": (cossim.relative_prediction_gap, dict(X=X, fa=(A, B), fb=(B, A)), ["X"], [], [], []),
     "recall_at_k": (cossim.recall_at_k, dict(X_train=X_TRAIN, X_test=X_TEST, U=X_TRAIN @ A, B=B, n=2),
                     ["X_train", "X_test", "U", "B"], [], [], []),
 }

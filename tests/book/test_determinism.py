@@ -66,9 +66,10 @@ def test_results_do_not_depend_on_thread_count(tmp_path):
 SEEDED_CHAPTERS = ("04_experiments", "06_training_dynamics")
 
 
-#: pandas' Styler names each table's HTML ids after a fresh random uuid ("T_0308b"): not
-#: part of what a reader sees, so it is normalised before comparing.
-STYLER_ID = re.compile(r"T_[0-9a-f]{5}")
+#: Not part of what a reader sees, so normalised before comparing: the HTML ids pandas'
+#: Styler derives from a fresh random uuid ("T_0308b"), and the memory address in an
+#: object's plain-text repr ("<...Styler at 0x7f9d...>", shown only where HTML is not).
+VOLATILE = re.compile(r"T_[0-9a-f]{5}| at 0x[0-9a-f]+")
 
 
 def cell_outputs(notebook_path: Path):
@@ -84,7 +85,7 @@ def cell_outputs(notebook_path: Path):
             if output.output_type == "stream":
                 found.append(("stream", output.name, output.text))
             elif output.output_type in ("display_data", "execute_result"):
-                found.append(("data", STYLER_ID.sub("T_id", json.dumps(output.data, sort_keys=True))))
+                found.append(("data", VOLATILE.sub("", json.dumps(output.data, sort_keys=True))))
             else:
                 found.append((output.output_type, output.get("ename"), output.get("evalue")))
     return found

@@ -24,7 +24,7 @@ CHAPTER_PARAMS = {
                         "wd_lam": 900.0},
     "05_explorer": {"n_users": 3000, "n_items": 200, "rank": 10, "lam": 500.0, "n_frames": 5},
     "06_training_dynamics": {"n_runs": 3},
-    "07_movielens": {"min_ratings": 50, "rank": 20},
+    "07_movielens": {"min_ratings": 50, "rank": 20, "n_boot": 20},
     "08_diagnostic": {"n_users": 3000, "n_items": 200, "rank": 10, "lam1": 2000.0, "lam2": 20.0,
                       "ml_min_ratings": 50, "ml_rank": 20, "n_gammas": 5},
     "09_libraries": {"n_users": 3000, "n_items": 200, "rank": 10, "lam2": 20.0,
