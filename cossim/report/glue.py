@@ -1,4 +1,4 @@
-"""Glue many named values into a chapter in one call (all chapters)."""
+"""Glue named values into a chapter: many in one call, figures, and the numbers of `{eval}` roles."""
 
 from __future__ import annotations
 
