@@ -50,11 +50,11 @@ pytestmark = [pytest.mark.book, pytest.mark.browser]
 
 #: Chapters whose numbers, figures and directives show in JupyterLab as in the book.
 CONVERTED = ("01_introduction", "index", "05_explorer", "02_models", "02_2_first_objective",
-             "02_3_second_objective", "04_2_discussion", "03_remedies")
+             "02_3_second_objective", "04_2_discussion", "03_remedies", "03_2_remedies_in_training")
 #: Notebook pages of _toc.yml still quoting numbers with {glue:text} or showing
 #: {glue:figure}s, which JupyterLab does not render: to be converted.
-NOT_CONVERTED = ("03_2_remedies_in_training", "04_experiments", "06_training_dynamics",
-                 "07_movielens", "08_diagnostic", "09_libraries")
+NOT_CONVERTED = ("04_experiments", "06_training_dynamics", "07_movielens", "08_diagnostic",
+                 "09_libraries")
 RUN_TIMEOUT_S = 1800
 
 
