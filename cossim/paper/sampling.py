@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from .._validation import InvalidType, InvalidValue
 
 __all__ = ["POPULARITY_SAMPLERS", "sample_power_law", "sample_without_replacement", "gumbel_top_k",
+           "gumbel_top_k_columns",
            "power_count_law", "discrete_power_law", "total_variation", "kolmogorov_distance",
            "dkw_bound"]
 
@@ -123,6 +124,20 @@ def gumbel_top_k(rng, log_weights, counts) -> sp.csr_matrix:
     int64 array of valid counts.
     """
     m, p = log_weights.shape
+    cols = gumbel_top_k_columns(rng, log_weights, counts)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    data = np.ones(cols.shape[0], dtype=np.float64)
+    return sp.csr_matrix((data, cols, indptr), shape=(m, p))
+
+
+def gumbel_top_k_columns(rng, log_weights, counts) -> np.ndarray:
+    """The drawn columns of :func:`gumbel_top_k`, row after row, sorted within a row (int32).
+
+    Row r contributes ``counts[r]`` columns; the same random draws as
+    :func:`gumbel_top_k`, without building the sparse matrix (a caller that
+    draws many blocks builds one matrix at the end).
+    """
+    m, p = log_weights.shape
     # Gumbel keys log w - log E, built in place in the noise buffer;
     # E is floored so that log never sees an exact 0
     keys = rng.standard_exponential(size=(m, p))
@@ -145,9 +160,7 @@ def gumbel_top_k(rng, log_weights, counts) -> sp.csr_matrix:
     # flat positions are row-major: rows in order, columns sorted within a row
     cols = np.flatnonzero(mask.ravel())
     cols -= np.repeat(rows * p, counts)
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    data = np.ones(cols.shape[0], dtype=np.float64)
-    return sp.csr_matrix((data, cols.astype(np.int32), indptr), shape=(m, p))
+    return cols.astype(np.int32)
 
 
 def _check_count_range(low, high) -> tuple:
