@@ -48,10 +48,10 @@ def one_thread_env() -> dict:
     return {**default_threads_env(), **{var: "1" for var in THREAD_VARS}}
 
 
-def _run(cmd, env) -> tuple:
-    """Run `cmd` from the repository root; (wall seconds, stdout)."""
+def _run(cmd, env, root: Path = ROOT) -> tuple:
+    """Run `cmd` in the checkout `root` (its cossim is the one imported); (wall seconds, stdout)."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     out, err = proc.communicate()
     wall = time.perf_counter() - t
@@ -65,19 +65,19 @@ def command(out_dir: Path, sz: dict) -> list:
             "--users", str(sz["fig_users"]), "--items", str(sz["fig_items"])]
 
 
-def time_command(out_dir: Path, sz: dict, env) -> float:
-    return _run(command(out_dir, sz), env)[0]
+def time_command(out_dir: Path, sz: dict, env, root: Path = ROOT) -> float:
+    return _run(command(out_dir, sz), env, root)[0]
 
 
-def time_import(env) -> float:
+def time_import(env, root: Path = ROOT) -> float:
     """Seconds of ``import cossim`` in a fresh interpreter (timed inside it)."""
     code = "import time; t = time.perf_counter(); import cossim; print(time.perf_counter() - t)"
-    return float(_run([sys.executable, "-c", code], env)[1].strip())
+    return float(_run([sys.executable, "-c", code], env, root)[1].strip())
 
 
 def time_svd(x_path: Path, env) -> float:
     """Seconds of one ``numpy.linalg.svd(X, full_matrices=False)`` of the dense X (densified untimed)."""
-    return float(_run([sys.executable, __file__, "--svd", str(x_path)], env)[1].strip())
+    return float(_run([sys.executable, str(Path(__file__).resolve()), "--svd", str(x_path)], env)[1].strip())
 
 
 def _svd_child(x_path: str) -> None:
@@ -113,23 +113,33 @@ def save_matrix(work: Path, sz: dict) -> Path:
     return path
 
 
-def measure(work: Path, sz: dict, repeats: int = REPEATS, log=print) -> dict:
-    """Side-by-side rounds of the five timings; ``{name: {"seconds": median, "samples": [...]}}``."""
+def measure(work: Path, sz: dict, repeats: int = REPEATS, log=print, before: Path | None = None) -> dict:
+    """Side-by-side rounds of the timings; ``{name: {"seconds": median, "samples": [...]}}``.
+
+    With `before` (another checkout, e.g. the commit before a change), its
+    import and command are timed in the same rounds, under the names
+    ``before_import``, ``before_idle`` and ``before_loaded``.
+    """
     x_path = save_matrix(work, sz)
     env = default_threads_env()
-    samples = {name: [] for name in ("cmd_import", "cmd_idle", "cmd_svd", "cmd_svd1", "cmd_loaded")}
-    time_command(work / "cmd_warmup", sz, env)  # page cache, not counted
+    sources = {"cmd": ROOT} if before is None else {"cmd": ROOT, "before": Path(before)}
+    names = [f"{s}_{what}" for s in sources for what in ("import", "idle", "loaded")] + ["cmd_svd", "cmd_svd1"]
+    samples = {name: [] for name in names}
+    for tag, root in sources.items():
+        time_command(work / f"{tag}_warmup", sz, env, root)  # page cache, not counted
     for r in range(repeats):
-        samples["cmd_import"].append(time_import(env))
-        samples["cmd_idle"].append(time_command(work / "cmd_idle", sz, env))
+        for tag, root in sources.items():
+            samples[f"{tag}_import"].append(time_import(env, root))
+            samples[f"{tag}_idle"].append(time_command(work / f"{tag}_idle", sz, env, root))
         samples["cmd_svd"].append(time_svd(x_path, env))
         samples["cmd_svd1"].append(time_svd(x_path, one_thread_env()))
-        burners = start_burners()
-        try:
-            time.sleep(0.5)  # let them get going
-            samples["cmd_loaded"].append(time_command(work / "cmd_loaded", sz, env))
-        finally:
-            stop_burners(burners)
+        for tag, root in sources.items():
+            burners = start_burners()
+            try:
+                time.sleep(0.5)  # let them get going
+                samples[f"{tag}_loaded"].append(time_command(work / f"{tag}_loaded", sz, env, root))
+            finally:
+                stop_burners(burners)
         log(f"    round {r + 1}/{repeats}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in samples.items()))
     return {name: {"seconds": statistics.median(vals), "samples": vals} for name, vals in samples.items()}
 
@@ -138,7 +148,7 @@ def rows_and_checks(res: dict, sz: dict) -> tuple:
     """Table rows (stage, seconds, ratio, target, note) and the MET/MISSED lines."""
     if "cmd_idle" not in res:
         return [], []
-    sec = {name: res[name]["seconds"] for name in res if name.startswith("cmd_")}
+    sec = {name: res[name]["seconds"] for name in res}
 
     def note(name):
         return "median of " + ", ".join(f"{s:.2f}" for s in res[name]["samples"])
@@ -160,6 +170,17 @@ def rows_and_checks(res: dict, sz: dict) -> tuple:
          f"{ratio5:.2f}× idle", f"≤ {LOAD_TARGET}× idle", note("cmd_loaded")),
     ]
 
+    if "before_idle" in res:
+        b1 = sec["before_idle"] / sec["cmd_svd"]
+        b5 = sec["before_loaded"] / sec["before_idle"]
+        rows += [
+            ("before: `import cossim`", sec["before_import"], "", "", note("before_import")),
+            ("before: `python -m cossim figure1` end to end", sec["before_idle"],
+             f"{b1:.2f}× the dense SVD", "", note("before_idle")),
+            (f"before: `python -m cossim figure1` beside {BURNERS} CPU-bound processes",
+             sec["before_loaded"], f"{b5:.2f}× idle", "", note("before_loaded")),
+        ]
+
     def verdict(ok):
         return "MET" if ok else "MISSED"
 
@@ -172,6 +193,10 @@ def rows_and_checks(res: dict, sz: dict) -> tuple:
         f"- command: beside {BURNERS} CPU-bound processes ÷ idle = {ratio5:.2f} "
         f"(target ≤ {LOAD_TARGET}): {verdict(ratio5 <= LOAD_TARGET)}",
     ]
+    if "before_idle" in res:
+        checks.append(f"- command, before (same rounds): `import cossim` {sec['before_import']:.3f} s; "
+                      f"command ÷ dense SVD = {sec['before_idle'] / sec['cmd_svd']:.2f}; "
+                      f"loaded ÷ idle = {sec['before_loaded'] / sec['before_idle']:.2f}")
     return rows, checks
 
 
@@ -182,6 +207,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="2,000 × 200 instead of 20,000 × 1,000")
     ap.add_argument("--repeats", type=int, default=REPEATS)
+    ap.add_argument("--before", default=None,
+                    help="another checkout (e.g. the commit before a change) to time in the same rounds")
     ap.add_argument("--svd", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.svd:
@@ -191,7 +218,7 @@ def main(argv=None) -> None:
 
     sz = _sizes(args.quick)
     with tempfile.TemporaryDirectory(prefix="cossim_cmd_") as work:
-        res = measure(Path(work), sz, args.repeats)
+        res = measure(Path(work), sz, args.repeats, before=args.before and Path(args.before).resolve())
     rows, checks = rows_and_checks(res, sz)
     for stage, seconds, ratio, target, note in rows:
         print(f"| {stage} | {seconds:.2f} | {ratio} | {target} | {note} |")
