@@ -133,7 +133,8 @@ def _zero_unused_items(unused, sigma, V):
 def _unused_columns(X):
     """Boolean mask of X's all-zero columns (in-memory X)."""
     if is_sparse(X):  # stored zeros do not count
-        used = np.bincount(X.indices[X.data != 0], minlength=X.shape[1])
+        indices = X.indices if X.data.all() else X.indices[X.data != 0]
+        used = np.bincount(indices, minlength=X.shape[1])
         return used == 0
     return ~np.any(X != 0, axis=0)
 

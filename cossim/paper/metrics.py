@@ -7,10 +7,8 @@ clusters as ground truth.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
-from .._validation import InvalidType, InvalidValue, as_matrix, check_labels
-from ..linalg.similarity import top_n_from_similarity
+from .._validation import InvalidType, InvalidValue, as_matrix, check_int, check_labels
 
 __all__ = ["rank_auc", "cluster_auc", "neighbour_purity", "order_items"]
 
@@ -58,8 +56,27 @@ def rank_auc(scores, positive, *, what: str = "labels must give both positive an
     n_neg = positive.size - n_pos
     if n_pos == 0 or n_neg == 0:
         raise InvalidValue(what)
-    ranks = rankdata(scores)  # mid-ranks: ties count 1/2
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    if np.isnan(scores).any():  # no order: NaN, as scipy.stats.rankdata propagates it
+        return float("nan")
+    return _mann_whitney_u(scores, positive) / (n_pos * n_neg)
+
+
+def _mann_whitney_u(scores, positive) -> float:
+    """Over all (positive, negative) pairs: the count of positive > negative, ties counting ½.
+
+    This is ``Σ_{positives} r − n₊(n₊ + 1)/2`` for the mid-ranks r of all
+    scores. Each positive x counts the negatives below it and half of those
+    equal to it, from one sort of the negatives and two binary searches (no
+    argsort). The counts are summed in integers (twice the statistic is an
+    integer), so the result is exact: a half-integer, exactly the numerator
+    that mid-ranks summed in float64 give (``scipy.stats.rankdata``), for up to
+    2⁵³ pairs.
+    """
+    negatives = np.sort(scores[~positive])
+    mine = np.sort(scores[positive])  # sorted queries: faster binary searches
+    below = np.searchsorted(negatives, mine, side="left")
+    upto = np.searchsorted(negatives, mine, side="right")
+    return (int(below.sum(dtype=np.int64)) + int(upto.sum(dtype=np.int64))) / 2
 
 
 def cluster_auc(S, labels) -> float:
@@ -100,8 +117,31 @@ def neighbour_purity(S, labels, n_neighbours: int = 10) -> float:
         ``1 <= n_neighbours <= p - 1``.
     """
     S, labels = _check_similarity(S, labels)
-    nearest = top_n_from_similarity(S, n_neighbours)
-    return float(np.mean(labels[nearest] == labels[:, None]))
+    p = S.shape[0]
+    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
+    nearest = _nearest_mask(S, n_neighbours)
+    same = nearest & (labels[None, :] == labels[:, None])
+    return float(np.count_nonzero(same) / (p * n_neighbours))
+
+
+def _nearest_mask(S, n: int) -> np.ndarray:
+    """Boolean (p, p): row i marks item i's `n` most similar other items.
+
+    The same items as the first `n` of
+    :func:`cossim.linalg.similarity.top_n_from_similarity` (decreasing
+    similarity, the item itself excluded, ties broken by the smaller index),
+    found with a linear-time partition instead of a sort of every row: all
+    items strictly more similar than the row's n-th largest value, then, of
+    the items equal to it, the ones of smallest index.
+    """
+    p = S.shape[0]
+    S = S.copy()
+    S[np.arange(p), np.arange(p)] = -np.inf  # exclude the item itself
+    kth = np.partition(S, p - n, axis=1)[:, p - n, None]
+    above = S > kth
+    tie = S == kth
+    room = n - np.count_nonzero(above, axis=1)
+    return above | (tie & (np.cumsum(tie, axis=1) <= room[:, None]))
 
 
 def order_items(labels, popularity) -> np.ndarray:

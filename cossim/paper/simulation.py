@@ -28,7 +28,7 @@ from .._validation import InvalidType, InvalidValue
 from .sampling import (
     POPULARITY_SAMPLERS,
     _check_positive_float,  # one copy of the scalar check for both modules
-    gumbel_top_k,
+    gumbel_top_k_columns,
     sample_power_law,
     sample_without_replacement,
 )
@@ -343,7 +343,7 @@ def _draw_interactions(rng, clusters, popularity, prefs, counts, block_size) -> 
         log_prefs = np.log(prefs)
     # items of positive popularity per cluster
     cluster_sizes = np.bincount(clusters[popularity > 0], minlength=n_clusters).astype(np.int64)
-    blocks = []
+    blocks = []  # the drawn columns of each block of users
     for start in range(0, prefs.shape[0], block_size):
         stop = min(start + block_size, prefs.shape[0])
         logw = log_prefs[start:stop][:, clusters]
@@ -351,5 +351,9 @@ def _draw_interactions(rng, clusters, popularity, prefs, counts, block_size) -> 
         # items with positive weight: those of clusters with positive preference
         available = (prefs[start:stop] > 0).astype(np.int64) @ cluster_sizes
         counts[start:stop] = np.minimum(counts[start:stop], available)
-        blocks.append(gumbel_top_k(rng, logw, counts[start:stop]))
-    return sp.vstack(blocks, format="csr")
+        blocks.append(gumbel_top_k_columns(rng, logw, counts[start:stop]))
+    # one CSR matrix of all blocks (no per-block matrices to stack)
+    cols = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int32)
+    indptr = np.concatenate([[0], np.cumsum(counts)])  # scipy picks int32 when it fits
+    data = np.ones(cols.shape[0], dtype=np.float64)
+    return sp.csr_matrix((data, cols, indptr), shape=(prefs.shape[0], clusters.shape[0]))

@@ -149,3 +149,53 @@ def test_rank_auc_bad_input(scores, positive, match):
 
     with pytest.raises(ValueError, match=match):
         rank_auc(scores, positive)
+
+
+# ------------------------------------- same numbers as the former sort-based code
+
+def _rankdata_auc(scores, positive):
+    """The former rank_auc: mid-ranks from scipy.stats.rankdata, summed in float64."""
+    from scipy.stats import rankdata
+
+    n_pos = int(positive.sum())
+    n_neg = positive.size - n_pos
+    return float((rankdata(scores)[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rank_auc_equals_the_rankdata_formula_bit_for_bit(seed):
+    """Figure 1's printed AUCs must not move: equality, not closeness (ties, ±0, inf included)."""
+    from cossim.paper.metrics import rank_auc
+
+    rng = np.random.default_rng(seed)
+    m = 5_000
+    scores = rng.standard_normal(m) if seed % 2 else rng.integers(0, 7, m).astype(float)
+    scores[rng.random(m) < 0.05] = np.inf
+    scores[rng.random(m) < 0.05] = -0.0
+    scores[rng.random(m) < 0.05] = 0.0
+    positive = rng.random(m) < 0.2
+    assert rank_auc(scores, positive) == _rankdata_auc(scores, positive)
+    # the comparison can fail: one flipped label moves the AUC
+    flipped = positive.copy()
+    flipped[np.flatnonzero(positive)[0]] = False
+    assert rank_auc(scores, flipped) != _rankdata_auc(scores, positive)
+
+
+def test_rank_auc_of_nan_scores_is_nan():
+    from cossim.paper.metrics import rank_auc
+
+    assert np.isnan(rank_auc(np.array([1.0, np.nan, 2.0]), np.array([True, False, True])))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_purity_equals_the_sorted_neighbour_lists_bit_for_bit(seed):
+    """neighbour_purity picks the same items as top_n_from_similarity (ties by smaller index)."""
+    from cossim.linalg.similarity import top_n_from_similarity
+
+    rng = np.random.default_rng(seed)
+    p, n = 120, int(rng.integers(1, 30))
+    labels = rng.integers(0, 4, p)
+    S = rng.integers(-2, 3, (p, p)).astype(float) if seed % 2 else rng.standard_normal((p, p))
+    S[rng.random((p, p)) < 0.2] = -0.0
+    expected = float(np.mean(labels[top_n_from_similarity(S, n)] == labels[:, None]))
+    assert neighbour_purity(S, labels, n) == expected

@@ -221,3 +221,23 @@ def test_distances_and_bound():
         power_count_law(0.5, 5, 4)
     with pytest.raises(InvalidType):
         power_count_law(0.5, 1.0, 4)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_kth_largest_is_the_float64_sorts_entry(seed):
+    """The float32 sort plus the exact tie step gives the float64 sort's value, bit for bit."""
+    from cossim.paper.sampling import kth_largest
+
+    rng = np.random.default_rng(seed)
+    m, p = 30, 200
+    keys = rng.standard_normal((m, p)) * 10
+    if seed % 2:  # many distinct float64 keys that round to one float32
+        keys = np.round(keys) + rng.integers(0, 3, (m, p)) * 1e-12
+    keys[rng.random((m, p)) < 0.1] = -np.inf
+    counts = np.array([rng.integers(0, n + 1) for n in np.isfinite(keys).sum(axis=1)])
+    ordered = np.sort(keys, axis=1)
+    expected = np.array([np.inf if c == 0 else ordered[r, p - c] for r, c in enumerate(counts)])
+    assert_array_equal(kth_largest(keys, counts), expected)
+    # the comparison can fail: the next entry of the sort is another value
+    shifted = np.minimum(counts + 1, np.isfinite(keys).sum(axis=1))
+    assert not np.array_equal(kth_largest(keys, shifted), expected)
