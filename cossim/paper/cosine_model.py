@@ -22,8 +22,8 @@ import scipy.optimize
 from .._validation import (
     InvalidType,
     InvalidValue,
+    as_dense_matrix,
     as_factor,
-    as_matrix,
     check_gram_factors,
     check_int,
     check_lambda,
@@ -288,7 +288,7 @@ def fit_cosine_model(G, lam, k: int | None = None, *, init=None, max_iter: int =
     -------
     CosineModel
     """
-    G = as_matrix(G, "G", allow_sparse=False)
+    G = as_dense_matrix(G, "G")
     p = G.shape[0]
     if G.shape != (p, p):
         raise InvalidValue(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")

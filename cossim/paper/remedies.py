@@ -35,6 +35,7 @@ import scipy.linalg
 from .._validation import (
     InvalidType,
     InvalidValue,
+    as_dense_matrix,
     as_factor,
     as_matrix,
     check_int,
@@ -248,7 +249,7 @@ def spectrum_from_gram(G, k: int) -> Spectrum:
     k : int
         ``1 <= k <= p``.
     """
-    G = as_matrix(G, "G", allow_sparse=False)
+    G = as_dense_matrix(G, "G")
     p = G.shape[0]
     if G.shape != (p, p):
         raise InvalidValue(f"G must be square, got shape {G.shape}")
