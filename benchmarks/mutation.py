@@ -110,7 +110,8 @@ def _functions(path: Path) -> dict[str, ast.FunctionDef]:
 #: Validators of cossim._validation whose string arguments are argument names, used only
 #: in the one-line error message.
 VALIDATORS = {"as_matrix", "as_dense_matrix", "as_factor", "check_int", "check_real", "check_choice", "check_vector",
-              "check_rank", "check_lambda", "_check_dtype", "check_labels", "check_scaling_vector"}
+              "check_rank", "check_lambda", "_check_dtype", "check_labels", "check_scaling_vector",
+              "_check_positive_int", "_check_positive_float"}
 
 #: Validators whose name argument has a default, and its position.
 NAME_POSITION = {"as_matrix": 1, "as_dense_matrix": 1, "check_rank": 2, "check_lambda": 1, "check_labels": 2,

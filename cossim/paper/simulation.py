@@ -342,14 +342,14 @@ def _draw_interactions(rng, clusters, popularity, prefs, counts, block_size) -> 
     with np.errstate(divide="ignore"):  # a zero preference means weight 0: log = -inf
         log_prefs = np.log(prefs)
     # items of positive popularity per cluster
-    cluster_sizes = np.bincount(clusters[popularity > 0], minlength=n_clusters).astype(np.int64)
+    cluster_sizes = np.bincount(clusters[popularity > 0], minlength=n_clusters)
     blocks = []
     for start in range(0, prefs.shape[0], block_size):
         stop = min(start + block_size, prefs.shape[0])
         logw = log_prefs[start:stop][:, clusters]
         logw += log_pop[None, :]
         # items with positive weight: those of clusters with positive preference
-        available = (prefs[start:stop] > 0).astype(np.int64) @ cluster_sizes
+        available = (prefs[start:stop] > 0) @ cluster_sizes  # (bool @ int: an int count)
         counts[start:stop] = np.minimum(counts[start:stop], available)
         blocks.append(gumbel_top_k(rng, logw, counts[start:stop]))
-    return sp.vstack(blocks, format="csr")
+    return sp.vstack(blocks)  # CSR blocks stack to CSR
