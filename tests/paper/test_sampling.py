@@ -323,6 +323,12 @@ def test_gumbel_top_k_breaks_exact_ties_by_the_smaller_index(monkeypatch):
     X = gumbel_top_k(_FixedExponentials(np.ones(40)), logw, np.array([5]))
     assert_array_equal(X.toarray()[0], [1.0] * 5 + [0.0] * 35)
     assert len(calls) == 1
+    # two key levels, ties at the threshold in an order an unstable sort scrambles
+    level = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 1,
+                      1, 0, 0, 1, 0, 1, 0, 0, 0, 0], dtype=float)
+    count = int(level.sum()) // 2
+    X = gumbel_top_k(_FixedExponentials(np.ones(40)), level[None, :], np.array([count]))
+    assert_array_equal(X.indices, np.flatnonzero(level)[:count])
     calls.clear()
     draws = np.arange(1.0, 41.0)  # distinct keys: -log E decreases with the column
     X = gumbel_top_k(_FixedExponentials(draws), np.zeros((3, 40)), np.array([0, 1, 3]))
