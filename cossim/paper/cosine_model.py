@@ -289,7 +289,7 @@ def fit_cosine_model(G, lam, k: int | None = None, *, init=None, max_iter: int =
     CosineModel
     """
     G = as_dense_matrix(G, "G")
-    p = G.shape[0]
+    p = len(G)
     if G.shape != (p, p):
         raise InvalidValue(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
     lam = check_lambda(lam)
