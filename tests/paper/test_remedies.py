@@ -276,3 +276,54 @@ def test_recovery_scores_default_of_ten_neighbours():
     labels = np.array([0] * 11 + [1])
     S = (labels[:, None] == labels[None, :]).astype(float)
     assert_allclose(cossim.recovery_scores(S, labels)["purity"], 11 / 12, rtol=1e-15)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: cossim.projected_user_cosine(np.ones((3, 4)), np.ones((5, 2)), np.ones((4, 2))),
+     "^A has 5 rows, expected 4$"),
+    (lambda: cossim.projected_user_cosine(np.ones((3, 4)), np.ones((4, 2)), np.ones((5, 2))),
+     "^B has 5 rows, expected 4$"),
+    (lambda: cossim.projected_user_cosine(np.ones((3, 4)), np.ones((4, 2)), np.ones((4, 3))),
+     "^B has 3 columns, expected 2$"),
+    (lambda: cossim.projected_item_cosine(np.ones(3), np.ones((3, 1))), "^A must be 2-D"),
+    (lambda: cossim.projected_item_cosine(np.ones((3, 1)), np.ones((2, 1))), "^B has 2 rows, expected 3$"),
+    (lambda: cossim.spectrum_from_gram(np.ones((2, 3)), 1), "^G must be square, got shape \\(2, 3\\)$"),
+])
+def test_projection_and_spectrum_messages(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("users, ok", [
+    ([0], True), ([-3], True), ([2], True),  # one user; the most negative valid index; the last row
+    ([], False), ([-4], False), ([3], False),
+])
+def test_projected_user_cosine_user_bounds(users, ok):
+    """n = 3 users, p = 5 items (so a bound on the wrong axis shows)."""
+    X = np.arange(15.0).reshape(3, 5)
+    A, B = np.eye(5)[:, :2], np.eye(5)[:, :2]
+    users = np.asarray(users, dtype=np.int64)
+    if ok:
+        assert_allclose(cossim.projected_user_cosine(X, A, B, users), [[1.0]], rtol=1e-15)
+    else:
+        with pytest.raises(ValueError, match="^users must be non-empty indices into the 3 rows of X$"):
+            cossim.projected_user_cosine(X, A, B, users)
+
+
+@pytest.mark.parametrize("G, ok", [
+    (np.array([[1.0, 1.0 + 1e-7], [1.0, 1.0]]), False),      # relative asymmetry 1e-7 > 1e-10
+    (np.array([[1e6, 1e6 + 1.5e-4], [1e6, 1e6]]), True),     # within 1e-10 (atol) + 1e-10 (rtol) of 1e6
+    (np.array([[0.5, 0.5 + 1.8e-10], [0.5, 0.5]]), False),   # atol 1e-10·max(1, 0.5) + rtol·0.5 < 1.8e-10
+])
+def test_spectrum_from_gram_symmetry_tolerance(G, ok):
+    if ok:
+        assert cossim.spectrum_from_gram(G, 1).sigma.shape == (1,)
+    else:
+        with pytest.raises(ValueError, match="^G must be symmetric$"):
+            cossim.spectrum_from_gram(G, 1)
+
+
+def test_spectrum_from_gram_clips_negative_rounding():
+    """An eigenvalue of −1e−15 (rounding in a PSD Gram matrix) gives σ = 0, not NaN."""
+    sigma, V = cossim.spectrum_from_gram(np.diag([4.0, -1e-15]), 2)
+    assert_array_equal(sigma, [2.0, 0.0])
