@@ -70,3 +70,15 @@ EQUIVALENT: dict[str, str] = {
     _P + "x_orient_columns__mutmut_3": "column_signs is float64, so V * signs is float64 whatever V's dtype",
     _P + "x_orient_columns__mutmut_6": "column_signs is float64, so V * signs is float64 whatever V's dtype",
 }
+
+# ---- cossim.paper (issue 13, second round)
+_M, _R, _N = "cossim.paper.models.", "cossim.paper.rescaling.", "cossim.paper.noise."
+_SA, _CM = "cossim.paper.sampling.", "cossim.paper.cosine_model."
+_RANK_AGAIN = "top_singular checks 1 <= k <= p again, with the same message, before any result"
+_GA_AGAIN = "GA = G·Aₙ is recomputed from the same Aₙ: the same product, computed twice"
+EQUIVALENT.update({
+    _M + "x_fit_eq1__mutmut_13": _RANK_AGAIN,
+    _M + "x_fit_eq2__mutmut_12": _RANK_AGAIN,
+    _R + "x_eq4_user_item__mutmut_38": _EINSUM_CASE,
+    _R + "x_eq4_user_item__mutmut_51": _EINSUM_CASE,
+})

@@ -298,3 +298,14 @@ def test_size_and_setting_messages(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         simulate(args.pop("n_users"), args.pop("n_items"), args.pop("n_clusters"), **args)
+
+
+def test_default_seed_is_zero_and_block_size_changes_nothing():
+    """Seed 0 by default (both entry points); the block size bounds memory only: blocks of one
+    user and one block of all users give the same data."""
+    a = simulate(40, 12, 2)
+    assert (a.X != simulate(40, 12, 2, seed=0).X).nnz == 0
+    assert (a.X != simulate_with(SimulationSettings(), 40, 12, 2).X).nnz == 0
+    assert (a.X != simulate(40, 12, 2, block_size=1).X).nnz == 0
+    assert (a.X != simulate(40, 12, 2, block_size=40).X).nnz == 0
+    assert (a.X != simulate(40, 12, 2, seed=1).X).nnz > 0
