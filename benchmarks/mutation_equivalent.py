@@ -81,4 +81,10 @@ EQUIVALENT.update({
     _M + "x_fit_eq2__mutmut_12": _RANK_AGAIN,
     _R + "x_eq4_user_item__mutmut_38": _EINSUM_CASE,
     _R + "x_eq4_user_item__mutmut_51": _EINSUM_CASE,
+    _N + "x_noise_penalty_weights__mutmut_39": _EINSUM_CASE,
+    _N + "x_weighted_penalty__mutmut_24": _EINSUM_CASE,
+    _SA + "x_sample_without_replacement__mutmut_3": "gumbel_top_k subtracts the weights into the float64 key "
+                                                    "buffer (out=keys): any real dtype gives the same keys",
+    _SA + "x_sample_without_replacement__mutmut_5": "gumbel_top_k subtracts the weights into the float64 key "
+                                                    "buffer (out=keys): any real dtype gives the same keys",
 })
