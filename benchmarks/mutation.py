@@ -2,15 +2,23 @@
 
 Usage, from the repository root::
 
-    nice -n 19 python benchmarks/mutation.py                 # every module, then the report
-    nice -n 19 python benchmarks/mutation.py similarity gram # some modules (short names)
-    nice -n 19 python benchmarks/mutation.py --survivors-of /tmp/old gram  # only an older run's survivors
-    python benchmarks/mutation.py --report-only               # rewrite the report from mutants/
+    nice -n 19 python benchmarks/mutation.py --baseline metrics  # full run, stored as "before"
+    nice -n 19 python benchmarks/mutation.py --survivors metrics # after new tests: only what the
+                                                                  # stored baseline left undetected
+    nice -n 19 python benchmarks/mutation.py similarity gram     # full runs (short names)
+    python benchmarks/mutation.py --report-only                  # rewrite the report from mutants/
 
 The modules, the tests that run and the timeouts are configured in pyproject.toml
 ([tool.mutmut]); this script runs ``mutmut run --max-children 1`` on the chosen modules
 (one worker: the machine is shared), reads mutmut's per-mutant results from mutants/,
 and writes benchmarks/mutation_results.json and benchmarks/mutation_results.md.
+
+``--baseline`` also stores every mutant's verdict and every function's source hash in
+benchmarks/mutation_baseline.json (in the repository). ``--survivors`` then re-runs only
+the mutants that baseline left undetected, plus every mutant of a function whose source
+changed since (mutmut renumbers those); the other mutants keep the baseline's verdict.
+That is valid while tests are only added or strengthened: a test that killed a mutant
+still kills it.
 
 Each mutant is classified:
 
@@ -19,13 +27,11 @@ Each mutant is classified:
   passed to a validator of ``cossim._validation``, which only prints it). Such mutants are
   counted separately and excluded from the score; the error tests check the
   messages' key words instead.
-* **equivalent**: a surviving mutant listed in EQUIVALENT below with a one-line
+* **equivalent**: a surviving mutant listed in benchmarks/mutation_equivalent.py with a one-line
   argument why it cannot change any result; excluded from the score.
 * everything else is **behaviour-changing**; the score is the share of them that
   some test kills (a failing test or a timeout).
 
-``--baseline`` stores the run as the "before" column of the report (done once, before
-the tests were strengthened).
 """
 
 from __future__ import annotations

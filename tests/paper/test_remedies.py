@@ -258,7 +258,8 @@ def test_rescaling_check_by_hand():
                                    objective_tol=1.0, cosine_tol=1.0)
     assert_array_equal(check.objective_change, [1.0, 0.0])
     assert_array_equal(check.cosine_change, [1.0, 0.0])
-    assert_array_equal(check.free, [True, True]) and not check.d_dependent
+    assert_array_equal(check.free, [True, True])
+    assert not check.d_dependent
     assert cossim.rescaling_check(objective, cosine, A, B, [[2.0, 2.0]], objective_tol=1.0,
                                   cosine_tol=0.5).d_dependent
     zero = cossim.rescaling_check(lambda a, b: 0.0, cosine, A, B, [[2.0, 2.0]])
@@ -327,3 +328,34 @@ def test_spectrum_from_gram_clips_negative_rounding():
     """An eigenvalue of −1e−15 (rounding in a PSD Gram matrix) gives σ = 0, not NaN."""
     sigma, V = cossim.spectrum_from_gram(np.diag([4.0, -1e-15]), 2)
     assert_array_equal(sigma, [2.0, 0.0])
+
+
+def test_rescaling_check_default_tolerances():
+    """Defaults: relative objective change ≤ 1e-9 is free, a cosine change > 1e-6 matters
+    (2⁻³⁰ ≈ 9.3e-10 and 2⁻²⁹ ≈ 1.9e-9; 2⁻²⁰ ≈ 9.5e-7 and 2⁻¹⁹ ≈ 1.9e-6, all exact)."""
+    A, B = np.ones((3, 1)), np.ones((3, 1))
+
+    def check(df, dc):
+        objective = lambda a, b: 1.0 + (df if a[0, 0] != 1.0 else 0.0)  # noqa: E731
+        cosine = lambda a, b: np.full((3, 3), dc if a[0, 0] != 1.0 else 0.0)  # noqa: E731
+        return cossim.rescaling_check(objective, cosine, A, B, [[2.0]])
+
+    assert check(2.0**-30, 2.0**-19).free[0] and check(2.0**-30, 2.0**-19).d_dependent
+    assert not check(2.0**-29, 0.0).free[0]
+    assert not check(2.0**-30, 2.0**-20).d_dependent
+
+
+def test_standardized_gram_threshold_is_absolute_below_mean_one():
+    """max|μ| < 1: the threshold is 1e-12 itself; sd = 1.5e-12 is a real column (squared norm n = 2)."""
+    G, _, sd = cossim.standardized_gram(np.array([[0.0, 0.0], [3e-12, 0.0]]))
+    assert_allclose(sd[0], 1.5e-12, rtol=1e-12)
+    assert_allclose(G[0, 0], 2.0, rtol=1e-6)
+
+
+def test_random_rescalings_bounds():
+    """low = high gives that constant; low > high and a non-number high are rejected."""
+    assert_allclose(cossim.random_rescalings(3, 1, low=2.0, high=2.0)[0], [2.0, 2.0, 2.0], rtol=1e-15)
+    with pytest.raises(ValueError, match="^need 0 < low <= high < inf, got low=3.0, high=2.0$"):
+        cossim.random_rescalings(3, low=3.0, high=2.0)
+    with pytest.raises(TypeError, match="^high must"):
+        cossim.random_rescalings(3, high="x")
