@@ -224,7 +224,8 @@ def test_best_unit_rows_two_dimensional_by_hand():
     B = cossim.paper.cosine_model.best_unit_rows(M, np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), 1.0)
     assert_allclose(np.abs(B[0]), [1.0, 0.0], atol=1e-15)
     assert_allclose(np.abs(B[1]), [np.sqrt(0.75), 0.5], rtol=1e-12)
-    assert B[1, 1] > 0
+    # the shortfall is added along the eigenvector eigh returns (+e₁ for this diagonal M)
+    assert B[1, 1] > 0 and B[1, 0] > 0
     nu = scipy.optimize.brentq(lambda v: 1 / v**2 + 1 / (2 - v) ** 2 - 1, -10.0, -1e-3, xtol=1e-15)
     assert_allclose(B[2], [1 / -nu, 1 / (2 - nu)], rtol=1e-12)
 
@@ -356,3 +357,61 @@ def test_scale_message(fn):
     X, A, B = _problem()
     with pytest.raises(TypeError, match="^scale must be a real number"):
         getattr(cossim.paper.cosine_model, fn)(cossim.gram_matrix(X), A, B, "1", 1.0)
+
+
+def test_fit_default_iteration_limit_and_seed():
+    """Without a tolerance L-BFGS runs to the default limit of 1000 iterations; the random
+    start uses seed 0 by default."""
+    X = (np.random.default_rng(0).random((30, 6)) < 0.4).astype(float)
+    G = cossim.gram_matrix(X)
+    assert cossim.fit_cosine_model(G, 0.5, 3, tol=0.0, gtol=0.0).n_iter == 1000
+    a = cossim.fit_cosine_model(G, 0.5, 3, max_iter=2)
+    assert np.array_equal(a.A, cossim.fit_cosine_model(G, 0.5, 3, max_iter=2, seed=0).A)
+
+
+def test_fit_is_lbfgs_with_memory_30_from_the_least_squares_scale():
+    """The fit equals scipy's L-BFGS-B (memory 30, ftol = tol, gtol relative to the start) run on
+    the same objective from (A, B, s₀), iterate for iterate."""
+    from cossim.paper.cosine_model import _JointProblem
+
+    X, A, B = _problem()
+    G = cossim.gram_matrix(X)
+    fit = cossim.fit_cosine_model(G, 0.5, init=(A, B), max_iter=25, tol=1e-13, gtol=1e-7, checkpoints=(0,))
+    s0 = fit.path[0][2]
+    problem = _JointProblem(G, 0.5, A.shape, float(np.trace(G)))
+    theta0 = problem.pack(A, B, s0)
+    g0 = problem(theta0)[1]
+    res = scipy.optimize.minimize(problem, theta0, jac=True, method="L-BFGS-B",
+                                  options={"maxiter": 25, "ftol": 1e-13, "gtol": 1e-7 * np.abs(g0).max(),
+                                           "maxcor": 30})
+    assert fit.n_iter == res.nit
+    assert_allclose(fit.A, problem.unpack(res.x)[0], rtol=0, atol=0)
+
+
+def test_start_scale_when_the_quadratic_term_is_below_one():
+    """s₀ = c/q also for q < 1 (a small G): only q = 0 falls back to s₀ = 1."""
+    X, A, B = _problem()
+    G = cossim.gram_matrix(X) * 1e-4
+    An, Bn = _normalised(A), _normalised(B)
+    cross = np.sum((G @ An) * Bn)
+    quad = np.sum((An.T @ G @ An) * (Bn.T @ Bn))
+    assert 0 < quad < 1
+    fit = cossim.fit_cosine_model(G, 0.0, init=(A, B), max_iter=1, checkpoints=(0,))
+    assert_allclose(fit.path[0][2], cross / quad, rtol=1e-13)
+
+
+def test_best_unit_rows_near_the_hard_case():
+    """ĉ₁ from 10⁻³ down to 10⁻¹⁵⁰ (ν → μ₁, the bisection bracket grows to hundreds in log g):
+    still unit rows at the global minimum, approaching the hard-case solution (√¾, ½)."""
+    M = np.diag([0.0, 2.0])
+    c1 = 10.0 ** -np.array([3.0, 8.0, 20.0, 60.0, 150.0])
+    C = np.column_stack([c1, np.ones_like(c1)])
+    B = cossim.paper.cosine_model.best_unit_rows(M, C, 1.0)
+    assert_allclose(np.linalg.norm(B, axis=1), 1.0, rtol=1e-14)
+    assert_allclose(B[1:], np.tile([np.sqrt(0.75), 0.5], (4, 1)), rtol=1e-6)
+    f = lambda b, c: b @ M @ b - 2 * c @ b  # noqa: E731
+    theta = np.linspace(0, 2 * np.pi, 20001)
+    circle = np.column_stack([np.cos(theta), np.sin(theta)])
+    for b, c in zip(B, C):
+        assert f(b, c) <= min(f(u, c) for u in circle[::50]) + 1e-12
+        assert_allclose(b[1], 0.5 if c[0] < 1e-5 else b[1], rtol=1e-6)
