@@ -79,3 +79,98 @@ def test_non_finite_operator_is_the_callers_error():
         _block_krylov(lambda Q: np.full(Q.shape, np.nan), p, 2, tol=1e-7)
     with pytest.raises(ValueError, match="NaN or inf"):
         _randomized(lambda Q: np.full(Q.shape, np.nan), p, 2)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def _rc(th, th_prev, d_prev, res, floor=0.0, tol=1.25):
+    arr = lambda v: None if v is None else np.array(v, dtype=float)  # noqa: E731
+    return _ritz_converged(arr(th), arr(th_prev), arr(d_prev), arr(res), floor, tol)
+
+
+def test_ritz_residual_and_floor_boundaries():
+    """res <= 2·tol·θ (θ = 4, tol = 1.25: bound 10, exactly) and θ <= floor, both inclusive."""
+    done, _ = _rc([4.0, 4.0, 4.0], None, None, [10.0, 10.5, 12.0])
+    assert list(done) == [True, False, False]
+    done, _ = _rc([1e-20, 2e-20], None, None, [1.0, 1.0], floor=1e-20)
+    assert list(done) == [True, False]
+
+
+def test_ritz_aitken_estimate_by_hand():
+    """θ = 1 after 0.75 (d = ¼) after an increment of ½ (ρ = ½): the remaining error is estimated
+    as d·ρ/(1 − ρ) = ¼, done iff ¼ <= 0.2·tol·θ; tol = 1.25 makes the bound exactly ¼."""
+    res = [100.0]  # residual test off (bound 2·tol·θ <= 5)
+    assert list(_rc([1.0], [0.75], [0.5], res, tol=1.25)[0]) == [True]
+    assert list(_rc([1.0], [0.75], [0.5], res, tol=1.2)[0]) == [False]
+    assert list(_rc([2.0], [1.75], [0.5], res, tol=0.625)[0]) == [True]   # bound 0.2·0.625·2 = ¼
+    assert list(_rc([2.0], [1.75], [0.5], res, tol=0.6)[0]) == [False]
+    done, d = _rc([1.0], [0.75], [0.5], res)
+    assert_allclose(d, [0.25], rtol=0)
+
+
+def test_ritz_aitken_edge_cases():
+    """No previous increment (d_prev = 0): ρ = 0, estimate 0, done; ρ >= 1 (not contracting):
+    never done by the estimate; a residual-done entry stays done; d = 0 is done."""
+    res = [100.0]
+    assert list(_rc([1.0], [0.75], [0.0], res)[0]) == [True]
+    assert list(_rc([1.0], [0.75], [0.25], res)[0]) == [False]       # ρ = 1
+    assert list(_rc([1.0], [0.5], [0.25], res)[0]) == [False]        # ρ = 2
+    assert list(_rc([1.0], [0.75], [0.25], [0.5])[0]) == [True]      # residual 0.5 <= 2.5
+    assert list(_rc([1.0], [1.0], [0.25], res)[0]) == [True]         # d = 0
+    done, d = _rc([1.0], [1.5], [0.25], res)                           # θ fell: d clipped at 0
+    assert list(done) == [True] and list(d) == [0.0]
+
+
+def _counting(X):
+    calls = []
+    mm = _xtx_times(X)
+
+    def matmat(Q):
+        calls.append(Q.shape[1])
+        return mm(Q)
+    return matmat, calls
+
+
+def test_block_krylov_fills_the_basis_exactly():
+    """retain 4, basis 12, blocks of 4: the first cycle takes exactly three products (0 → 12)."""
+    X, _ = _gapped(seed=4)
+    matmat, calls = _counting(X)
+    with pytest.warns(RuntimeWarning, match="did not reach"):
+        _block_krylov(matmat, X.shape[1], 2, tol=1e-300, max_cycles=1, block=4, retain=4, basis=12)
+    assert calls == [4, 4, 4]
+
+
+def test_block_krylov_with_room_for_one_vector():
+    """basis = retain + 1: blocks of one vector; still converges to the top σ."""
+    X, s = _gapped(seed=5)
+    matmat, calls = _counting(X)
+    sigma, _ = _block_krylov(matmat, X.shape[1], 2, tol=1e-10, retain=3, basis=4)
+    assert set(calls) == {1}
+    assert_allclose(sigma, s[:2], rtol=1e-9)
+
+
+def test_iterative_routes_are_deterministic_with_default_seed():
+    X, _ = _gapped(seed=6)
+    p = X.shape[1]
+    a = _block_krylov(_xtx_times(X), p, 3, tol=1e-8)
+    b = _block_krylov(_xtx_times(X), p, 3, tol=1e-8, seed=0)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    a = _randomized(_xtx_times(X), p, 3)
+    b = _randomized(_xtx_times(X), p, 3, seed=0)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    c = _randomized(_xtx_times(X), p, 3, n_iter=4, seed=0)
+    assert np.array_equal(a[0], c[0])
+
+
+@pytest.mark.parametrize("top", [4.0, 0.25])
+def test_randomized_noise_floor(top):
+    """θ below p·ε·θ₁ is noise and gives σ = 0; above it σ = √θ. A = dMat(θ) with p = 12, so that
+    the subspace (k + 10 vectors) is the whole space and the Ritz values are exact to rounding."""
+    p = 12
+    floor = p * np.finfo(np.float64).eps * top
+    theta = np.zeros(p)
+    theta[:3] = [top, 2.0 * floor, 0.5 * floor]
+    sigma, _ = _randomized(lambda Q: theta[:, None] * Q, p, 3)
+    # θ's rounding error is about ε·θ₁ = floor/p: 2·floor stays above the floor, ½·floor below
+    assert_allclose(sigma[0], np.sqrt(top), rtol=1e-14)
+    assert sigma[1] > 0.0 and sigma[2] == 0.0
