@@ -81,6 +81,12 @@ EQUIVALENT.update({
     _M + "x_fit_eq2__mutmut_12": _RANK_AGAIN,
     _R + "x_eq4_user_item__mutmut_38": _EINSUM_CASE,
     _R + "x_eq4_user_item__mutmut_51": _EINSUM_CASE,
+    _CM + "x__normalise_backward__mutmut_11": _EINSUM_CASE,
+    _CM + "x_fit_cosine_model__mutmut_94": "cross and quad (items 4 and 5) do not depend on the scale passed; "
+                                           "only the value and the gradients do",
+    _CM + "x_fit_cosine_model__mutmut_177": "scipy.optimize.minimize lower-cases the method name",
+    _CM + "x_best_unit_rows__mutmut_60": "‖b‖ = 1 exactly at a midpoint makes it the root: either half keeps "
+                                         "it in the bracket, and Newton polishes the same root",
     _N + "x_noise_penalty_weights__mutmut_39": _EINSUM_CASE,
     _N + "x_weighted_penalty__mutmut_24": _EINSUM_CASE,
     _SA + "x_sample_without_replacement__mutmut_3": "gumbel_top_k subtracts the weights into the float64 key "
