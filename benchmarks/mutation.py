@@ -23,8 +23,9 @@ still kills it.
 Each mutant is classified:
 
 * **message**: the mutant differs from the original only in the text of an error
-  message (a string inside a ``raise`` or a ``warnings.warn``, or the argument name
-  passed to a validator of ``cossim._validation``, which only prints it). Such mutants are
+  message (a string inside a ``raise`` or a ``warnings.warn``, the ``stacklevel`` of a
+  warning, which only decides where it is reported, or the argument name passed to a
+  validator of ``cossim._validation``, which only prints it). Such mutants are
   counted separately and excluded from the score; the error tests check the
   messages' key words instead.
 * **equivalent**: a surviving mutant listed in benchmarks/mutation_equivalent.py with a one-line
@@ -143,6 +144,8 @@ class _BlankMessages(ast.NodeTransformer):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "warn" and node.args:
             node.args[0] = self._blank(node.args[0])
+            # stacklevel only decides which caller the warning is reported at
+            node.keywords = [kw for kw in node.keywords if kw.arg != "stacklevel"]
         if isinstance(func, ast.Name) and func.id in VALIDATORS:
             for arg in [*node.args[1:], *(kw.value for kw in node.keywords if kw.arg == "name")]:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):

@@ -32,6 +32,9 @@ KRYLOV_BLOCK = 8
 RANDOMIZED_POWER_ITERS = 4
 
 _EPS, _TINY = np.finfo(np.float64).eps, np.finfo(np.float64).tiny
+#: Classical Gram–Schmidt passes against the basis: twice is enough for orthogonality to
+#: rounding ("twice is enough", Kahan and Parlett).
+_GS_PASSES = 2
 
 
 def _oversampling(k: int) -> int:
@@ -53,18 +56,18 @@ def _orthonormalize(Z, K, rng):
     directions orthogonal to everything else, so the block keeps its width.
     """
     p, b = Z.shape
-    scale = np.linalg.norm(Z, axis=0).max() if Z.size else 0.0
-    for _ in range(2):
+    scale = np.linalg.norm(Z, axis=0).max(initial=0.0)  # largest column norm (0 for no column)
+    for _ in range(_GS_PASSES):
         if K is not None and K.shape[1]:
             Z = Z - K @ (K.T @ Z)
     Q, R = np.linalg.qr(Z)
-    good = np.abs(np.diag(R)) > 1e-10 * scale if scale > 0 else np.zeros(b, dtype=bool)
+    good = np.abs(np.diag(R)) > 1e-10 * scale  # (a zero Z has R = 0: no good column)
     if good.all():
         return Q
     Q = Q[:, good]
     fill = rng.standard_normal((p, b - Q.shape[1]))
     keep = Q if K is None or not K.shape[1] else np.hstack([K, Q])
-    for _ in range(2):
+    for _ in range(_GS_PASSES):
         fill = fill - keep @ (keep.T @ fill)
     F, _ = np.linalg.qr(fill)
     return np.hstack([Q, F])

@@ -174,3 +174,82 @@ def test_randomized_noise_floor(top):
     # θ's rounding error is about ε·θ₁ = floor/p: 2·floor stays above the floor, ½·floor below
     assert_allclose(sigma[0], np.sqrt(top), rtol=1e-14)
     assert sigma[1] > 0.0 and sigma[2] == 0.0
+
+
+def test_oversampling_and_fit_rule_at_their_boundaries():
+    """Oversampling max(10, k // 4): 10 up to k = 43, then 11; the basis of 3(k + 10) vectors
+    must be strictly below p."""
+    from cossim.linalg.krylov import _oversampling
+
+    assert [_oversampling(k) for k in (1, 43, 44, 47, 48)] == [10, 10, 11, 11, 12]
+    assert not _krylov_fits(36, 2) and _krylov_fits(37, 2)
+
+
+def test_orthonormalize_keeps_a_small_column_relative_to_the_largest_column():
+    """A column is dropped when its new direction is below 1e-10 times the largest *column*
+    norm (√2 here): 1.5e-10 is kept (not compared with the largest row norm √3 or the
+    Frobenius norm). Scale-free: the same holds for Z·10⁶ and Z·10⁻³."""
+    Z0 = np.zeros((10, 4))
+    Z0[0, :3] = 1.0
+    Z0[1, 1] = Z0[2, 2] = 1.0
+    Z0[3, 3] = 1.5e-10
+    for factor in (1.0, 1e6, 1e-3):
+        Q = _orthonormalize(Z0 * factor, None, np.random.default_rng(0))
+        assert_allclose(np.abs(Q[:, 3]), np.eye(10)[3], atol=1e-12)
+    Z0[3, 3] = 0.5e-10  # now below the threshold: replaced by a random direction
+    Q = _orthonormalize(Z0, None, np.random.default_rng(0))
+    assert abs(Q[3, 3]) < 0.99 and np.allclose(Q.T @ Q, np.eye(4), atol=1e-12)
+
+
+def test_orthonormalize_empty_and_zero_blocks():
+    rng = np.random.default_rng(1)
+    K, _ = np.linalg.qr(rng.standard_normal((6, 2)))
+    assert _orthonormalize(np.zeros((6, 0)), K, rng).shape == (6, 0)
+    Q = _orthonormalize(np.zeros((6, 2)), K, rng)  # nothing left: two random directions ⊥ K
+    assert_allclose(Q.T @ Q, np.eye(2), atol=1e-12)
+    assert_allclose(K.T @ Q, 0.0, atol=1e-12)
+
+
+def test_block_krylov_passes_the_right_quantities_to_the_convergence_rule(monkeypatch):
+    """Per cycle: θ_k = max(θ, 0) of the top k, the previous cycle's θ and increment, each Ritz
+    pair's own residual ‖AY_i − θ_i Y_i‖ and the floor p·ε·θ₁ (checked against the returned pair)."""
+    import cossim.linalg.krylov as kr
+
+    calls = []
+    real = kr._ritz_converged
+
+    def spy(th_k, th_prev, d_prev, res, floor, tol):
+        out = real(th_k, th_prev, d_prev, res, floor, tol)
+        calls.append((th_k.copy(), None if th_prev is None else th_prev.copy(),
+                      None if d_prev is None else d_prev.copy(), res.copy(), floor, out[1]))
+        return out
+    monkeypatch.setattr(kr, "_ritz_converged", spy)
+    X, s = _gapped(seed=7)
+    A = X.T @ X
+    sigma, V = kr._block_krylov(_xtx_times(X), X.shape[1], 3, tol=1e-12, block=2, retain=5, basis=9)
+    assert len(calls) >= 3
+    assert calls[0][1] is None and calls[0][2] is None and calls[1][2] is None
+    for prev, cur in zip(calls, calls[1:]):
+        assert np.array_equal(cur[1], prev[0])          # th_prev
+    for prev, cur in zip(calls[1:], calls[2:]):
+        assert np.array_equal(cur[2], prev[5])          # d_prev
+    th_k, _, _, res, floor, _ = calls[-1]
+    assert_allclose(th_k, sigma**2, rtol=1e-14)
+    assert floor == X.shape[1] * np.finfo(np.float64).eps * th_k[0]
+    assert res.shape == (3,)
+    # the same residuals from the returned pairs, up to the rounding of A·V (p·ε·‖A‖, with room)
+    p = X.shape[1]
+    assert_allclose(res, np.linalg.norm(A @ V - V * sigma**2, axis=0), rtol=0,
+                    atol=100 * p * np.finfo(np.float64).eps * s[0] ** 2)
+
+
+@pytest.mark.parametrize("top", [4.0, 0.25])
+def test_block_krylov_noise_floor(top):
+    """As for the randomized route: p = 12 is small enough for the basis to be the whole space."""
+    p = 12
+    floor = p * np.finfo(np.float64).eps * top
+    theta = np.zeros(p)
+    theta[:3] = [top, 2.0 * floor, 0.5 * floor]
+    sigma, _ = _block_krylov(lambda Q: theta[:, None] * Q, p, 3, tol=1e-10)
+    assert_allclose(sigma[0], np.sqrt(top), rtol=1e-14)
+    assert sigma[1] > 0.0 and sigma[2] == 0.0
