@@ -71,9 +71,13 @@ EQUIVALENT: dict[str, str] = {
     _P + "x_orient_columns__mutmut_6": "column_signs is float64, so V * signs is float64 whatever V's dtype",
 }
 
-# ---- cossim.paper (issue 13, second round)
+# ---- cossim.paper, cossim.linalg.krylov (issue 13, second round)
 _M, _R, _N = "cossim.paper.models.", "cossim.paper.rescaling.", "cossim.paper.noise."
 _SA, _CM = "cossim.paper.sampling.", "cossim.paper.cosine_model."
+_K = "cossim.linalg.krylov."
+_NOT_CONTRACTING = ("for 1 <= ρ < 2 the estimate d·ρ/tiny exceeds 0.2·tol·θ (d >= ulp(θ) when d > 0; d = 0 "
+                    "gives 0 either way): the same 'not done' as inf")
+_AT_THE_FLOOR = "differs only for an eigenvalue exactly equal to the floor p·ε·θ₁, where σ is noise either way"
 _RANK_AGAIN = "top_singular checks 1 <= k <= p again, with the same message, before any result"
 _GA_AGAIN = "GA = G·Aₙ is recomputed from the same Aₙ: the same product, computed twice"
 EQUIVALENT.update({
@@ -87,6 +91,14 @@ EQUIVALENT.update({
     _CM + "x_fit_cosine_model__mutmut_177": "scipy.optimize.minimize lower-cases the method name",
     _CM + "x_best_unit_rows__mutmut_60": "‖b‖ = 1 exactly at a midpoint makes it the root: either half keeps "
                                          "it in the bracket, and Newton polishes the same root",
+    _K + "x__ritz_converged__mutmut_39": _NOT_CONTRACTING,
+    _K + "x__ritz_converged__mutmut_40": _NOT_CONTRACTING,
+    _K + "x__block_krylov__mutmut_60": "the second block of the first cycle is A times the first, so a NaN shows "
+                                       "there and raises the same error",
+    _K + "x__block_krylov__mutmut_153": _AT_THE_FLOOR,
+    _K + "x__randomized__mutmut_68": _AT_THE_FLOOR,
+    _K + "x__randomized__mutmut_13": "the Gaussian start block has full rank, so _orthonormalize never draws "
+                                     "a fill from its generator",
     _N + "x_noise_penalty_weights__mutmut_39": _EINSUM_CASE,
     _N + "x_weighted_penalty__mutmut_24": _EINSUM_CASE,
     _SA + "x_sample_without_replacement__mutmut_3": "gumbel_top_k subtracts the weights into the float64 key "
