@@ -187,19 +187,19 @@ def _neighbour_sets(Q, svd: ScoreSVD, gammas, n: int, block: int):
 
 def _stability(N, n: int):
     """Per item: size of the union of its neighbour lists over γ, and the share kept by all."""
-    p = N[0].shape[0]
+    first, *rest = N
     stacked = np.concatenate(N, axis=1)  # (p, |γ| · n)
     union = np.array([np.unique(row).size for row in stacked])
-    inter = np.ones((p, n), dtype=bool)
-    for Ng in N[1:]:
-        inter &= shared_neighbours(N[0], Ng)
+    inter = np.ones(first.shape, dtype=bool)  # (p, n)
+    for Ng in rest:
+        inter &= shared_neighbours(first, Ng)
     return union, inter.sum(axis=1) / n
 
 
 def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
     """The `n_pairs` pairs i < j, i in rows a:b, whose cosine ranges most widely over γ."""
-    p = Qs[0].shape[0]
     C = np.stack([E[a:b] @ E.T for E in Qs])  # (|γ|, rows, p)
+    p = C.shape[2]
     lo, hi = C.min(axis=0), C.max(axis=0)
     glo, ghi = C.argmin(axis=0), C.argmax(axis=0)
     rng = hi - lo

@@ -178,3 +178,110 @@ def test_bad_probe_parameters(kw, match):
     with pytest.raises(InvalidValue, match=match):
         cossim.diagnose(rng.standard_normal((6, 2)), rng.standard_normal((5, 2)),
                         n_neighbours=2, **kw)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def _brute_pairs(Qs, gammas, n_pairs):
+    """Every pair i < j by decreasing range of its cosine over γ, ties by (i, j)."""
+    C = np.stack([E @ E.T for E in Qs])
+    p = C.shape[1]
+    rows = []
+    for i in range(p):
+        for j in range(i + 1, p):
+            c = C[:, i, j]
+            rows.append((float(c.max() - c.min()), i, j, float(c.min()), float(c.max()),
+                         float(gammas[int(c.argmin())]), float(gammas[int(c.argmax())])))
+    rows.sort(key=lambda t: (-t[0], t[1], t[2]))
+    return rows[:n_pairs]
+
+
+def _members(p=7, k=3, seed=2, duplicate=True):
+    rng = np.random.default_rng(seed)
+    V, _ = np.linalg.qr(rng.standard_normal((p, k)))
+    if duplicate:
+        V[1] = V[0]  # items 0 and 1 coincide: their pairs with any j tie exactly
+    s = np.array([3.0, 1.5, 0.5])
+    gammas = np.array([0.0, 0.5, 1.0])
+    return [cossim.row_normalize(V * s**g) for g in gammas], gammas
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 50])
+@pytest.mark.parametrize("n_pairs", [2, 5, 30])  # (no tie split at the cut: see the report)
+def test_most_variable_pairs_by_brute_force(block, n_pairs):
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    Qs, gammas = _members()
+    got = _most_variable_pairs(Qs, gammas, n_pairs, block)
+    want = _brute_pairs(Qs, gammas, n_pairs)
+    assert [(q["i"], q["j"]) for q in got] == [(i, j) for _, i, j, *_ in want]
+    for q, (r, _, _, lo, hi, g1, g2) in zip(got, want):
+        assert set(q) == {"i", "j", "cos_range", "cos_min", "cos_max", "gamma_at_min", "gamma_at_max"}
+        assert_allclose([q["cos_range"], q["cos_min"], q["cos_max"]], [r, lo, hi], rtol=1e-12, atol=1e-15)
+        assert (q["gamma_at_min"], q["gamma_at_max"]) == (g1, g2)
+    assert len(got) == min(n_pairs, 21)  # 7·6/2 pairs, the self-pairs never
+
+
+def test_the_single_most_variable_pair():
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    Qs, gammas = _members(duplicate=False)
+    got = _most_variable_pairs(Qs, gammas, 1, 3)
+    assert [(q["i"], q["j"]) for q in got] == [(i, j) for _, i, j, *_ in _brute_pairs(Qs, gammas, 1)]
+    assert _most_variable_pairs(Qs, gammas, 0, 3) == []
+
+
+def test_block_pairs_of_a_block_with_one_pair():
+    """Rows 5:6 of 7 items hold one pair i < j, (5, 6)."""
+    from cossim.beyond.diagnostic import _block_pairs
+
+    Qs, gammas = _members()
+    found = _block_pairs(Qs, gammas, 5, 6, 10)
+    assert [(i, j) for _, i, j, *_ in found] == [(5, 6)]
+    assert _block_pairs(Qs, gammas, 6, 7, 10) == []  # the last row has no j > i
+
+
+def test_stability_by_sets():
+    """Union size and the share of each item's neighbours kept by every member, by Python sets."""
+    from cossim.beyond.diagnostic import _stability
+
+    N = [np.array([[1, 2], [0, 2], [0, 1]]),
+         np.array([[1, 0], [2, 0], [0, 1]]),
+         np.array([[2, 1], [0, 2], [2, 0]])]
+    union, stable = _stability(N, 2)
+    for i in range(3):
+        sets = [set(Ng[i]) for Ng in N]
+        assert union[i] == len(set().union(*sets))
+        assert stable[i] == len(set.intersection(*sets)) / 2
+
+
+def test_sampled_users():
+    from cossim.beyond.diagnostic import _sample_users
+
+    users = _sample_users(500, 3)
+    assert users.shape == (200,) and users.min() >= 0 and users.max() < 500
+    assert np.array_equal(users, np.random.default_rng(3).integers(0, 500, size=200))
+    assert _sample_users(50, 3).shape == (50,)
+
+
+def test_neighbour_lists_are_computed_in_blocks_of_the_given_size(monkeypatch):
+    import cossim.beyond.diagnostic as D
+
+    sizes = []
+    real = D.top_k_neighbours
+
+    def spy(E, n, block_size=None):
+        sizes.append(block_size)
+        return real(E, n, block_size=block_size)
+    monkeypatch.setattr(D, "top_k_neighbours", spy)
+    P, Q = _factors(p=30)
+    D.diagnose(P, Q, n_neighbours=3, block_size=7, n_probes=0)
+    assert sizes and set(sizes) == {7}
+
+
+def test_report_json_round_trip():
+    P, Q = _factors(p=20)
+    report = diagnose(P, Q, n_neighbours=3, n_probes=0)
+    text = report.to_json()
+    assert json.loads(text) == json.loads(json.dumps(report.to_dict()))
+    assert text.startswith('{\n  "n_users": ')  # indented by two spaces
