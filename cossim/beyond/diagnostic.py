@@ -265,9 +265,10 @@ def _gamma_conditions(Q, svd: ScoreSVD, gammas) -> list:
     core = Qq.T @ svd.V
     conds = []
     for g in gammas:
-        C = np.linalg.lstsq(Rq, core * svd.s**g, rcond=None)[0]
-        sv = np.linalg.svd(C, compute_uv=False)
-        conds.append(float(sv[0] / sv[-1]) if sv[-1] > 0 else float("inf"))
+        C = np.linalg.lstsq(Rq, core * svd.s**g)[0]
+        sv = np.linalg.svdvals(C)
+        # C has full column rank r: Q C = V S^γ has rank r (every kept s > 0), so sv[-1] > 0
+        conds.append(float(sv[0] / sv[-1]))
     return conds
 
 

@@ -285,3 +285,80 @@ def test_report_json_round_trip():
     text = report.to_json()
     assert json.loads(text) == json.loads(json.dumps(report.to_dict()))
     assert text.startswith('{\n  "n_users": ')  # indented by two spaces
+
+
+def _exact_factors(s=(4.0, 2.0, 1.0), n=30, p=20, gamma0=0.5, seed=3):
+    """P = U S^(1−γ₀), Q = V S^γ₀ with orthonormal U, V: the scores U S Vᵀ have singular values s."""
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((n, len(s))))
+    V, _ = np.linalg.qr(rng.standard_normal((p, len(s))))
+    s = np.asarray(s)
+    return U * s ** (1 - gamma0), V * s**gamma0
+
+
+def test_gamma_conditions_by_formula():
+    """From Q = V S^½ the member V S^γ needs C_γ = S^(γ−½) (up to a rotation): κ = (s₁/s_r)^|γ−½|."""
+    P, Q = _exact_factors()
+    report = diagnose(P, Q, n_neighbours=3, n_probes=0)
+    assert_allclose(report.gamma_condition, 4.0 ** np.abs(np.array(report.gammas) - 0.5), rtol=1e-10)
+
+
+def test_defaults_of_diagnose():
+    """11 exponents on [0, 1], 10 neighbours, 10 pairs, 8 probes of each kind, seed 0."""
+    P, Q = _exact_factors()
+    report = diagnose(P, Q)
+    assert_allclose(report.gammas, np.linspace(0.0, 1.0, 11), rtol=0, atol=1e-15)
+    assert (report.n_neighbours, len(report.most_variable_pairs), report.n_probes, report.seed) == (10, 10, 8, 0)
+    again = diagnose(P, Q)
+    assert report.to_dict() == again.to_dict()
+
+
+def test_score_change_on_the_sampled_users():
+    """max_score_change is the largest |P'_γ Q'_γᵀ − P Qᵀ| over the users _sample_users draws."""
+    from cossim.beyond.diagnostic import _sample_users, _score_change
+
+    P, Q = _factors()
+    report = diagnose(P, Q, n_neighbours=3, n_probes=0, seed=4)
+    svd = score_svd(P, Q)
+    expected = _score_change(P, Q, svd, np.array(report.gammas), _sample_users(P.shape[0], 4))
+    assert report.max_score_change == expected
+
+
+def test_score_svd_rank_one_and_relative_cut():
+    """Rank one works (one singular value); the cut rtol·s₁ is relative to the largest s:
+    s = (10⁶, 10⁻³, 10⁻¹²) keeps two at rtol = 10⁻¹⁰ (cut 10⁻⁴)."""
+    P, Q = _exact_factors(s=(2.0,))
+    assert score_svd(P, Q).s.shape == (1,)
+    P, Q = _exact_factors(s=(1e6, 1e-3, 1e-12))
+    svd = score_svd(P, Q)
+    assert_allclose(svd.s, [1e6, 1e-3], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, ok", [
+    (dict(n_neighbours=1), True), (dict(n_neighbours=19), True), (dict(n_neighbours=20), False),
+    (dict(n_neighbours=0), False), (dict(n_pairs=0), True), (dict(n_pairs=-1), False),
+    (dict(block_size=1), True), (dict(block_size=0), False), (dict(max_condition=1.0), True),
+    (dict(max_condition=0.5), False), (dict(max_condition=1e9), False), (dict(n_probes=0), True),
+    (dict(n_probes=-1), False),
+])
+def test_parameter_boundaries(kwargs, ok):
+    P, Q = _exact_factors()
+    args = {"n_neighbours": 3, "n_probes": 0, **kwargs}
+    name = next(iter(kwargs))
+    if ok:
+        assert diagnose(P, Q, **args).n_items == 20
+    else:
+        with pytest.raises(ValueError, match=f"^{name} must"):
+            diagnose(P, Q, **args)
+
+
+def test_two_items_are_enough():
+    P, Q = _exact_factors(s=(2.0, 1.0), p=2)
+    assert diagnose(P, Q, n_neighbours=1, n_probes=0).n_items == 2
+    P1, Q1 = _exact_factors(s=(2.0,), p=1)
+    with pytest.raises(ValueError, match="^Q must have at least 2 items \\(rows\\), got 1$"):
+        diagnose(P1, Q1, n_neighbours=1)
+    with pytest.raises(ValueError, match="^P must be 2-D"):
+        diagnose(np.ones(3), Q)
+    with pytest.raises(ValueError, match="^Q must be 2-D"):
+        diagnose(P, np.ones(3))
