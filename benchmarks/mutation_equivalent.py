@@ -11,50 +11,22 @@ _EINSUM_CASE = "einsum accepts upper-case subscripts: the same contraction"
 _MARGIN_UP = "a larger margin only adds float32 candidates, all re-scored in float64: same result, more work"
 _FINFO_NONE = "NumPy 2.4 still reads finfo(None) as float64 (deprecated): the same eps"
 _SVDS_OPERATOR = "svds wraps a sparse X in the same X @ v operator as aslinearoperator: the same iteration"
+_ZERO_G_ORDER = "the order of the zero G only decides whether f2py copies it to Fortran order"
 _DEFAULT_AXIS = "the default axis is -1, which is axis 1 of this 2-D array"
 EQUIVALENT: dict[str, str] = {
     _S + "x__squared_row_norms__mutmut_18": _EINSUM_CASE,
-    _S + "x__top_n_block__mutmut_36": _EINSUM_CASE,
-    _S + "x__top_n_block__mutmut_18": _DEFAULT_AXIS,
-    _S + "x__top_n_block__mutmut_73": _DEFAULT_AXIS,
-    _S + "x__most_similar_first__mutmut_5": _DEFAULT_AXIS,
-    _S + "x__top_n_block__mutmut_25": "an entry exactly at t - margin is > 2 rounding errors below the exact n-th "
-                                      "largest, so it is never in the top n: dropping it changes nothing",
-    _S + "x__top_n_block__mutmut_42": "every row of the block has at least n >= 1 candidates, so bincount already "
-                                      "has length b",
-    _S + "x__top_n_block__mutmut_61": "column indices (< 2^53) are exact in float64 and cast back into the int64 "
-                                      "output",
-    _S + "x__top_n_block__mutmut_63": "column indices (< 2^53) are exact in float64 and cast back into the int64 "
-                                      "output",
     _S + "x_top_k_neighbours__mutmut_50": "a float64 candidate pass has a smaller error than the margin assumes: "
                                           "same candidates at least, same result",
     _S + "x_top_k_neighbours__mutmut_54": _MARGIN_UP,
     _S + "x_top_k_neighbours__mutmut_57": _MARGIN_UP,
     _S + "x_top_k_neighbours__mutmut_61": "half the margin, 2(k+4)u, still exceeds twice the float32 error bound "
                                           "(k+2)u of the docstring",
-    _S + "x__most_similar_first__mutmut_10": "NumPy reads the sort kind case-insensitively: 'STABLE' is 'stable'",
-    _S + "x_top_n_from_similarity__mutmut_5": "allow_sparse=None is falsy, exactly like False",
-    _S + "x_top_n_from_similarity__mutmut_49": "None stored in a float array is NaN, which argsort(-S) puts last like "
-                                               "-inf (S is validated finite)",
-    _P + "x_orient_columns__mutmut_7": "np.array copies by default: copy=True is the default",
-    _P + "x_orient_columns__mutmut_11": "the signs are exactly +1 or -1: dividing by them equals multiplying",
-    _G + "x__gram__mutmut_4": "astype(None) is astype(float64)",
-    _G + "x__gram__mutmut_91": "astype(None) is astype(float64)",
-    _G + "x__gram__mutmut_14": "as_matrix makes sparse X float64, so the sparse product already is float64",
-    _G + "x__gram__mutmut_16": "as_matrix makes sparse X float64, so the sparse product already is float64",
-    _G + "x__gram__mutmut_33": "the order of the zero G only decides whether f2py copies it to Fortran order",
-    _G + "x__gram__mutmut_36": "the order of the zero G only decides whether f2py copies it to Fortran order",
-    _G + "x__gram__mutmut_38": "NumPy reads order='f' as 'F'",
-    _G + "x__gram__mutmut_44": "rows = max(2, ...) differs from max(1, ...) only when p > 2^21 (a G of 35 TB)",
-    _G + "x__gram__mutmut_64": "the block is converted to dtype on the next line anyway",
-    _G + "x__gram__mutmut_75": "syrk's trans defaults to 0", _G + "x__gram__mutmut_82": "syrk's trans defaults to 0",
-    _G + "x__gram__mutmut_76": "syrk's lower defaults to 0", _G + "x__gram__mutmut_83": "syrk's lower defaults to 0",
-    _G + "x__gram__mutmut_84": "without overwrite_c syrk returns a new array with the same numbers",
-    _G + "x__gram__mutmut_89": "overwrite_c is a flag: 2 is true like 1",
-    _G + "x__eigh_top__mutmut_2": "G is square: shape[1] == shape[0]",
-    _G + "x__eigh_top__mutmut_10": "scipy's default driver for a standard problem is 'evr'",
-    _G + "x__eigh_top__mutmut_13": "scipy's default driver for a standard problem is 'evr'",
-    _G + "x__eigh_top__mutmut_34": _FINFO_NONE,
+    _G + "x__gram__mutmut_28": _ZERO_G_ORDER, _G + "x__gram__mutmut_31": _ZERO_G_ORDER,
+    _G + "x__gram__mutmut_33": "NumPy reads order='f' as 'F'",
+    _G + "x__gram__mutmut_39": "rows = max(2, ...) differs from max(1, ...) only when p > 2^21 (a G of 35 TB)",
+    _G + "x__gram__mutmut_59": "the block is converted to dtype on the next line anyway",
+    _G + "x__gram__mutmut_75": "without overwrite_c syrk returns a new array with the same numbers",
+    _G + "x__gram__mutmut_78": "overwrite_c is a flag: 2 is true like 1",
     _D + "x__pad_svd__mutmut_3": "with V.shape[1] == k the padding branch appends no column and no zero",
     _D + "x__pad_svd__mutmut_23": _FINFO_NONE,
     _D + "x__pad_svd__mutmut_25": "s is never empty (X has at least one row and column), so s[0] exists",
@@ -67,20 +39,19 @@ EQUIVALENT: dict[str, str] = {
     _D + "x__by_arpack__mutmut_22": _SVDS_OPERATOR,
     _D + "x__by_arpack__mutmut_46": "svds takes σ from a LAPACK SVD of X·V, never negative: the clip at 0 "
                                     "is a guard that cannot act",
-    _P + "x_orient_columns__mutmut_3": "column_signs is float64, so V * signs is float64 whatever V's dtype",
-    _P + "x_orient_columns__mutmut_6": "column_signs is float64, so V * signs is float64 whatever V's dtype",
 }
 
 # ---- cossim.paper, cossim.linalg.krylov (issue 13, second round)
 _M, _R, _N = "cossim.paper.models.", "cossim.paper.rescaling.", "cossim.paper.noise."
 _SA, _CM = "cossim.paper.sampling.", "cossim.paper.cosine_model."
-_K = "cossim.linalg.krylov."
+_K, _DG = "cossim.linalg.krylov.", "cossim.beyond.diagnostic."
+_SIGNS = "the signs are exactly +1 or -1: dividing by them equals multiplying"
 _NOT_CONTRACTING = ("for 1 <= ρ < 2 the estimate d·ρ/tiny exceeds 0.2·tol·θ (d >= ulp(θ) when d > 0; d = 0 "
                     "gives 0 either way): the same 'not done' as inf")
 _AT_THE_FLOOR = "differs only for an eigenvalue exactly equal to the floor p·ε·θ₁, where σ is noise either way"
 _RANK_AGAIN = "top_singular checks 1 <= k <= p again, with the same message, before any result"
-_GA_AGAIN = "GA = G·Aₙ is recomputed from the same Aₙ: the same product, computed twice"
 EQUIVALENT.update({
+    "cossim.linalg.spectrum.x_orient_columns__mutmut_8": _SIGNS,
     _M + "x_fit_eq1__mutmut_13": _RANK_AGAIN,
     _M + "x_fit_eq2__mutmut_12": _RANK_AGAIN,
     _R + "x_eq4_user_item__mutmut_38": _EINSUM_CASE,
@@ -99,6 +70,12 @@ EQUIVALENT.update({
     _K + "x__randomized__mutmut_68": _AT_THE_FLOOR,
     _K + "x__randomized__mutmut_13": "the Gaussian start block has full rank, so _orthonormalize never draws "
                                      "a fill from its generator",
+    _DG + "x_score_svd__mutmut_39": _SIGNS,
+    _DG + "x_score_svd__mutmut_40": _SIGNS,
+    _DG + "x__most_variable_pairs__mutmut_2": "with n_pairs = 0 every block returns no pair: the guard only "
+                                              "saves the work",
+    _DG + "x__block_pairs__mutmut_23": "NaN instead of -inf: isfinite excludes both from the count, and both "
+                                       "land after every finite value in the partition of -flat",
     _N + "x_noise_penalty_weights__mutmut_39": _EINSUM_CASE,
     _N + "x_weighted_penalty__mutmut_24": _EINSUM_CASE,
     _SA + "x_sample_without_replacement__mutmut_3": "gumbel_top_k subtracts the weights into the float64 key "
