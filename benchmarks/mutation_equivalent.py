@@ -74,7 +74,7 @@ EQUIVALENT.update({
     _DG + "x_score_svd__mutmut_40": _SIGNS,
     _DG + "x__most_variable_pairs__mutmut_2": "with n_pairs = 0 every block returns no pair: the guard only "
                                               "saves the work",
-    _DG + "x__block_pairs__mutmut_23": "NaN instead of -inf: isfinite excludes both from the count, and both "
+    _DG + "x__block_pairs__mutmut_22": "NaN instead of -inf: isfinite excludes both from the count, and both "
                                        "land after every finite value in the partition of -flat",
     _N + "x_noise_penalty_weights__mutmut_39": _EINSUM_CASE,
     _N + "x_weighted_penalty__mutmut_24": _EINSUM_CASE,
