@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import InvalidType, InvalidValue, as_matrix, check_int, check_labels
+from .._validation import InvalidType, InvalidValue, as_dense_matrix, check_int, check_labels
 
 __all__ = ["rank_auc", "cluster_auc", "neighbour_purity", "order_items"]
 
 
 def check_square(S):
     """Validate an items × items similarity matrix S (dense, square)."""
-    S = as_matrix(S, "S", allow_sparse=False)
+    S = as_dense_matrix(S, "S")
     if S.shape[0] != S.shape[1]:
         raise InvalidValue(f"S must be square (items × items), got shape {S.shape}")
     return S
@@ -23,7 +23,7 @@ def check_square(S):
 
 def _check_similarity(S, labels):
     S = check_square(S)
-    labels = check_labels(labels, S.shape[0])
+    labels = check_labels(labels, len(S))
     return S, labels
 
 
@@ -99,7 +99,7 @@ def cluster_auc(S, labels) -> float:
     float
     """
     S, labels = _check_similarity(S, labels)
-    iu, ju = np.triu_indices(S.shape[0], k=1)
+    iu, ju = np.triu_indices_from(S, k=1)
     return rank_auc(S[iu, ju], labels[iu] == labels[ju],
                     what="labels must give both same-label and different-label pairs")
 
@@ -161,7 +161,7 @@ def order_items(labels, popularity) -> np.ndarray:
         A permutation: ``S[np.ix_(order, order)]`` is the displayed matrix.
     """
     arr = np.asarray(labels)
-    labels = check_labels(arr, arr.shape[0] if arr.ndim >= 1 else 1)
+    labels = check_labels(arr, arr.size)  # (a 0-D or 2-D arr fails the 1-D check first)
     try:
         popularity = np.asarray(popularity, dtype=np.float64)
     except (TypeError, ValueError):

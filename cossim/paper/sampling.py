@@ -184,8 +184,8 @@ def gumbel_top_k_columns(rng, log_weights, counts) -> np.ndarray:
     drawn = mask.sum(axis=1)
     bad = np.flatnonzero(drawn != counts)
     for r in bad:  # exact ties of keys (probability 0): fall back to a sort of that row
-        mask[r] = False
-        mask[r, np.argsort(-keys[r], kind="stable")[: counts[r]]] = True
+        top = np.argsort(-keys[r], stable=True)[: counts[r]]
+        mask[r] = np.bincount(top, minlength=p) > 0
     # flat positions are row-major: rows in order, columns sorted within a row
     cols = np.flatnonzero(mask.ravel())
     cols -= np.repeat(rows * p, counts)
@@ -229,14 +229,14 @@ def discrete_power_law(exponent: float, low: int, high: int) -> np.ndarray:
     """The discrete power law ``P(k) ∝ k^{−β}`` on k = low … high (normalised)."""
     exponent = _check_positive_float(exponent, "exponent")
     low, high = _check_count_range(low, high)
-    w = np.arange(low, high + 1, dtype=np.float64) ** -exponent
+    w = np.arange(low, high + 1) ** -exponent  # (int ** float: float64)
     return w / w.sum()
 
 
 def total_variation(p, q) -> float:
     """Total-variation distance ``½ Σ |p_k − q_k|`` of two laws on the same support."""
     p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
+    q = np.asarray(q)  # (p − q is float64 for any real q)
     if p.shape != q.shape or p.ndim != 1:
         raise InvalidValue(f"p and q must be 1-D of one length, got {p.shape} and {q.shape}")
     return 0.5 * float(np.abs(p - q).sum())
@@ -260,7 +260,7 @@ def kolmogorov_distance(sample, pmf, low: int = 1) -> float:
     confidence (the Dvoretzky–Kiefer–Wolfowitz inequality, Massart's constant,
     which holds for discrete laws too).
     """
-    pmf = np.asarray(pmf, dtype=np.float64)
+    pmf = np.asarray(pmf)  # (the empirical CDF is float64: so is the difference)
     sample = np.asarray(sample)
     if sample.ndim != 1 or sample.size == 0 or not np.issubdtype(sample.dtype, np.integer):
         raise InvalidValue("sample must be a non-empty 1-D array of integers")

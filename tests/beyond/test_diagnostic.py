@@ -178,3 +178,187 @@ def test_bad_probe_parameters(kw, match):
     with pytest.raises(InvalidValue, match=match):
         cossim.diagnose(rng.standard_normal((6, 2)), rng.standard_normal((5, 2)),
                         n_neighbours=2, **kw)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def _brute_pairs(Qs, gammas, n_pairs):
+    """Every pair i < j by decreasing range of its cosine over γ, ties by (i, j)."""
+    C = np.stack([E @ E.T for E in Qs])
+    p = C.shape[1]
+    rows = []
+    for i in range(p):
+        for j in range(i + 1, p):
+            c = C[:, i, j]
+            rows.append((float(c.max() - c.min()), i, j, float(c.min()), float(c.max()),
+                         float(gammas[int(c.argmin())]), float(gammas[int(c.argmax())])))
+    rows.sort(key=lambda t: (-t[0], t[1], t[2]))
+    return rows[:n_pairs]
+
+
+def _members(p=7, k=3, seed=2, duplicate=True):
+    rng = np.random.default_rng(seed)
+    V, _ = np.linalg.qr(rng.standard_normal((p, k)))
+    if duplicate:
+        V[1] = V[0]  # items 0 and 1 coincide: their pairs with any j tie exactly
+    s = np.array([3.0, 1.5, 0.5])
+    gammas = np.array([0.0, 0.5, 1.0])
+    return [cossim.row_normalize(V * s**g) for g in gammas], gammas
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 50])
+@pytest.mark.parametrize("n_pairs", [2, 5, 30])  # (no tie split at the cut: see the report)
+def test_most_variable_pairs_by_brute_force(block, n_pairs):
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    Qs, gammas = _members()
+    got = _most_variable_pairs(Qs, gammas, n_pairs, block)
+    want = _brute_pairs(Qs, gammas, n_pairs)
+    assert [(q["i"], q["j"]) for q in got] == [(i, j) for _, i, j, *_ in want]
+    for q, (r, _, _, lo, hi, g1, g2) in zip(got, want):
+        assert set(q) == {"i", "j", "cos_range", "cos_min", "cos_max", "gamma_at_min", "gamma_at_max"}
+        assert_allclose([q["cos_range"], q["cos_min"], q["cos_max"]], [r, lo, hi], rtol=1e-12, atol=1e-15)
+        assert (q["gamma_at_min"], q["gamma_at_max"]) == (g1, g2)
+    assert len(got) == min(n_pairs, 21)  # 7·6/2 pairs, the self-pairs never
+
+
+def test_the_single_most_variable_pair():
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    Qs, gammas = _members(duplicate=False)
+    got = _most_variable_pairs(Qs, gammas, 1, 3)
+    assert [(q["i"], q["j"]) for q in got] == [(i, j) for _, i, j, *_ in _brute_pairs(Qs, gammas, 1)]
+    assert _most_variable_pairs(Qs, gammas, 0, 3) == []
+
+
+def test_block_pairs_of_a_block_with_one_pair():
+    """Rows 5:6 of 7 items hold one pair i < j, (5, 6)."""
+    from cossim.beyond.diagnostic import _block_pairs
+
+    Qs, gammas = _members()
+    found = _block_pairs(Qs, gammas, 5, 6, 10)
+    assert [(i, j) for _, i, j, *_ in found] == [(5, 6)]
+    assert _block_pairs(Qs, gammas, 6, 7, 10) == []  # the last row has no j > i
+
+
+def test_stability_by_sets():
+    """Union size and the share of each item's neighbours kept by every member, by Python sets."""
+    from cossim.beyond.diagnostic import _stability
+
+    N = [np.array([[1, 2], [0, 2], [0, 1]]),
+         np.array([[1, 0], [2, 0], [0, 1]]),
+         np.array([[2, 1], [0, 2], [2, 0]])]
+    union, stable = _stability(N, 2)
+    for i in range(3):
+        sets = [set(Ng[i]) for Ng in N]
+        assert union[i] == len(set().union(*sets))
+        assert stable[i] == len(set.intersection(*sets)) / 2
+
+
+def test_sampled_users():
+    from cossim.beyond.diagnostic import _sample_users
+
+    users = _sample_users(500, 3)
+    assert users.shape == (200,) and users.min() >= 0 and users.max() < 500
+    assert np.array_equal(users, np.random.default_rng(3).integers(0, 500, size=200))
+    assert _sample_users(50, 3).shape == (50,)
+
+
+def test_neighbour_lists_are_computed_in_blocks_of_the_given_size(monkeypatch):
+    import cossim.beyond.diagnostic as D
+
+    sizes = []
+    real = D.top_k_neighbours
+
+    def spy(E, n, block_size=None):
+        sizes.append(block_size)
+        return real(E, n, block_size=block_size)
+    monkeypatch.setattr(D, "top_k_neighbours", spy)
+    P, Q = _factors(p=30)
+    D.diagnose(P, Q, n_neighbours=3, block_size=7, n_probes=0)
+    assert sizes and set(sizes) == {7}
+
+
+def test_report_json_round_trip():
+    P, Q = _factors(p=20)
+    report = diagnose(P, Q, n_neighbours=3, n_probes=0)
+    text = report.to_json()
+    assert json.loads(text) == json.loads(json.dumps(report.to_dict()))
+    assert text.startswith('{\n  "n_users": ')  # indented by two spaces
+
+
+def _exact_factors(s=(4.0, 2.0, 1.0), n=30, p=20, gamma0=0.5, seed=3):
+    """P = U S^(1−γ₀), Q = V S^γ₀ with orthonormal U, V: the scores U S Vᵀ have singular values s."""
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((n, len(s))))
+    V, _ = np.linalg.qr(rng.standard_normal((p, len(s))))
+    s = np.asarray(s)
+    return U * s ** (1 - gamma0), V * s**gamma0
+
+
+def test_gamma_conditions_by_formula():
+    """From Q = V S^½ the member V S^γ needs C_γ = S^(γ−½) (up to a rotation): κ = (s₁/s_r)^|γ−½|."""
+    P, Q = _exact_factors()
+    report = diagnose(P, Q, n_neighbours=3, n_probes=0)
+    assert_allclose(report.gamma_condition, 4.0 ** np.abs(np.array(report.gammas) - 0.5), rtol=1e-10)
+
+
+def test_defaults_of_diagnose():
+    """11 exponents on [0, 1], 10 neighbours, 10 pairs, 8 probes of each kind, seed 0."""
+    P, Q = _exact_factors()
+    report = diagnose(P, Q)
+    assert_allclose(report.gammas, np.linspace(0.0, 1.0, 11), rtol=0, atol=1e-15)
+    assert (report.n_neighbours, len(report.most_variable_pairs), report.n_probes, report.seed) == (10, 10, 8, 0)
+    again = diagnose(P, Q)
+    assert report.to_dict() == again.to_dict()
+
+
+def test_score_change_on_the_sampled_users():
+    """max_score_change is the largest |P'_γ Q'_γᵀ − P Qᵀ| over the users _sample_users draws."""
+    from cossim.beyond.diagnostic import _sample_users, _score_change
+
+    P, Q = _factors()
+    report = diagnose(P, Q, n_neighbours=3, n_probes=0, seed=4)
+    svd = score_svd(P, Q)
+    expected = _score_change(P, Q, svd, np.array(report.gammas), _sample_users(P.shape[0], 4))
+    assert report.max_score_change == expected
+
+
+def test_score_svd_rank_one_and_relative_cut():
+    """Rank one works (one singular value); the cut rtol·s₁ is relative to the largest s:
+    s = (10⁶, 10⁻³, 10⁻¹²) keeps two at rtol = 10⁻¹⁰ (cut 10⁻⁴)."""
+    P, Q = _exact_factors(s=(2.0,))
+    assert score_svd(P, Q).s.shape == (1,)
+    P, Q = _exact_factors(s=(1e6, 1e-3, 1e-12))
+    svd = score_svd(P, Q)
+    assert_allclose(svd.s, [1e6, 1e-3], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, ok", [
+    (dict(n_neighbours=1), True), (dict(n_neighbours=19), True), (dict(n_neighbours=20), False),
+    (dict(n_neighbours=0), False), (dict(n_pairs=0), True), (dict(n_pairs=-1), False),
+    (dict(block_size=1), True), (dict(block_size=0), False), (dict(max_condition=1.0), True),
+    (dict(max_condition=0.5), False), (dict(max_condition=1e9), False), (dict(n_probes=0), True),
+    (dict(n_probes=-1), False),
+])
+def test_parameter_boundaries(kwargs, ok):
+    P, Q = _exact_factors()
+    args = {"n_neighbours": 3, "n_probes": 0, **kwargs}
+    name = next(iter(kwargs))
+    if ok:
+        assert diagnose(P, Q, **args).n_items == 20
+    else:
+        with pytest.raises(ValueError, match=f"^{name} must"):
+            diagnose(P, Q, **args)
+
+
+def test_two_items_are_enough():
+    P, Q = _exact_factors(s=(2.0, 1.0), p=2)
+    assert diagnose(P, Q, n_neighbours=1, n_probes=0).n_items == 2
+    P1, Q1 = _exact_factors(s=(2.0,), p=1)
+    with pytest.raises(ValueError, match="^Q must have at least 2 items \\(rows\\), got 1$"):
+        diagnose(P1, Q1, n_neighbours=1)
+    with pytest.raises(ValueError, match="^P must be 2-D"):
+        diagnose(np.ones(3), Q)
+    with pytest.raises(ValueError, match="^Q must be 2-D"):
+        diagnose(P, np.ones(3))
