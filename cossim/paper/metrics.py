@@ -57,7 +57,7 @@ def rank_auc(scores, positive, *, what: str = "labels must give both positive an
     if n_pos == 0 or n_neg == 0:
         raise InvalidValue(what)
     if np.isnan(scores).any():  # no order: NaN, as scipy.stats.rankdata propagates it
-        return float("nan")
+        return np.nan
     return _mann_whitney_u(scores, positive) / (n_pos * n_neg)
 
 
@@ -74,9 +74,9 @@ def _mann_whitney_u(scores, positive) -> float:
     """
     negatives = np.sort(scores[~positive])
     mine = np.sort(scores[positive])  # sorted queries: faster binary searches
-    below = np.searchsorted(negatives, mine, side="left")
+    below = np.searchsorted(negatives, mine)  # side="left": strictly below
     upto = np.searchsorted(negatives, mine, side="right")
-    return (int(below.sum(dtype=np.int64)) + int(upto.sum(dtype=np.int64))) / 2
+    return (int(below.sum()) + int(upto.sum())) / 2  # intp sums: exact integers
 
 
 def cluster_auc(S, labels) -> float:
@@ -117,7 +117,7 @@ def neighbour_purity(S, labels, n_neighbours: int = 10) -> float:
         ``1 <= n_neighbours <= p - 1``.
     """
     S, labels = _check_similarity(S, labels)
-    p = S.shape[0]
+    p = len(S)
     n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
     nearest = _nearest_mask(S, n_neighbours)
     same = nearest & (labels[None, :] == labels[:, None])
@@ -134,10 +134,10 @@ def _nearest_mask(S, n: int) -> np.ndarray:
     items strictly more similar than the row's n-th largest value, then, of
     the items equal to it, the ones of smallest index.
     """
-    p = S.shape[0]
+    p = len(S)
     S = S.copy()
     S[np.arange(p), np.arange(p)] = -np.inf  # exclude the item itself
-    kth = np.partition(S, p - n, axis=1)[:, p - n, None]
+    kth = np.partition(S, p - n)[:, p - n, None]  # (along each row)
     above = S > kth
     tie = S == kth
     room = n - np.count_nonzero(above, axis=1)

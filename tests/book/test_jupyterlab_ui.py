@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import html.parser
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import NamedTuple
@@ -184,9 +185,14 @@ def html_images(built_book):
 @pytest.fixture(scope="module")
 def ran(lab, browser, reader, tmp_path_factory):
     """Each converted chapter opened, run and saved once: {stem: Ran}. A chapter that
-    cannot be driven is recorded with its error (and a screenshot); the others still run."""
-    shots = tmp_path_factory.mktemp("lab-shots")
-    results = {}
+    cannot be driven is recorded with its error (and a screenshot); the others still run.
+
+    A screenshot of each chapter after Run All and ``summary.json`` (per chapter: cells,
+    rendered Markdown cells, outputs by type, images) go to $COSSIM_LAB_SHOTS if set.
+    """
+    shots = Path(os.environ.get("COSSIM_LAB_SHOTS") or tmp_path_factory.mktemp("lab-shots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    results, summary = {}, {}
     for stem in CONVERTED:
         path = reader / "book" / f"{stem}.md"
         before = path.read_bytes()
@@ -199,14 +205,18 @@ def ran(lab, browser, reader, tmp_path_factory):
             jl.open_chapter(page, lab, stem, n_cells)
             jl.run_all(page, RUN_TIMEOUT_S)
             data = page.evaluate(jl.COLLECT_JS)
+            page.screenshot(path=str(shots / f"{stem}.png"))
             jl.save(page, path)
             results[stem] = Ran(data, before, path.read_bytes(), None)
+            summary[stem] = jl.summarise(data)
         except Exception as exc:  # noqa: BLE001 - reported by every test of the chapter
             page.screenshot(path=str(shots / f"{stem}.png"))
             results[stem] = Ran(None, before, None, f"{type(exc).__name__}: {exc} "
                                 f"(screenshot {shots / stem}.png; server log {lab.log_path})")
         finally:
             context.close()
+    # what each chapter showed, for a person to read (COSSIM_LAB_SHOTS keeps it)
+    (shots / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return results
 
 
@@ -263,3 +273,5 @@ def test_the_checks_can_fail():
             "markdown": [{"rendered": True, "errors": 0, "text": "d1 = 0.5, Fig. 1"}],
             "images": [{"src": "data:", "width": 640}], "codeCells": 1}
     assert jl.problems_errors(good) == jl.problems_markup(good) == jl.problems_images(good, 1) == []
+    assert jl.summarise(bad)["images"] == 0 and jl.summarise(good)["images"] == 1
+    assert jl.summarise(bad)["markdown_rendered"] == 2

@@ -101,6 +101,7 @@ def test_order_items():
     (lambda: cluster_auc(np.full((3, 3), np.nan), [0, 0, 1]), ValueError, "NaN"),
     (lambda: cluster_auc(np.ones((3, 3)), ["a", "b", "a"]), TypeError, "labels"),
     (lambda: neighbour_purity(np.ones((3, 3)), [0, 0, 1], 3), ValueError, "n_neighbours"),
+    (lambda: neighbour_purity(np.ones((3, 3)), [0, 0, 1], 0), ValueError, "n_neighbours"),
     (lambda: neighbour_purity(np.ones((3, 3)), [0, 0, 1], 1.5), TypeError, "n_neighbours"),
     (lambda: order_items([0, 1], [1.0]), ValueError, "popularity"),
     (lambda: order_items([0, 1], [1.0, np.inf]), ValueError, "popularity"),

@@ -237,6 +237,16 @@ COLLECT_JS = r"""
 """
 
 
+def summarise(data) -> dict:
+    """What a chapter showed after Run All: cells, rendered Markdown, outputs by type, images."""
+    from collections import Counter
+
+    return {"code_cells": data["codeCells"], "markdown_cells": len(data["markdown"]),
+            "markdown_rendered": sum(bool(m["rendered"]) for m in data["markdown"]),
+            "outputs": dict(Counter(o["mime"] for o in data["outputs"])),
+            "images": sum(1 for i in data["images"] if i["width"] > 0)}
+
+
 def problems_errors(data) -> list[str]:
     """No error output, no stderr that reports an error or warning, no failed {eval}."""
     out = []
