@@ -61,17 +61,15 @@ from mutation_equivalent import EQUIVALENT  # noqa: E402  (benchmarks/ is on sys
 
 #: How a module's columns came about, where the command alone does not say it.
 NOTES: dict[str, str] = {
-    "cossim/linalg/similarity.py": "before: full run of 2026-11-29 (summary only); after: the survivors-only "
-    "rerun of that day, against a checkout copy since deleted. The code has changed since (default axes, a "
-    "sort kind and a sparse flag removed: five of the equivalents below no longer exist, same numbers); "
-    "its full rerun was not done yet: `nice -n 19 python benchmarks/mutation.py similarity`.",
+    "cossim/linalg/similarity.py": "before: full run of 2026-11-29 (summary only). Default axes, a sort "
+    "kind and a sparse flag were then removed (same numbers): five equivalents went. After: a full run of "
+    "the new code.",
     "cossim/linalg/gram.py": "before: full run of 2026-11-29 (summary only). syrk's and eigh's default "
     "arguments, two casts and a finfo call were then removed (same numbers): 16 equivalents became 7. "
     "After: a full run of the new code.",
     "cossim/linalg/spectrum.py": "before: full run of 2026-11-29 (summary only). A redundant copy flag was "
     "removed and an empty-input test added: 4 equivalents became 1. After: a full run of the new code.",
-    "cossim/linalg/dense.py": "before: full run of 2026-11-29 (summary only); after: the survivors-only rerun "
-    "of that day, against a checkout copy since deleted (the code is unchanged; a full run would check it).",
+    "cossim/linalg/dense.py": "before: full run of 2026-11-29 (summary only). After: a full run.",
     "cossim/paper/models.py": "before: the module and tests/paper/test_models.py as they were before the "
     "issue-13 tests (commit 07883c1), run in full.",
     "cossim/paper/remedies.py": "before: run after the one-line change as_matrix(..., allow_sparse=False) → "
