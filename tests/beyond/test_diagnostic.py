@@ -558,3 +558,15 @@ def test_a_single_member_moves_no_pair():
     Qs, gammas = _members(duplicate=False)
     got = _most_variable_pairs(Qs[:1], gammas[:1], 3, 2)
     assert [(q["i"], q["j"], q["cos_range"]) for q in got] == [(0, 1, 0.0), (0, 2, 0.0), (0, 3, 0.0)]
+
+
+def test_equal_ranges_are_ordered_by_i_then_j():
+    """Pairs (0, 1), (0, 3), (1, 2), (2, 3) all range over 1 (cosine 1, then 0): listed by (i, j),
+    not by j, in one block or in blocks of one row."""
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    E0 = np.tile([1.0, 0.0], (4, 1))
+    E1 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    for block in (1, 4):
+        got = _most_variable_pairs([E0, E1], np.array([0.0, 1.0]), 4, block)
+        assert [(q["i"], q["j"]) for q in got] == [(0, 1), (0, 3), (1, 2), (2, 3)]
