@@ -82,7 +82,10 @@ NOTES: dict[str, str] = {
     "for ever now count as detected within seconds.",
     "cossim/beyond/diagnostic.py": "before: with diagnostic_figure, whose 188 mutants no selected test "
     "ran. The figure (plotting only) then moved to cossim/beyond/diagnostic_plot.py, out of the numeric "
-    "modules, so the after column counts the numeric code only.",
+    "modules, so the after column counts the numeric code only. The pair selection (_block_pairs) was "
+    "then changed so that pairs tied at the n_pairs cut go to the smaller (i, j) (they were arbitrary), "
+    "and 0 was dropped from integers(0, n) in _sample_users (the same draws); the after column "
+    "reruns every mutant of the changed functions.",
 }
 
 

@@ -55,6 +55,8 @@ EQUIVALENT: dict[str, str] = {
 _M, _R, _N = "cossim.paper.models.", "cossim.paper.rescaling.", "cossim.paper.noise."
 _SA, _CM = "cossim.paper.sampling.", "cossim.paper.cosine_model."
 _K, _DG = "cossim.linalg.krylov.", "cossim.beyond.diagnostic."
+_LOWER_CUT = ("a cut at or below the m-th largest range keeps every top-m pair among the candidates, "
+              "which are then sorted in full: same pairs, more work")
 _SIGNS = "the signs are exactly +1 or -1: dividing by them equals multiplying"
 _NOT_CONTRACTING = ("for 1 <= ρ < 2 the estimate d·ρ/tiny exceeds 0.2·tol·θ (d >= ulp(θ) when d > 0; d = 0 "
                     "gives 0 either way): the same 'not done' as inf")
@@ -84,8 +86,12 @@ EQUIVALENT.update({
     _DG + "x_score_svd__mutmut_40": _SIGNS,
     _DG + "x__most_variable_pairs__mutmut_2": "with n_pairs = 0 every block returns no pair: the guard only "
                                               "saves the work",
-    _DG + "x__block_pairs__mutmut_22": "NaN instead of -inf: isfinite excludes both from the count, and both "
-                                       "land after every finite value in the partition of -flat",
+    _DG + "x__block_pairs__mutmut_22": "NaN instead of -inf: isfinite excludes both from the count, both land "
+                                       "after every finite value in the partition of -flat, and neither is >= cut",
+    _DG + "x__block_pairs__mutmut_37": _LOWER_CUT + " (ranges are >= 0, so -r_m <= r_m)",
+    _DG + "x__block_pairs__mutmut_45": _LOWER_CUT + " (after partitioning at m - 2, entry m - 1 of -flat is "
+                                       ">= the m-th smallest)",
+    _DG + "x_diagnose__mutmut_258": "NumPy reads the sort kind case-insensitively: 'STABLE' is 'stable'",
     _N + "x_noise_penalty_weights__mutmut_39": _EINSUM_CASE,
     _N + "x_weighted_penalty__mutmut_24": _EINSUM_CASE,
     _SA + "x_sample_without_replacement__mutmut_3": "gumbel_top_k subtracts the weights into the float64 key "

@@ -197,7 +197,10 @@ def _stability(N, n: int):
 
 
 def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
-    """The `n_pairs` pairs i < j, i in rows a:b, whose cosine ranges most widely over γ."""
+    """The `n_pairs` pairs i < j, i in rows a:b, whose cosine ranges most widely over γ.
+
+    Pairs with equal ranges are taken by the smaller (i, j), also at the cut.
+    """
     C = np.stack([E[a:b] @ E.T for E in Qs])  # (|γ|, rows, p)
     p = C.shape[2]
     lo, hi = C.min(axis=0), C.max(axis=0)
@@ -209,8 +212,12 @@ def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
     m = min(n_pairs, int(np.isfinite(flat).sum()))
     if m == 0:
         return []
+    # the m-th largest range, then every entry at least that large (all ties at the cut),
+    # ordered by decreasing range, ties by the flat index, i.e. by (i, j)
+    cut = -np.partition(-flat, m - 1)[m - 1]
+    candidates = np.flatnonzero(flat >= cut)
     found = []
-    for f_ in np.argpartition(-flat, m - 1)[:m]:
+    for f_ in candidates[np.lexsort((candidates, -flat[candidates]))][:m]:
         r_, j = divmod(int(f_), p)
         found.append((float(flat[f_]), a + r_, j, float(lo[r_, j]), float(hi[r_, j]),
                       float(gammas[glo[r_, j]]), float(gammas[ghi[r_, j]])))
@@ -232,7 +239,7 @@ def _most_variable_pairs(Qs, gammas, n_pairs: int, block: int) -> list:
 
 def _sample_users(n: int, seed: int) -> np.ndarray:
     """The (up to 200) users whose scores are compared, drawn with `seed`."""
-    return np.random.default_rng(seed).integers(0, n, size=min(200, n))
+    return np.random.default_rng(seed).integers(n, size=min(200, n))  # in [0, n)
 
 
 def _score_change(P, Q, svd: ScoreSVD, gammas, users) -> float:
@@ -301,7 +308,8 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
     n_pairs : int
         How many most-variable item pairs to report.
     block_size : int
-        Items per block when computing cosines (memory ``O(block · p)``).
+        Items per block when computing cosines (memory ``O(block · p)``),
+        default 1024.
     max_condition : float
         Condition number κ of the random probes ``(P M, Q M⁻ᵀ)``,
         ``1 <= κ <= 1e6`` (:data:`cossim.beyond.probes.MAX_CONDITION`).
