@@ -1,10 +1,12 @@
-"""Benchmark suite of cossim (issue 7): the book, Figure 1 at paper scale, the scale point.
+"""Benchmark suite of cossim (issues 7 and 16): the book, Figure 1 at paper scale, the scale
+point, and ``python -m cossim figure1`` as a user runs it (:mod:`command`).
 
 One command (from the repository root)::
 
     pip install -r benchmarks/requirements.txt
-    python benchmarks/run.py            # full: book builds, paper scale, 138,000 × 27,000
+    python benchmarks/run.py            # full: book builds, paper scale, 138,000 × 27,000, command
     python benchmarks/run.py --quick    # small sizes, no book builds (a smoke test)
+    python benchmarks/run.py --parts command --no-readme   # targets 1 and 5 of issue 16 only
 
 Every stage runs in its own Python subprocess, so its wall time and its peak
 resident memory (``ru_maxrss`` of that process and its children) are its own.
@@ -380,13 +382,18 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, skip the book builds")
     ap.add_argument("--parts", default=None,
-                    help="comma list of book,figure1,scale,netflix,dask (default: all; --quick: figure1,scale)")
+                    help="comma list of book,figure1,scale,command,netflix,dask (default: all; --quick: figure1,scale,command)")
     ap.add_argument("--lobpcg", action="store_true", help="also time scipy's LOBPCG at the scale point")
     ap.add_argument("--no-readme", action="store_true", help="print only, do not append to README.md")
     ap.add_argument("--threads", default="1",
                     help="BLAS/OpenMP threads of every stage (default 1: on a shared 2-core machine "
                          "multi-threaded BLAS under oversubscription is 10-20× slower); 'keep' leaves "
                          "the environment as it is")
+    ap.add_argument("--repeats", type=int, default=5,
+                    help="side-by-side rounds of the command part (medians are reported; default 5)")
+    ap.add_argument("--before", default=None,
+                    help="command part: also time the cossim of this checkout (e.g. an older commit) "
+                         "in the same rounds")
     ap.add_argument("--stage", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -396,7 +403,8 @@ def main(argv=None):
     if args.threads != "keep":
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(int(args.threads))
-    parts = (args.parts or ("figure1,scale" if args.quick else "book,figure1,scale,netflix,dask")).split(",")
+    parts = (args.parts or ("figure1,scale,command" if args.quick
+                            else "book,figure1,scale,command,netflix,dask")).split(",")
     sz = _sizes(args.quick)
     work = Path(tempfile.mkdtemp(prefix="cossim_bench_"))
     res = {}
@@ -417,6 +425,12 @@ def main(argv=None):
                 st_list.append("scale_lobpcg")
             for st in st_list:
                 res[st] = run_stage(st, work, args.quick, 1800)
+        if "command" in parts:
+            import command
+
+            print("  running command (targets 1 and 5, side by side) ...", flush=True)
+            res.update(command.measure(work, sz, args.repeats,
+                                       before=args.before and Path(args.before).resolve()))
         nf = None
         if {"netflix", "dask"} & set(parts):  # benchmarks/netflix.py (issue 16, targets 4 and 6)
             import netflix
@@ -478,6 +492,12 @@ def render(res, sz, args, started) -> str:
     row("scale", "baseline: sklearn TruncatedSVD n_iter=30", "scale_sklearn30")
     row("scale", "baseline: svds LOBPCG", "scale_lobpcg")
 
+    import command
+
+    command_rows, command_checks = command.rows_and_checks(res, sz)
+    rows += [f"| command | {stage} | {seconds:.2f} |  | {ratio} | {target} | {note} |"
+             for stage, seconds, ratio, target, note in command_rows]
+
     checks = []
     if "book_cold" in res and "book_off" in res:
         r = sec("book_cold") / sec("book_off")
@@ -511,16 +531,20 @@ def render(res, sz, args, started) -> str:
             checks.append(f"- scale: cossim fit σ_k rel. error {err:.1e}; time ÷ fastest library routine at "
                           f"≤ 1e-6 ({best}, {ok[best]:.1f} s) = {r:.2f} (target ≤ 1.3): "
                           f"{'MET' if r <= 1.3 and err <= ACCURACY else 'MISSED'}")
+    checks += command_checks
     head = (f"### {started:%Y-%m-%d %H:%M} UTC — {platform.node()}, {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}\n\n"
             f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}"
             f"{' --parts ' + args.parts if args.parts else ''}{' --lobpcg' if args.lobpcg else ''}"
+            f"{' --repeats ' + str(args.repeats) if args.repeats != 5 else ''}"
+            f"{' --before ' + args.before if args.before else ''}"
             f"{' --threads ' + args.threads if args.threads != '1' else ''}`; "
             f"BLAS: {blas_info()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
             f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
             f"load average at the end {os.getloadavg()[0]:.1f}.\n"
             f"Figure 1 stages: best of {REPEATS} runs each (stage and baseline alike); book and scale "
-            f"stages: one run each.\n"
+            f"stages: one run each; command part: medians of {args.repeats} side-by-side rounds, "
+            f"BLAS threads left at their default (no thread variable set), seconds of whole processes.\n"
             f"Sizes: Figure 1 {sz['fig_users']:,} × {sz['fig_items']:,}; scale {sz['n']:,} × {sz['p']:,}, "
             f"~{sz['nnz']:,} non-zeros, k = {K}.\n\n")
     table = ("| part | stage | seconds | peak RSS MiB | ratio | target | notes |\n"

@@ -13,146 +13,59 @@ paper     §2–§4 of the paper: the models (Eqs. 1–6), the rescaling D (Eqs.
 linalg    the SVD of X (one XᵀX, one sign rule) and cosine similarities (one Ω, one top-n)
 
 Every public name is re-exported here, so ``cossim.fit_eq1`` works whatever
-module holds it. ``cossim.symbolic`` (SymPy) is imported on first use.
+module holds it. The re-exports are lazy (PEP 562): ``import cossim`` itself
+imports no NumPy, SciPy, pandas, matplotlib or SymPy; a name's module, and what
+that module needs, is imported on the name's first use. The subpackages and
+``cossim.symbolic`` (SymPy) are attributes imported on first use too.
 """
 
-from .beyond.deep_model import (
-    DeepLinear,
-    EigenGram,
-    balanced_embeddings,
-    balanced_optimum,
-    balanced_value,
-    deep_gradient,
-    deep_objective,
-    eigen_gram,
-    fit_deep_linear,
-    top_directions,
-)
-from .beyond.diagnostic import DiagnosticReport, diagnose, score_svd
-from .beyond.explorer import explorer_frames, explorer_html
-from .beyond.genre_yardsticks import (
-    GenrePairs,
-    best_count_similarity,
-    binned_auc,
-    count_similarity,
-    exact_aucs,
-    expected_genre_jaccard_at_k,
-    genre_pairs,
-    grid_aucs,
-    matched_auc,
-    positive_pairs,
-    random_similarity,
-    raw_item_cosine,
-    yardstick_auc,
-)
-from .beyond.libraries import ModelFactors, SplitFit, diagnose_model, factors_from_model, split_exponent
-from .beyond.movielens import MovieLens, genre_auc, genre_jaccard_at_k, load_movielens
-from .beyond.movielens_bootstrap import (
-    BootstrapInterval,
-    UserBootstrap,
-    bootstrap_interval,
-    choices_from_gram,
-    genre_statistics,
-    recommendation_overlap,
-    relative_prediction_gap,
-    relative_residual,
-    user_bootstrap,
-)
-from .beyond.negative_sampling import (
-    SGNSModel,
-    activity_weights,
-    cooccurrence,
-    debiased_gram,
-    fit_sgns,
-    negative_distribution,
-    popularity_bias,
-    sample_pairs,
-    sgns_gradient,
-    sgns_objective,
-    sgns_pair_losses,
-    sgns_sampled_loss,
-)
-from .beyond.normalised_training import (
-    TwoTower,
-    UnitItemModel,
-    fit_two_tower,
-    fit_unit_items,
-    objective_unit_items,
-    rescale_two_tower,
-    two_tower_gradient,
-    two_tower_objective,
-    two_tower_rescaling_check,
-    unit_item_best_a,
-)
-from .beyond.retrieval import holdout_split, item_similarity, recall_at_k
-from .beyond.training import TrainingRun, cosine_spread, gradient_descent, train_runs
-from .figure1.panels import PANELS
-from .figure1.pipeline import Figure1Result, figure1_json, run_figure1, simulate_figure1
-from .figure1.readings import robustness
-from .figure1.sweep import gamma_sweep
-from .linalg.similarity import (
-    cosine_similarity,
-    item_item_cosine,
-    row_normalize,
-    row_norms,
-    top_k_neighbours,
-    user_item_cosine,
-    user_user_cosine,
-)
-from .linalg.spectrum import Spectrum, auto_method, orient_columns, top_singular
-from .paper.cosine_model import CosineModel, fit_cosine_model, gradient_cosine, objective_cosine
-from .paper.metrics import cluster_auc, neighbour_purity, order_items
-from .paper.models import (
-    SCALINGS,
-    Factors,
-    eq1_factors,
-    eq1_shrinkage,
-    eq2_factors,
-    fit_eq1,
-    fit_eq2,
-    gradient_eq1,
-    gradient_eq2,
-    objective_eq1,
-    objective_eq2,
-    rescale,
-    user_embeddings,
-)
-from .paper.noise import (
-    corrupt,
-    expected_noisy_loss,
-    fit_weighted_full_rank,
-    gaussian_noise_lambda,
-    monte_carlo_noisy_loss,
-    noise_penalty_weights,
-    weighted_penalty,
-)
-from .paper.optim import eq1_optimal_value, eq1_value_on_subspace, gram_matrix, minimize_eq1, minimize_eq2
-from .paper.remedies import (
-    RescalingCheck,
-    objective_eq1_gram,
-    objective_eq2_gram,
-    projected_item_cosine,
-    projected_user_cosine,
-    projected_user_embeddings,
-    propensity_weights,
-    random_rescalings,
-    recovery_scores,
-    rescaling_check,
-    spectrum_from_gram,
-    standardized_gram,
-    weighted_gram,
-)
-from .paper.rescaling import eq4_item_item, eq4_user_item, eq4_user_user, paper_choice_d
-from .paper.sampling import (
-    discrete_power_law,
-    dkw_bound,
-    kolmogorov_distance,
-    power_count_law,
-    sample_power_law,
-    sample_without_replacement,
-    total_variation,
-)
-from .paper.simulation import SimulatedData, simulate
+#: Where each public name lives: ``{module under cossim: names}``. A name is imported
+#: from its module on first access (PEP 562), so ``import cossim`` loads no NumPy, SciPy,
+#: pandas or matplotlib; ``from cossim import fit_eq1`` loads only what fit_eq1 needs.
+_EXPORTS = {
+    "beyond.deep_model": ("DeepLinear", "EigenGram", "balanced_embeddings", "balanced_optimum",
+        "balanced_value", "deep_gradient", "deep_objective", "eigen_gram", "fit_deep_linear", "top_directions"),
+    "beyond.diagnostic": ("DiagnosticReport", "diagnose", "score_svd"),
+    "beyond.explorer": ("explorer_frames", "explorer_html"),
+    "beyond.libraries": ("ModelFactors", "SplitFit", "diagnose_model", "factors_from_model", "split_exponent"),
+    "beyond.genre_yardsticks": ("GenrePairs", "best_count_similarity", "binned_auc", "count_similarity",
+        "exact_aucs", "expected_genre_jaccard_at_k", "genre_pairs", "grid_aucs", "matched_auc",
+        "positive_pairs", "random_similarity", "raw_item_cosine", "yardstick_auc"),
+    "beyond.movielens": ("MovieLens", "genre_auc", "genre_jaccard_at_k", "load_movielens"),
+    "beyond.movielens_bootstrap": ("BootstrapInterval", "UserBootstrap", "bootstrap_interval",
+        "choices_from_gram", "genre_statistics", "recommendation_overlap", "relative_prediction_gap",
+        "relative_residual", "user_bootstrap"),
+    "beyond.negative_sampling": ("SGNSModel", "activity_weights", "cooccurrence", "debiased_gram", "fit_sgns",
+        "negative_distribution", "popularity_bias", "sample_pairs", "sgns_gradient", "sgns_objective",
+        "sgns_pair_losses", "sgns_sampled_loss"),
+    "beyond.normalised_training": ("TwoTower", "UnitItemModel", "fit_two_tower", "fit_unit_items",
+        "objective_unit_items", "rescale_two_tower", "two_tower_gradient", "two_tower_objective",
+        "two_tower_rescaling_check", "unit_item_best_a"),
+    "beyond.retrieval": ("holdout_split", "item_similarity", "recall_at_k"),
+    "beyond.training": ("TrainingRun", "cosine_spread", "gradient_descent", "train_runs"),
+    "figure1.panels": ("PANELS",),
+    "figure1.pipeline": ("Figure1Result", "figure1_json", "run_figure1", "simulate_figure1"),
+    "figure1.readings": ("robustness",),
+    "figure1.sweep": ("gamma_sweep",),
+    "linalg.similarity": ("cosine_similarity", "item_item_cosine", "row_normalize", "row_norms",
+        "top_k_neighbours", "user_item_cosine", "user_user_cosine"),
+    "linalg.spectrum": ("Spectrum", "auto_method", "orient_columns", "top_singular"),
+    "paper.cosine_model": ("CosineModel", "fit_cosine_model", "gradient_cosine", "objective_cosine"),
+    "paper.metrics": ("cluster_auc", "neighbour_purity", "order_items"),
+    "paper.models": ("SCALINGS", "Factors", "eq1_factors", "eq1_shrinkage", "eq2_factors", "fit_eq1",
+        "fit_eq2", "gradient_eq1", "gradient_eq2", "objective_eq1", "objective_eq2", "rescale",
+        "user_embeddings"),
+    "paper.noise": ("corrupt", "expected_noisy_loss", "fit_weighted_full_rank", "gaussian_noise_lambda",
+        "monte_carlo_noisy_loss", "noise_penalty_weights", "weighted_penalty"),
+    "paper.optim": ("eq1_optimal_value", "eq1_value_on_subspace", "gram_matrix", "minimize_eq1", "minimize_eq2"),
+    "paper.remedies": ("RescalingCheck", "objective_eq1_gram", "objective_eq2_gram", "projected_item_cosine",
+        "projected_user_cosine", "projected_user_embeddings", "propensity_weights", "random_rescalings",
+        "recovery_scores", "rescaling_check", "spectrum_from_gram", "standardized_gram", "weighted_gram"),
+    "paper.rescaling": ("eq4_item_item", "eq4_user_item", "eq4_user_user", "paper_choice_d"),
+    "paper.sampling": ("discrete_power_law", "dkw_bound", "kolmogorov_distance", "power_count_law",
+        "sample_power_law", "sample_without_replacement", "total_variation"),
+    "paper.simulation": ("SimulatedData", "simulate"),
+}
 
 __version__ = "0.1.0"
 
@@ -214,16 +127,31 @@ __all__ = [
 ]
 
 
-#: Modules reachable as attributes of ``cossim`` and imported on first use
-#: (SymPy takes a second to import, and most readers never need it).
-_LAZY_MODULES = {"symbolic": "cossim.paper.symbolic"}
+#: Modules reachable as attributes of ``cossim`` and imported on first use: the
+#: subpackages, and ``cossim.symbolic`` (SymPy takes a second to import, and most readers
+#: never need it).
+_LAZY_MODULES = {
+    "symbolic": "cossim.paper.symbolic",
+    **{name: f"cossim.{name}" for name in ("linalg", "paper", "figure1", "beyond", "cli", "report")},
+}
+
+#: ``{public name: module under cossim}``, read off :data:`_EXPORTS`.
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
 
 def __getattr__(name):
-    if name in _LAZY_MODULES:
-        import importlib
+    """Import a public name or a lazy module on first access, then cache it (PEP 562)."""
+    import importlib
 
-        module = importlib.import_module(_LAZY_MODULES[name])
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'cossim' has no attribute {name!r}")
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"cossim.{_WHERE[name]}"), name)
+    elif name in _LAZY_MODULES:
+        value = importlib.import_module(_LAZY_MODULES[name])
+    else:
+        raise AttributeError(f"module 'cossim' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | set(_LAZY_MODULES))

@@ -19,6 +19,7 @@ __all__ = [
     "InvalidValue",
     "InvalidType",
     "as_matrix",
+    "as_dense_matrix",
     "as_factor",
     "check_lambda",
     "check_rank",
@@ -89,6 +90,11 @@ def as_matrix(X, name: str = "X", *, allow_sparse: bool = True):
     arr = np.ascontiguousarray(arr, dtype=np.float64)
     _check_finite(arr, name)
     return arr
+
+
+def as_dense_matrix(M, name: str = "X"):
+    """Validate a dense 2-D real matrix (sparse input is rejected) and return it as float64."""
+    return as_matrix(M, name, allow_sparse=False)
 
 
 def _check_nonempty_2d(X, name: str) -> None:

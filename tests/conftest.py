@@ -8,6 +8,7 @@ run last and wait for it.
 """
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 from support.book import ROOT
 
+#: Fixtures that need the executed book; the browser tests' ``book_html`` too, unless
+#: COSSIM_BOOK_HTML points them at a book built before.
 BOOK_FIXTURES = {"built_book", "executed_book"}
 _BACKGROUND = pytest.StashKey[dict]()
 
@@ -23,7 +26,8 @@ _BACKGROUND = pytest.StashKey[dict]()
 @pytest.hookimpl(trylast=True)  # after `-m`/`-k` have deselected
 def pytest_collection_modifyitems(session, config, items):
     """Run the book's tests last (stable order otherwise), and start executing the book."""
-    needs_book = [item for item in items if BOOK_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    wanted = BOOK_FIXTURES | ({"book_html"} if not os.environ.get("COSSIM_BOOK_HTML") else set())
+    needs_book = [item for item in items if wanted & set(getattr(item, "fixturenames", ()))]
     if not needs_book or config.option.collectonly:
         return
     items.sort(key=lambda item: item.get_closest_marker("book") is not None

@@ -9,3 +9,16 @@ negative_sampling    remedy 3b: negatives ∝ popularity^β, IPS of user activit
 deep_model           the discussion: linear autoencoders of depth 1 and 2 with weight decay (4.2)
 retrieval            the discussion: cosine against the dot product on one retrieval task (4.2)
 """
+
+
+def __getattr__(name):
+    """A submodule on first access, e.g. ``cossim.beyond.training`` after ``import cossim`` (PEP 562)."""
+    import importlib
+
+    if not name.startswith("__"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

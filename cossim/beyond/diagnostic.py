@@ -187,19 +187,22 @@ def _neighbour_sets(Q, svd: ScoreSVD, gammas, n: int, block: int):
 
 def _stability(N, n: int):
     """Per item: size of the union of its neighbour lists over γ, and the share kept by all."""
-    p = N[0].shape[0]
+    first, *rest = N
     stacked = np.concatenate(N, axis=1)  # (p, |γ| · n)
     union = np.array([np.unique(row).size for row in stacked])
-    inter = np.ones((p, n), dtype=bool)
-    for Ng in N[1:]:
-        inter &= shared_neighbours(N[0], Ng)
+    inter = np.ones(first.shape, dtype=bool)  # (p, n)
+    for Ng in rest:
+        inter &= shared_neighbours(first, Ng)
     return union, inter.sum(axis=1) / n
 
 
 def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
-    """The `n_pairs` pairs i < j, i in rows a:b, whose cosine ranges most widely over γ."""
-    p = Qs[0].shape[0]
+    """The `n_pairs` pairs i < j, i in rows a:b, whose cosine ranges most widely over γ.
+
+    Pairs with equal ranges are taken by the smaller (i, j), also at the cut.
+    """
     C = np.stack([E[a:b] @ E.T for E in Qs])  # (|γ|, rows, p)
+    p = C.shape[2]
     lo, hi = C.min(axis=0), C.max(axis=0)
     glo, ghi = C.argmin(axis=0), C.argmax(axis=0)
     rng = hi - lo
@@ -209,8 +212,12 @@ def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
     m = min(n_pairs, int(np.isfinite(flat).sum()))
     if m == 0:
         return []
+    # the m-th largest range, then every entry at least that large (all ties at the cut),
+    # ordered by decreasing range, ties by the flat index, i.e. by (i, j)
+    cut = -np.partition(-flat, m - 1)[m - 1]
+    candidates = np.flatnonzero(flat >= cut)
     found = []
-    for f_ in np.argpartition(-flat, m - 1)[:m]:
+    for f_ in candidates[np.lexsort((candidates, -flat[candidates]))][:m]:
         r_, j = divmod(int(f_), p)
         found.append((float(flat[f_]), a + r_, j, float(lo[r_, j]), float(hi[r_, j]),
                       float(gammas[glo[r_, j]]), float(gammas[ghi[r_, j]])))
@@ -232,7 +239,7 @@ def _most_variable_pairs(Qs, gammas, n_pairs: int, block: int) -> list:
 
 def _sample_users(n: int, seed: int) -> np.ndarray:
     """The (up to 200) users whose scores are compared, drawn with `seed`."""
-    return np.random.default_rng(seed).integers(0, n, size=min(200, n))
+    return np.random.default_rng(seed).integers(n, size=min(200, n))  # in [0, n)
 
 
 def _score_change(P, Q, svd: ScoreSVD, gammas, users) -> float:
@@ -265,9 +272,10 @@ def _gamma_conditions(Q, svd: ScoreSVD, gammas) -> list:
     core = Qq.T @ svd.V
     conds = []
     for g in gammas:
-        C = np.linalg.lstsq(Rq, core * svd.s**g, rcond=None)[0]
-        sv = np.linalg.svd(C, compute_uv=False)
-        conds.append(float(sv[0] / sv[-1]) if sv[-1] > 0 else float("inf"))
+        C = np.linalg.lstsq(Rq, core * svd.s**g)[0]
+        sv = np.linalg.svdvals(C)
+        # C has full column rank r: Q C = V S^γ has rank r (every kept s > 0), so sv[-1] > 0
+        conds.append(float(sv[0] / sv[-1]))
     return conds
 
 
@@ -300,7 +308,8 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
     n_pairs : int
         How many most-variable item pairs to report.
     block_size : int
-        Items per block when computing cosines (memory ``O(block · p)``).
+        Items per block when computing cosines (memory ``O(block · p)``),
+        default 1024.
     max_condition : float
         Condition number κ of the random probes ``(P M, Q M⁻ᵀ)``,
         ``1 <= κ <= 1e6`` (:data:`cossim.beyond.probes.MAX_CONDITION`).
@@ -361,38 +370,5 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
     )
 
 
-def diagnostic_figure(report: DiagnosticReport):
-    """Two panels: neighbour overlap against γ, and the most variable pairs' cosine ranges."""
-    import matplotlib.pyplot as plt
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
-    cmap = plt.get_cmap("viridis")
-    ax1.plot(report.gammas, report.overlap_with_given, "o-", color=cmap(0.15),
-             label="vs the given Q")
-    ax1.plot(report.gammas, report.overlap_with_balanced, "s--", color=cmap(0.7),
-             label="vs γ = 1/2")
-    styles = {"diagonal": ":", "general": "-."}
-    for kind, probe in report.probes.items():
-        ax1.axhline(probe["worst_overlap"], color="0.35", ls=styles[kind], lw=1.2,
-                    label=f"worst random {kind} M, cond. {report.max_condition:g}")
-    ax1.set_xlabel(r"rescaling exponent $\gamma$  ($Q' = V S^{\gamma}$)")
-    ax1.set_ylabel(f"mean top-{report.n_neighbours} overlap")
-    ax1.set_ylim(0, 1.02)
-    ax1.legend(loc="lower center", fontsize=8)
-    ax1.set_title("Item neighbourhoods along the family")
-    pairs = report.most_variable_pairs
-    if pairs:
-        y = np.arange(len(pairs))
-        lo = [q["cos_min"] for q in pairs]
-        hi = [q["cos_max"] for q in pairs]
-        ax2.hlines(y, lo, hi, color=cmap(0.35), lw=3)
-        ax2.plot(lo, y, "o", color=cmap(0.0), label="min over γ")
-        ax2.plot(hi, y, "o", color=cmap(0.85), label="max over γ")
-        ax2.set_yticks(y, [f"({q['i']}, {q['j']})" for q in pairs])
-        ax2.invert_yaxis()
-        ax2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
-    ax2.set_xlabel("cosine similarity of the item pair")
-    ax2.set_ylabel("item pair (i, j)")
-    ax2.set_xlim(-1.05, 1.05)
-    ax2.set_title("Pairs whose cosine varies most")
-    return fig
+# the figure of a report lives with the plotting code; re-exported here, where it always was
+from .diagnostic_plot import diagnostic_figure  # noqa: E402

@@ -9,6 +9,8 @@ the same in a notebook and in the headless command-line tool.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -209,14 +211,64 @@ def plot_gamma_sweep(sweep, reference=None, *, score: str = "auc", cmap: str = "
     return fig
 
 
-def figure_png(fig: Figure, dpi: int = 110) -> bytes:
+def figure_png(fig: Figure, dpi: int = 110, *, compress_level: int | None = None) -> bytes:
     """Render `fig` to PNG bytes (no timestamp or software metadata).
 
     Lets a notebook display or ``glue`` a figure as an image without relying
     on an interactive matplotlib backend.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    dpi : int
+    compress_level : int, optional
+        zlib level (0-9) of the PNG; default Pillow's (6). The pixels are the
+        same at every level: ``python -m cossim figure1`` writes level 4, which
+        for Figure 1 is about 3 % larger and takes under half the time.
     """
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    options = {} if compress_level is None else {"pil_kwargs": {"compress_level": int(compress_level)}}
+    with _layout_done(fig, dpi):
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, **options)
     return buffer.getvalue()
+
+
+@contextmanager
+def _layout_done(fig: Figure, dpi: int):
+    """Run `fig`'s layout engine once, without resampling its images, then hold it still.
+
+    ``savefig`` of a figure with a layout engine draws it twice: once with
+    rendering disabled, to run the layout, and once for real. Each draw
+    resamples every image (5 × 1000² values for Figure 1). Images clipped to
+    their axes do not take part in the layout, so here the layout draw runs,
+    at the output dpi, with them hidden, and ``savefig`` gets the figure with
+    no engine: one real draw, the same layout, the same bytes (a test compares
+    them). The engine is restored afterwards.
+    """
+    import matplotlib
+
+    engine = fig.get_layout_engine()
+    images = [image for ax in fig.axes for image in ax.get_images()
+              if image.get_visible() and getattr(image, "_fully_clipped_to_axes", lambda: False)()]
+    # with these rcParams, set_layout_engine(None) would install an engine again
+    automatic = matplotlib.rcParams["figure.autolayout"] or matplotlib.rcParams["figure.constrained_layout.use"]
+    if engine is None or not images or automatic:
+        yield
+        return
+    figure_dpi = fig.dpi
+    try:
+        for image in images:
+            image.set_visible(False)
+        fig.set_dpi(dpi)
+        fig.draw_without_rendering()
+    finally:
+        fig.set_dpi(figure_dpi)
+        for image in images:
+            image.set_visible(True)
+    fig.set_layout_engine(None)
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)

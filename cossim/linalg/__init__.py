@@ -7,3 +7,16 @@ krylov       block Lanczos and randomized subspace iteration on XᵀX, for large
 dask         the optional dask path (X in row blocks on a cluster)
 similarity   the row normaliser Ω of Eq. (4), cosine matrices, each row's top-n neighbours
 """
+
+
+def __getattr__(name):
+    """A submodule on first access, e.g. ``cossim.linalg.spectrum`` after ``import cossim`` (PEP 562)."""
+    import importlib
+
+    if not name.startswith("__"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

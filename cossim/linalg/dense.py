@@ -8,7 +8,6 @@ method; ``"arpack"`` is SciPy's ``svds``. Both return σ descending and V
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse.linalg as spla
 
 from .._validation import is_sparse
 
@@ -35,6 +34,8 @@ def _by_dense_svd(X, k: int):
 
 
 def _by_arpack(X, k: int, tol: float):
+    import scipy.sparse.linalg as spla  # only here: it imports much of SciPy
+
     n, p = X.shape
     if k >= min(n, p):
         return _by_dense_svd(X, k)

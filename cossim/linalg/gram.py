@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 import scipy.linalg.blas
+import scipy.sparse as sp
 
 from .._validation import as_matrix, is_sparse
 
@@ -32,6 +33,10 @@ def _exact_in_float32(values, n: int) -> bool:
     return float(np.max(np.abs(values))) ** 2 * n < 2**24
 
 
+#: Unit roundoff ×2 of float64 (machine epsilon).
+_EPS = np.finfo(np.float64).eps
+
+
 def _gram(X):
     """XᵀX as a dense float64 array (p × p).
 
@@ -45,9 +50,9 @@ def _gram(X):
     """
     n, p = X.shape
     if is_sparse(X):
-        nnz_rows = np.diff(X.indptr).astype(np.float64)
+        nnz_rows = np.diff(X.indptr)  # int64: Σ nnz² is exact
         if DENSE_SPEEDUP * float(nnz_rows @ nnz_rows) <= n * p * p / 2:
-            return np.asarray((X.T @ X).toarray(), dtype=np.float64)
+            return (X.T @ X).toarray()  # X is float64 (as_matrix), so is the product
         values = X.data
     else:
         values = X
@@ -57,14 +62,25 @@ def _gram(X):
     G = np.zeros((p, p), dtype=dtype, order="F")
     rows = max(1, min(n, 2**22 // p))  # a dense block of at most 4 M entries
     for start in range(0, n, rows):
-        block = X[start:start + rows]
+        block = _row_block(X, start, start + rows)
         if is_sparse(block):
             block = block.astype(dtype).toarray()
         block = np.ascontiguousarray(block, dtype=dtype)
-        # block.T is Fortran-ordered without a copy: G += block.T @ block (upper triangle)
-        G = syrk(1.0, block.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=1)
-    G = np.triu(G).astype(np.float64)
+        # block.T is Fortran-ordered without a copy: G += block.T @ block (upper triangle,
+        # syrk's defaults trans=0, lower=0)
+        G = syrk(1.0, block.T, beta=1.0, c=G, overwrite_c=1)
+    G = np.asarray(np.triu(G), dtype=np.float64)
     return G + np.triu(G, 1).T
+
+
+def _row_block(X, start: int, stop: int):
+    """Rows start:stop of X; of a CSR matrix, as a view of its arrays (no copy of the rows)."""
+    if not (is_sparse(X) and X.format == "csr"):
+        return X[start:stop]
+    stop = min(stop, X.shape[0])
+    lo, hi = X.indptr[start], X.indptr[stop]
+    return sp.csr_matrix((X.data[lo:hi], X.indices[lo:hi], X.indptr[start:stop + 1] - lo),
+                         shape=(stop - start, X.shape[1]))
 
 
 def gram_matrix(X) -> np.ndarray:
@@ -87,12 +103,12 @@ def gram_matrix(X) -> np.ndarray:
 
 def _eigh_top(G, k: int):
     """Top-k eigenpairs of the p × p Gram matrix G = XᵀX, as (σ, V)."""
-    p = G.shape[0]
+    p = len(G)
     G = (G + G.T) / 2  # exact symmetry for the symmetric eigensolver
-    evals, evecs = scipy.linalg.eigh(G, subset_by_index=[p - k, p - 1], driver="evr")
+    evals, evecs = scipy.linalg.eigh(G, subset_by_index=[p - k, p - 1])  # (driver "evr")
     evals, evecs = evals[::-1], evecs[:, ::-1]
     lam_max = max(evals[0], 0.0)
     # Eigenvalues of XᵀX are accurate to about p·eps·λ_max; below that they are noise.
-    floor = p * np.finfo(np.float64).eps * lam_max
+    floor = p * _EPS * lam_max
     evals = np.where(evals > floor, evals, 0.0)
     return np.sqrt(evals), evecs

@@ -31,6 +31,11 @@ KRYLOV_BLOCK = 8
 #: Products with XᵀX of ``method="randomized"`` (each is two passes over X).
 RANDOMIZED_POWER_ITERS = 4
 
+_EPS, _TINY = np.finfo(np.float64).eps, np.finfo(np.float64).tiny
+#: Classical Gram–Schmidt passes against the basis: twice is enough for orthogonality to
+#: rounding ("twice is enough", Kahan and Parlett).
+_GS_PASSES = 2
+
 
 def _oversampling(k: int) -> int:
     """Extra Ritz vectors kept beyond k (they speed up convergence of σ_k)."""
@@ -51,18 +56,18 @@ def _orthonormalize(Z, K, rng):
     directions orthogonal to everything else, so the block keeps its width.
     """
     p, b = Z.shape
-    scale = np.linalg.norm(Z, axis=0).max() if Z.size else 0.0
-    for _ in range(2):
+    scale = np.linalg.norm(Z, axis=0).max(initial=0.0)  # largest column norm (0 for no column)
+    for _ in range(_GS_PASSES):
         if K is not None and K.shape[1]:
             Z = Z - K @ (K.T @ Z)
     Q, R = np.linalg.qr(Z)
-    good = np.abs(np.diag(R)) > 1e-10 * scale if scale > 0 else np.zeros(b, dtype=bool)
+    good = np.abs(np.diag(R)) > 1e-10 * scale  # (a zero Z has R = 0: no good column)
     if good.all():
         return Q
     Q = Q[:, good]
     fill = rng.standard_normal((p, b - Q.shape[1]))
     keep = Q if K is None or not K.shape[1] else np.hstack([K, Q])
-    for _ in range(2):
+    for _ in range(_GS_PASSES):
         fill = fill - keep @ (keep.T @ fill)
     F, _ = np.linalg.qr(fill)
     return np.hstack([Q, F])
@@ -80,16 +85,15 @@ def _ritz_converged(th_k, th_prev, d_prev, res, floor: float, tol: float):
     factor of 10 on σ's relative error). Returns ``(done, d)``; `d` is None on the
     first cycle (no previous θ yet).
     """
-    tiny = np.finfo(np.float64).tiny
     done = (res <= 2 * tol * th_k) | (th_k <= floor)
     if th_prev is None:
         return done, d_prev
     d = np.maximum(th_k - th_prev, 0.0)
     if d_prev is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rho = np.where(d_prev > 0, d / np.maximum(d_prev, tiny), 0.0)
-            est = np.where(rho < 1, d * rho / np.maximum(1 - rho, tiny), np.inf)
-        done |= (d == 0) | (est <= 0.2 * tol * th_k)
+        # (the denominators are floored at the smallest normal float: no division by 0)
+        rho = np.where(d_prev > 0, d / np.maximum(d_prev, _TINY), 0.0)
+        est = np.where(rho < 1, d * rho / np.maximum(1 - rho, _TINY), np.inf)
+        done |= est <= 0.2 * tol * th_k  # (d = 0 gives est = 0: done)
     return done, d
 
 
@@ -134,7 +138,7 @@ def _block_krylov(matmat, p: int, k: int, tol: float, seed: int = 0, max_cycles:
         theta, S = theta[::-1], S[:, ::-1]
         Y, AY = K[:, :m] @ S, AK[:, :m] @ S
         res = np.linalg.norm(AY[:, :k] - Y[:, :k] * theta[:k], axis=0)
-        floor = p * np.finfo(np.float64).eps * max(theta[0], 0.0)
+        floor = p * _EPS * max(theta[0], 0.0)
         th_k = np.maximum(theta[:k], 0.0)
         done, d_prev = _ritz_converged(th_k, th_prev, d_prev, res, floor, tol)
         th_prev = th_k
@@ -172,7 +176,7 @@ def _randomized(matmat, p: int, k: int, n_iter: int = RANDOMIZED_POWER_ITERS, se
     H = Q.T @ AQ
     theta, S = scipy.linalg.eigh((H + H.T) / 2, subset_by_index=[r - k, r - 1])
     theta, S = theta[::-1], S[:, ::-1]
-    floor = p * np.finfo(np.float64).eps * max(theta[0], 0.0)
+    floor = p * _EPS * max(theta[0], 0.0)
     return np.sqrt(np.where(theta > floor, theta, 0.0)), Q @ S
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import InvalidValue, as_factor, as_matrix, check_int
+from .._validation import InvalidValue, as_dense_matrix, as_factor, as_matrix, check_int
 
 __all__ = [
     "inverse_norms",
@@ -168,7 +168,7 @@ def _top_n_block(En, En32, start: int, stop: int, n: int, margin: float) -> np.n
     b, p = stop - start, En.shape[0]
     S = En32[start:stop] @ En32.T
     S[np.arange(b), np.arange(start, stop)] = -np.inf  # exclude self
-    kth = np.partition(S, p - n, axis=1)[:, p - n]
+    kth = np.partition(S, p - n)[:, p - n]  # (along each row)
     rows, cols = np.nonzero(S >= (kth - np.float32(margin))[:, None])
     del S
     vals = np.einsum("ij,ij->i", En[start + rows], En[cols])
@@ -182,7 +182,7 @@ def _top_n_block(En, En32, start: int, stop: int, n: int, margin: float) -> np.n
     scores[rows, slot] = vals
     index[rows, slot] = cols
     order = _most_similar_first(scores)[:, :n]
-    return np.take_along_axis(index, order, axis=1)
+    return index[np.arange(b)[:, None], order]
 
 
 def top_k_neighbours(E, n_neighbours: int = 10, *, block_size: int | None = None) -> np.ndarray:
@@ -236,7 +236,7 @@ def _most_similar_first(S) -> np.ndarray:
     The tie rule of every neighbour list in ``cossim``: a stable sort of −S
     keeps equal values in index order.
     """
-    return np.argsort(-S, axis=1, kind="stable")
+    return np.argsort(-S, stable=True)  # (along each row)
 
 
 def top_n_from_similarity(S, n_neighbours: int = 10, *, self_index=None) -> np.ndarray:
@@ -263,7 +263,7 @@ def top_n_from_similarity(S, n_neighbours: int = 10, *, self_index=None) -> np.n
     -------
     ndarray of int, shape (m, n_neighbours)
     """
-    S = as_matrix(S, "S", allow_sparse=False)
+    S = as_dense_matrix(S, "S")
     m, p = S.shape
     if self_index is None:
         if m != p:

@@ -110,7 +110,7 @@ def orient_columns(V):
     ndarray, shape (p, k)
         A copy of `V` with some columns negated.
     """
-    V = np.array(V, dtype=np.float64, copy=True)
+    V = np.array(V, dtype=np.float64)  # a copy
     if V.size == 0:
         return V
     return V * column_signs(V)

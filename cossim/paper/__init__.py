@@ -11,3 +11,16 @@ remedies     §3, remedies 2–3: back to item space, de-biased data; the execut
 simulation   §4: the clustered data of Figure 1
 metrics      §4: cluster-recovery scores (one rank AUC)
 """
+
+
+def __getattr__(name):
+    """A submodule on first access, e.g. ``cossim.paper.models`` after ``import cossim`` (PEP 562)."""
+    import importlib
+
+    if not name.startswith("__"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

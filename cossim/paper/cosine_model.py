@@ -22,8 +22,8 @@ import scipy.optimize
 from .._validation import (
     InvalidType,
     InvalidValue,
+    as_dense_matrix,
     as_factor,
-    as_matrix,
     check_gram_factors,
     check_int,
     check_lambda,
@@ -88,14 +88,15 @@ def _normalise_backward(G, En, inv):
     return (G - En * np.einsum("ij,ij->i", En, G)[:, None]) * inv[:, None]
 
 
-def _cosine_value_grad(G, A, B, scale, lam, trace_G, GA=None):
-    """Value of the cosine objective (from the Gram matrix) and its gradient.
+def _cosine_value_grad(G, A, B, scale, lam, trace_G):
+    """Value of the cosine objective (from the Gram matrix) and its gradient."""
+    return _cosine_value_grad_with(G, A, B, scale, lam, trace_G, G @ unit_rows(A)[0])
 
-    `GA`, if given, is ``G Aₙ`` for the unit rows Aₙ of A (saves one product).
-    """
+
+def _cosine_value_grad_with(G, A, B, scale, lam, trace_G, GA):
+    """:func:`_cosine_value_grad` given ``GA = G Aₙ`` for the unit rows Aₙ of A (saves one product)."""
     An, inv_a = unit_rows(A)
     Bn, inv_b = unit_rows(B)
-    GA = G @ An if GA is None else GA
     AtGA, AtA, BtB = An.T @ GA, An.T @ An, Bn.T @ Bn
     cross = float(np.sum(GA * Bn))  # tr(Anᵀ G Bn)
     quad = float(np.sum(AtGA * BtB)) + lam * float(np.sum(AtA * BtB))
@@ -288,8 +289,8 @@ def fit_cosine_model(G, lam, k: int | None = None, *, init=None, max_iter: int =
     -------
     CosineModel
     """
-    G = as_matrix(G, "G", allow_sparse=False)
-    p = G.shape[0]
+    G = as_dense_matrix(G, "G")
+    p = len(G)
     if G.shape != (p, p):
         raise InvalidValue(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
     lam = check_lambda(lam)
@@ -371,5 +372,5 @@ class _ExactBProblem(_JointProblem):
     def __call__(self, theta):
         A, s = theta[:self.size].reshape(self.shape), float(theta[-1])
         B, GA = self._best_b(A, s)
-        value, gA, _, gs, _, _ = _cosine_value_grad(self.G, A, B, s, self.lam, self.trace_G, GA)
+        value, gA, _, gs, _, _ = _cosine_value_grad_with(self.G, A, B, s, self.lam, self.trace_G, GA)
         return value, np.concatenate([gA.ravel(), [gs]])

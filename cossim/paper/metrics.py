@@ -7,17 +7,15 @@ clusters as ground truth.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
-from .._validation import InvalidType, InvalidValue, as_matrix, check_labels
-from ..linalg.similarity import top_n_from_similarity
+from .._validation import InvalidType, InvalidValue, as_dense_matrix, check_int, check_labels
 
 __all__ = ["rank_auc", "cluster_auc", "neighbour_purity", "order_items"]
 
 
 def check_square(S):
     """Validate an items × items similarity matrix S (dense, square)."""
-    S = as_matrix(S, "S", allow_sparse=False)
+    S = as_dense_matrix(S, "S")
     if S.shape[0] != S.shape[1]:
         raise InvalidValue(f"S must be square (items × items), got shape {S.shape}")
     return S
@@ -25,7 +23,7 @@ def check_square(S):
 
 def _check_similarity(S, labels):
     S = check_square(S)
-    labels = check_labels(labels, S.shape[0])
+    labels = check_labels(labels, len(S))
     return S, labels
 
 
@@ -58,8 +56,27 @@ def rank_auc(scores, positive, *, what: str = "labels must give both positive an
     n_neg = positive.size - n_pos
     if n_pos == 0 or n_neg == 0:
         raise InvalidValue(what)
-    ranks = rankdata(scores)  # mid-ranks: ties count 1/2
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    if np.isnan(scores).any():  # no order: NaN, as scipy.stats.rankdata propagates it
+        return np.nan
+    return _mann_whitney_u(scores, positive) / (n_pos * n_neg)
+
+
+def _mann_whitney_u(scores, positive) -> float:
+    """Over all (positive, negative) pairs: the count of positive > negative, ties counting ½.
+
+    This is ``Σ_{positives} r − n₊(n₊ + 1)/2`` for the mid-ranks r of all
+    scores. Each positive x counts the negatives below it and half of those
+    equal to it, from one sort of the negatives and two binary searches (no
+    argsort). The counts are summed in integers (twice the statistic is an
+    integer), so the result is exact: a half-integer, exactly the numerator
+    that mid-ranks summed in float64 give (``scipy.stats.rankdata``), for up to
+    2⁵³ pairs.
+    """
+    negatives = np.sort(scores[~positive])
+    mine = np.sort(scores[positive])  # sorted queries: faster binary searches
+    below = np.searchsorted(negatives, mine)  # side="left": strictly below
+    upto = np.searchsorted(negatives, mine, side="right")
+    return (int(below.sum()) + int(upto.sum())) / 2  # intp sums: exact integers
 
 
 def cluster_auc(S, labels) -> float:
@@ -82,7 +99,7 @@ def cluster_auc(S, labels) -> float:
     float
     """
     S, labels = _check_similarity(S, labels)
-    iu, ju = np.triu_indices(S.shape[0], k=1)
+    iu, ju = np.triu_indices_from(S, k=1)
     return rank_auc(S[iu, ju], labels[iu] == labels[ju],
                     what="labels must give both same-label and different-label pairs")
 
@@ -100,8 +117,31 @@ def neighbour_purity(S, labels, n_neighbours: int = 10) -> float:
         ``1 <= n_neighbours <= p - 1``.
     """
     S, labels = _check_similarity(S, labels)
-    nearest = top_n_from_similarity(S, n_neighbours)
-    return float(np.mean(labels[nearest] == labels[:, None]))
+    p = len(S)
+    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
+    nearest = _nearest_mask(S, n_neighbours)
+    same = nearest & (labels[None, :] == labels[:, None])
+    return float(np.count_nonzero(same) / (p * n_neighbours))
+
+
+def _nearest_mask(S, n: int) -> np.ndarray:
+    """Boolean (p, p): row i marks item i's `n` most similar other items.
+
+    The same items as the first `n` of
+    :func:`cossim.linalg.similarity.top_n_from_similarity` (decreasing
+    similarity, the item itself excluded, ties broken by the smaller index),
+    found with a linear-time partition instead of a sort of every row: all
+    items strictly more similar than the row's n-th largest value, then, of
+    the items equal to it, the ones of smallest index.
+    """
+    p = len(S)
+    S = S.copy()
+    S[np.arange(p), np.arange(p)] = -np.inf  # exclude the item itself
+    kth = np.partition(S, p - n)[:, p - n, None]  # (along each row)
+    above = S > kth
+    tie = S == kth
+    room = n - np.count_nonzero(above, axis=1)
+    return above | (tie & (np.cumsum(tie, axis=1) <= room[:, None]))
 
 
 def order_items(labels, popularity) -> np.ndarray:
@@ -121,7 +161,7 @@ def order_items(labels, popularity) -> np.ndarray:
         A permutation: ``S[np.ix_(order, order)]`` is the displayed matrix.
     """
     arr = np.asarray(labels)
-    labels = check_labels(arr, arr.shape[0] if arr.ndim >= 1 else 1)
+    labels = check_labels(arr, arr.size)  # (a 0-D or 2-D arr fails the 1-D check first)
     try:
         popularity = np.asarray(popularity, dtype=np.float64)
     except (TypeError, ValueError):

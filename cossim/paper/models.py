@@ -41,24 +41,9 @@ from .._validation import (
 from ..linalg.spectrum import Spectrum, top_singular
 
 __all__ = [
-    "Factors",
-    "SCALINGS",
-    "eq1_shrinkage",
-    "eq1_factors",
-    "eq2_factors",
-    "fit_eq1",
-    "fit_eq2",
-    "rescale",
-    "user_embeddings",
-    "objective_eq1",
-    "objective_eq2",
-    "gradient_eq1",
-    "gradient_eq2",
-    "OBJECTIVES",
-    "objective_from_gram",
-    "gradient_from_products",
-    "gram_products",
-    "GramProducts",
+    "Factors", "SCALINGS", "eq1_shrinkage", "eq1_factors", "eq2_factors", "fit_eq1", "fit_eq2", "rescale",
+    "user_embeddings", "objective_eq1", "objective_eq2", "gradient_eq1", "gradient_eq2", "OBJECTIVES",
+    "objective_from_gram", "gradient_from_products", "gram_products", "GramProducts",
 ]
 
 #: The two objectives, by name: Eq. (1) and Eq. (2).
@@ -307,11 +292,16 @@ def squared_norm(X) -> float:
     return float(X.multiply(X).sum()) if is_sparse(X) else float(np.sum(X**2))
 
 
+#: Largest dense X (entries) whose residual X − XABᵀ is formed; above it, or for sparse X, the
+#: residual comes from three traces (no n × p array, but cancellation of order u‖X‖²_F).
+DENSE_RESIDUAL_MAX_ENTRIES = 10_000_000
+
+
 def _reconstruction_error(X, A, B) -> float:
     """‖X − XABᵀ‖²_F without forming an n × p dense residual when that is large."""
     XA = np.asarray(X @ A)
     n, p = X.shape
-    if not is_sparse(X) and n * p <= 10_000_000:
+    if not is_sparse(X) and n * p <= DENSE_RESIDUAL_MAX_ENTRIES:
         return float(np.sum((X - XA @ B.T) ** 2))
     x2 = squared_norm(X)
     cross = float(np.sum(XA * np.asarray(X @ B)))  # tr(Aᵀ XᵀX B)
@@ -407,9 +397,11 @@ def gradient_from_products(A, B, GB, lam: float, which: str, prod: GramProducts)
     if which == "eq1":
         dA = 2.0 * (GA @ BtB + lam * A @ BtB - GB)
         dB = 2.0 * (B @ AtGA + lam * B @ prod.AtA - GA)
-    else:
+    elif which == "eq2":
         dA = 2.0 * (GA @ BtB - GB) + 2.0 * lam * GA
         dB = 2.0 * (B @ AtGA - GA) + 2.0 * lam * B
+    else:
+        raise InvalidValue(f"which must be 'eq1' or 'eq2', got {which!r}")
     return Factors(dA, dB)
 
 

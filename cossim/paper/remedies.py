@@ -35,6 +35,7 @@ import scipy.linalg
 from .._validation import (
     InvalidType,
     InvalidValue,
+    as_dense_matrix,
     as_factor,
     as_matrix,
     check_int,
@@ -214,8 +215,8 @@ def propensity_weights(X, power: float = 1.0, *, floor: float = 1.0) -> np.ndarr
     X = as_matrix(X, "X")
     power = check_lambda(power, "power")
     floor = check_real(floor, "floor", 0, low_open=True)
-    counts = np.asarray((X != 0).sum(axis=0)).ravel().astype(np.float64)
-    prop = np.maximum(counts, floor) / X.shape[0]
+    counts = np.asarray((X != 0).sum(axis=0)).ravel()
+    prop = np.maximum(counts, floor) / X.shape[0]  # (float64: floor is a float)
     return prop ** (-power / 2.0)
 
 
@@ -248,8 +249,8 @@ def spectrum_from_gram(G, k: int) -> Spectrum:
     k : int
         ``1 <= k <= p``.
     """
-    G = as_matrix(G, "G", allow_sparse=False)
-    p = G.shape[0]
+    G = as_dense_matrix(G, "G")
+    p = len(G)
     if G.shape != (p, p):
         raise InvalidValue(f"G must be square, got shape {G.shape}")
     if not np.allclose(G, G.T, rtol=1e-10, atol=1e-10 * max(1.0, float(np.abs(G).max()))):
@@ -267,7 +268,7 @@ def objective_eq1_gram(G, A, B, lam) -> float:
     ``= tr G − 2 tr(AᵀGB) + tr(AᵀGA·BᵀB) + λ tr(AᵀA·BᵀB)``; see
     :func:`cossim.paper.models.objective_from_gram`.
     """
-    return objective_from_gram(G, A, B, lam, "eq1")
+    return objective_from_gram(G, A, B, lam)  # (its default objective is Eq. (1))
 
 
 def objective_eq2_gram(G, A, B, lam) -> float:
@@ -302,6 +303,10 @@ class RescalingCheck(NamedTuple):
     cosine_change: np.ndarray
     free: np.ndarray
     d_dependent: bool
+
+
+#: The smallest normal float64 (guards the relative change of a zero objective).
+_TINY = np.finfo(np.float64).tiny
 
 
 def random_rescalings(k: int, n: int = 3, *, low: float = 0.1, high: float = 10.0,
@@ -351,7 +356,7 @@ def rescaling_check(objective: Callable[[np.ndarray, np.ndarray], float],
     for j, d in enumerate(ds):
         d = check_scaling_vector(d, A.shape[1], f"ds[{j}]")
         Ad, Bd = A * d, B / d
-        obj.append(abs(float(objective(Ad, Bd)) - f0) / max(abs(f0), np.finfo(float).tiny))
+        obj.append(abs(float(objective(Ad, Bd)) - f0) / max(abs(f0), _TINY))
         cos.append(float(np.max(np.abs(np.asarray(item_cosine(Ad, Bd)) - S0))))
     obj, cos = np.array(obj), np.array(cos)
     free = obj <= objective_tol

@@ -11,7 +11,7 @@ cosine-similarity matrices are explicit functions of D (paper, Eq. (4)):
 where ``Ω_B(D) = dMat(diag(B̂ D⁻² B̂ᵀ))^{-1/2}`` and
 ``Ω_A(D) = dMat(diag(XÂ D² ÂᵀXᵀ))^{-1/2}``. The functions here evaluate these
 formulas *as written* (Gram matrix first, then the normaliser from its
-diagonal, :func:`cossim.linalg.similarity.cosine_from_gram`), a different
+diagonal, :func:`omega_from_gram_diagonal`; not clipped to [-1, 1]), a different
 route from :func:`cossim.item_item_cosine`, which normalises the rescaled
 embeddings first; the book checks that the two routes agree.
 
@@ -30,7 +30,7 @@ from .._validation import (
     check_scaling_vector,
     check_vector,
 )
-from ..linalg.similarity import cosine_from_gram, inverse_norms
+from ..linalg.similarity import inverse_norms
 
 __all__ = [
     "omega_from_gram_diagonal",
@@ -53,6 +53,12 @@ def omega_from_gram_diagonal(diag) -> np.ndarray:
     return inverse_norms(diag)
 
 
+def _omega_gram_omega(G) -> np.ndarray:
+    """``Ω G Ω`` with ``Ω = dMat(diag G)^{-1/2}``, as written (no clipping to [-1, 1])."""
+    w = omega_from_gram_diagonal(np.diag(G))
+    return G * w[:, None] * w[None, :]
+
+
 def _user_embeddings(X, A):
     X = as_matrix(X, "X")
     A = as_factor(A, "A", rows=X.shape[1])
@@ -63,14 +69,14 @@ def eq4_item_item(B, d) -> np.ndarray:
     """Eq. (4), item–item: ``Ω_B(D) B D⁻² Bᵀ Ω_B(D)`` for ``D = dMat(d)``, shape (p, p)."""
     B = as_factor(B, "B")
     d = check_scaling_vector(d, B.shape[1], "d")
-    return cosine_from_gram((B / d**2) @ B.T, clip=False)
+    return _omega_gram_omega((B / d**2) @ B.T)
 
 
 def eq4_user_user(X, A, d) -> np.ndarray:
     """Eq. (4), user–user: ``Ω_A(D) XA D² (XA)ᵀ Ω_A(D)`` for ``D = dMat(d)``, shape (n, n)."""
     P, A = _user_embeddings(X, A)
     d = check_scaling_vector(d, A.shape[1], "d")
-    return cosine_from_gram((P * d**2) @ P.T, clip=False)
+    return _omega_gram_omega((P * d**2) @ P.T)
 
 
 def eq4_user_item(X, A, B, d) -> np.ndarray:

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from .._validation import InvalidType, InvalidValue
 
 __all__ = ["POPULARITY_SAMPLERS", "sample_power_law", "sample_without_replacement", "gumbel_top_k",
+           "gumbel_top_k_columns", "kth_largest",
            "power_count_law", "discrete_power_law", "total_variation", "kolmogorov_distance",
            "dkw_bound"]
 
@@ -79,8 +80,9 @@ def sample_without_replacement(rng, log_weights, counts) -> sp.csr_matrix:
     ``G = -log E`` with ``E ~ Exp(1)`` (NumPy's fast ziggurat sampler). The
     ``counts[r]`` largest keys of a row are those at or above the row's
     ``counts[r]``-th largest key; that threshold comes from one vectorised
-    sort of the block's keys (NumPy has no per-row k for ``np.partition``,
-    and a per-row ``np.partition`` loop measured slower at paper scale), and
+    sort of the block's keys rounded to float32, made exact by
+    :func:`kth_largest` (NumPy has no per-row k for ``np.partition``, and a
+    per-row ``np.partition`` loop measured slower at paper scale), and
     the drawn columns are read off the flat mask with one ``flatnonzero``
     (no 2-D ``nonzero``, no ``argsort``).
 
@@ -123,6 +125,52 @@ def gumbel_top_k(rng, log_weights, counts) -> sp.csr_matrix:
     int64 array of valid counts.
     """
     m, p = log_weights.shape
+    cols = gumbel_top_k_columns(rng, log_weights, counts)
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    data = np.ones(cols.shape[0], dtype=np.float64)
+    return sp.csr_matrix((data, cols, indptr), shape=(m, p))
+
+
+def kth_largest(keys, counts) -> np.ndarray:
+    """Each row's ``counts[r]``-th largest entry of `keys` (+inf where ``counts[r] == 0``), exactly.
+
+    The value a float64 sort of each row gives, found with a sort of the keys
+    rounded to float32 (half the bytes, twice as fast). Rounding is monotone
+    (a ≤ b implies fl(a) ≤ fl(b)), so the float32 sort's entry t is the rounded
+    threshold: keys that round above t are above the threshold, keys that
+    round below it are below, and the threshold is the
+    ``(counts[r] − #above)``-th largest of the few keys that round to t.
+
+    Parameters
+    ----------
+    keys : ndarray of float64, shape (m, p)
+        No NaN (±inf allowed).
+    counts : ndarray of int64, shape (m,)
+        ``0 <= counts[r] <= p``.
+    """
+    m, p = keys.shape
+    rows = np.arange(m)
+    rank = np.maximum(counts, 1)  # rows with count 0: any rank, overwritten below
+    rounded = keys.astype(np.float32)
+    t = np.sort(rounded, axis=1)[rows, p - rank][:, None]
+    need = rank - np.count_nonzero(rounded > t, axis=1)  # >= 1
+    tie_rows, tie_cols = np.nonzero(rounded == t)  # row-major: grouped by row
+    values = keys[tie_rows, tie_cols]
+    order = np.lexsort((-values, tie_rows))  # within a row, by decreasing value
+    first = np.searchsorted(tie_rows, rows)  # start of each row's group
+    threshold = values[order][first + need - 1]
+    threshold[counts == 0] = np.inf
+    return threshold
+
+
+def gumbel_top_k_columns(rng, log_weights, counts) -> np.ndarray:
+    """The drawn columns of :func:`gumbel_top_k`, row after row, sorted within a row (int32).
+
+    Row r contributes ``counts[r]`` columns; the same random draws as
+    :func:`gumbel_top_k`, without building the sparse matrix (a caller that
+    draws many blocks builds one matrix at the end).
+    """
+    m, p = log_weights.shape
     # Gumbel keys log w - log E, built in place in the noise buffer;
     # E is floored so that log never sees an exact 0
     keys = rng.standard_exponential(size=(m, p))
@@ -130,24 +178,18 @@ def gumbel_top_k(rng, log_weights, counts) -> sp.csr_matrix:
     np.log(keys, out=keys)
     np.subtract(log_weights, keys, out=keys)
     # per-row threshold: the counts[r]-th largest key (rows with count 0 take nothing)
-    ordered = np.sort(keys, axis=1)
     rows = np.arange(m)
-    threshold = np.full(m, np.inf)
-    some = counts > 0
-    threshold[some] = ordered[rows[some], p - counts[some]]
-    del ordered
+    threshold = kth_largest(keys, counts)
     mask = keys >= threshold[:, None]
     drawn = mask.sum(axis=1)
     bad = np.flatnonzero(drawn != counts)
     for r in bad:  # exact ties of keys (probability 0): fall back to a sort of that row
-        mask[r] = False
-        mask[r, np.argsort(-keys[r], kind="stable")[: counts[r]]] = True
+        top = np.argsort(-keys[r], stable=True)[: counts[r]]
+        mask[r] = np.bincount(top, minlength=p) > 0
     # flat positions are row-major: rows in order, columns sorted within a row
     cols = np.flatnonzero(mask.ravel())
     cols -= np.repeat(rows * p, counts)
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    data = np.ones(cols.shape[0], dtype=np.float64)
-    return sp.csr_matrix((data, cols.astype(np.int32), indptr), shape=(m, p))
+    return cols.astype(np.int32)
 
 
 def _check_count_range(low, high) -> tuple:
@@ -187,14 +229,14 @@ def discrete_power_law(exponent: float, low: int, high: int) -> np.ndarray:
     """The discrete power law ``P(k) ∝ k^{−β}`` on k = low … high (normalised)."""
     exponent = _check_positive_float(exponent, "exponent")
     low, high = _check_count_range(low, high)
-    w = np.arange(low, high + 1, dtype=np.float64) ** -exponent
+    w = np.arange(low, high + 1) ** -exponent  # (int ** float: float64)
     return w / w.sum()
 
 
 def total_variation(p, q) -> float:
     """Total-variation distance ``½ Σ |p_k − q_k|`` of two laws on the same support."""
     p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
+    q = np.asarray(q)  # (p − q is float64 for any real q)
     if p.shape != q.shape or p.ndim != 1:
         raise InvalidValue(f"p and q must be 1-D of one length, got {p.shape} and {q.shape}")
     return 0.5 * float(np.abs(p - q).sum())
@@ -218,7 +260,7 @@ def kolmogorov_distance(sample, pmf, low: int = 1) -> float:
     confidence (the Dvoretzky–Kiefer–Wolfowitz inequality, Massart's constant,
     which holds for discrete laws too).
     """
-    pmf = np.asarray(pmf, dtype=np.float64)
+    pmf = np.asarray(pmf)  # (the empirical CDF is float64: so is the difference)
     sample = np.asarray(sample)
     if sample.ndim != 1 or sample.size == 0 or not np.issubdtype(sample.dtype, np.integer):
         raise InvalidValue("sample must be a non-empty 1-D array of integers")

@@ -28,7 +28,7 @@ from .._validation import InvalidType, InvalidValue
 from .sampling import (
     POPULARITY_SAMPLERS,
     _check_positive_float,  # one copy of the scalar check for both modules
-    gumbel_top_k,
+    gumbel_top_k_columns,
     sample_power_law,
     sample_without_replacement,
 )
@@ -219,11 +219,17 @@ def _counts_from_power_law(x, kind: str, low: int, high: int) -> np.ndarray:
 
 _DEFAULTS = SimulationSettings()
 
+#: The paper's sizes (§4): n users, p items, C clusters; the defaults of :func:`simulate`.
+PAPER_N_USERS, PAPER_N_ITEMS, PAPER_N_CLUSTERS = 20_000, 1_000, 5
+#: Users per vectorised block of the interaction sampler: memory only, since the blocks
+#: draw the same random stream in the same order, any block size gives the same data.
+BLOCK_SIZE = 2048
+
 
 def simulate(
-    n_users: int = 20_000,
-    n_items: int = 1_000,
-    n_clusters: int = 5,
+    n_users: int = PAPER_N_USERS,
+    n_items: int = PAPER_N_ITEMS,
+    n_clusters: int = PAPER_N_CLUSTERS,
     *,
     seed: int = 0,
     cluster_probs=_DEFAULTS.cluster_probs,
@@ -234,7 +240,7 @@ def simulate(
     items_per_user_sampler: str = _DEFAULTS.items_per_user_sampler,
     min_items_per_user: int = _DEFAULTS.min_items_per_user,
     max_items_per_user: int | None = _DEFAULTS.max_items_per_user,
-    block_size: int = 2048,
+    block_size: int = BLOCK_SIZE,
 ) -> SimulatedData:
     """Simulate the clustered user–item data of the paper's Section 4.
 
@@ -279,8 +285,9 @@ def simulate(
     return simulate_with(settings, n_users, n_items, n_clusters, seed=seed, block_size=block_size)
 
 
-def simulate_with(settings: SimulationSettings, n_users: int = 20_000, n_items: int = 1_000,
-                  n_clusters: int = 5, *, seed: int = 0, block_size: int = 2048) -> SimulatedData:
+def simulate_with(settings: SimulationSettings, n_users: int = PAPER_N_USERS, n_items: int = PAPER_N_ITEMS,
+                  n_clusters: int = PAPER_N_CLUSTERS, *, seed: int = 0,
+                  block_size: int = BLOCK_SIZE) -> SimulatedData:
     """:func:`simulate` with its open choices given as one :class:`SimulationSettings`.
 
     The random draws, in this order (one ``numpy.random.Generator``): the
@@ -343,13 +350,17 @@ def _draw_interactions(rng, clusters, popularity, prefs, counts, block_size) -> 
         log_prefs = np.log(prefs)
     # items of positive popularity per cluster
     cluster_sizes = np.bincount(clusters[popularity > 0], minlength=n_clusters).astype(np.int64)
-    blocks = []
+    blocks = []  # the drawn columns of each block of users
     for start in range(0, prefs.shape[0], block_size):
         stop = min(start + block_size, prefs.shape[0])
         logw = log_prefs[start:stop][:, clusters]
         logw += log_pop[None, :]
         # items with positive weight: those of clusters with positive preference
-        available = (prefs[start:stop] > 0).astype(np.int64) @ cluster_sizes
+        available = (prefs[start:stop] > 0) @ cluster_sizes  # (bool @ int: an int count)
         counts[start:stop] = np.minimum(counts[start:stop], available)
-        blocks.append(gumbel_top_k(rng, logw, counts[start:stop]))
-    return sp.vstack(blocks, format="csr")
+        blocks.append(gumbel_top_k_columns(rng, logw, counts[start:stop]))
+    # one CSR matrix of all blocks (no per-block matrices to stack)
+    cols = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int32)
+    indptr = np.concatenate([[0], np.cumsum(counts)])  # scipy picks int32 when it fits
+    data = np.ones(cols.shape[0], dtype=np.float64)
+    return sp.csr_matrix((data, cols, indptr), shape=(prefs.shape[0], clusters.shape[0]))

@@ -178,3 +178,395 @@ def test_bad_probe_parameters(kw, match):
     with pytest.raises(InvalidValue, match=match):
         cossim.diagnose(rng.standard_normal((6, 2)), rng.standard_normal((5, 2)),
                         n_neighbours=2, **kw)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def _brute_pairs(Qs, gammas, n_pairs):
+    """Every pair i < j by decreasing range of its cosine over γ, ties by (i, j)."""
+    C = np.stack([E @ E.T for E in Qs])
+    p = C.shape[1]
+    rows = []
+    for i in range(p):
+        for j in range(i + 1, p):
+            c = C[:, i, j]
+            rows.append((float(c.max() - c.min()), i, j, float(c.min()), float(c.max()),
+                         float(gammas[int(c.argmin())]), float(gammas[int(c.argmax())])))
+    rows.sort(key=lambda t: (-t[0], t[1], t[2]))
+    return rows[:n_pairs]
+
+
+def _members(p=7, k=3, seed=2, duplicate=True):
+    rng = np.random.default_rng(seed)
+    V, _ = np.linalg.qr(rng.standard_normal((p, k)))
+    if duplicate:
+        V[1] = V[0]  # items 0 and 1 coincide: their pairs with any j tie exactly
+    s = np.array([3.0, 1.5, 0.5])
+    gammas = np.array([0.0, 0.5, 1.0])
+    return [cossim.row_normalize(V * s**g) for g in gammas], gammas
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 50])
+@pytest.mark.parametrize("n_pairs", [2, 5, 30])  # (cuts between tied pairs: below)
+def test_most_variable_pairs_by_brute_force(block, n_pairs):
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    Qs, gammas = _members()
+    got = _most_variable_pairs(Qs, gammas, n_pairs, block)
+    want = _brute_pairs(Qs, gammas, n_pairs)
+    assert [(q["i"], q["j"]) for q in got] == [(i, j) for _, i, j, *_ in want]
+    for q, (r, _, _, lo, hi, g1, g2) in zip(got, want):
+        assert set(q) == {"i", "j", "cos_range", "cos_min", "cos_max", "gamma_at_min", "gamma_at_max"}
+        assert_allclose([q["cos_range"], q["cos_min"], q["cos_max"]], [r, lo, hi], rtol=1e-12, atol=1e-15)
+        assert (q["gamma_at_min"], q["gamma_at_max"]) == (g1, g2)
+    assert len(got) == min(n_pairs, 21)  # 7·6/2 pairs, the self-pairs never
+
+
+def test_the_single_most_variable_pair():
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    Qs, gammas = _members(duplicate=False)
+    got = _most_variable_pairs(Qs, gammas, 1, 3)
+    assert [(q["i"], q["j"]) for q in got] == [(i, j) for _, i, j, *_ in _brute_pairs(Qs, gammas, 1)]
+    assert _most_variable_pairs(Qs, gammas, 0, 3) == []
+
+
+def test_block_pairs_of_a_block_with_one_pair():
+    """Rows 5:6 of 7 items hold one pair i < j, (5, 6)."""
+    from cossim.beyond.diagnostic import _block_pairs
+
+    Qs, gammas = _members()
+    found = _block_pairs(Qs, gammas, 5, 6, 10)
+    assert [(i, j) for _, i, j, *_ in found] == [(5, 6)]
+    assert _block_pairs(Qs, gammas, 6, 7, 10) == []  # the last row has no j > i
+
+
+def test_stability_by_sets():
+    """Union size and the share of each item's neighbours kept by every member, by Python sets."""
+    from cossim.beyond.diagnostic import _stability
+
+    N = [np.array([[1, 2], [0, 2], [0, 1]]),
+         np.array([[1, 0], [2, 0], [0, 1]]),
+         np.array([[2, 1], [0, 2], [2, 0]])]
+    union, stable = _stability(N, 2)
+    for i in range(3):
+        sets = [set(Ng[i]) for Ng in N]
+        assert union[i] == len(set().union(*sets))
+        assert stable[i] == len(set.intersection(*sets)) / 2
+
+
+def test_sampled_users():
+    from cossim.beyond.diagnostic import _sample_users
+
+    users = _sample_users(500, 3)
+    assert users.shape == (200,) and users.min() >= 0 and users.max() < 500
+    assert np.array_equal(users, np.random.default_rng(3).integers(0, 500, size=200))
+    assert _sample_users(50, 3).shape == (50,)
+
+
+def test_neighbour_lists_are_computed_in_blocks_of_the_given_size(monkeypatch):
+    import cossim.beyond.diagnostic as D
+
+    sizes = []
+    real = D.top_k_neighbours
+
+    def spy(E, n, block_size=None):
+        sizes.append(block_size)
+        return real(E, n, block_size=block_size)
+    monkeypatch.setattr(D, "top_k_neighbours", spy)
+    P, Q = _factors(p=30)
+    D.diagnose(P, Q, n_neighbours=3, block_size=7, n_probes=0)
+    assert sizes and set(sizes) == {7}
+
+
+def test_report_json_round_trip():
+    P, Q = _factors(p=20)
+    report = diagnose(P, Q, n_neighbours=3, n_probes=0)
+    text = report.to_json()
+    assert json.loads(text) == json.loads(json.dumps(report.to_dict()))
+    assert text.startswith('{\n  "n_users": ')  # indented by two spaces
+
+
+def _exact_factors(s=(4.0, 2.0, 1.0), n=30, p=20, gamma0=0.5, seed=3):
+    """P = U S^(1−γ₀), Q = V S^γ₀ with orthonormal U, V: the scores U S Vᵀ have singular values s."""
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((n, len(s))))
+    V, _ = np.linalg.qr(rng.standard_normal((p, len(s))))
+    s = np.asarray(s)
+    return U * s ** (1 - gamma0), V * s**gamma0
+
+
+def test_gamma_conditions_by_formula():
+    """From Q = V S^½ the member V S^γ needs C_γ = S^(γ−½) (up to a rotation): κ = (s₁/s_r)^|γ−½|."""
+    P, Q = _exact_factors()
+    report = diagnose(P, Q, n_neighbours=3, n_probes=0)
+    assert_allclose(report.gamma_condition, 4.0 ** np.abs(np.array(report.gammas) - 0.5), rtol=1e-10)
+
+
+def test_defaults_of_diagnose():
+    """11 exponents on [0, 1], 10 neighbours, 10 pairs, 8 probes of each kind, seed 0."""
+    P, Q = _exact_factors()
+    report = diagnose(P, Q)
+    assert_allclose(report.gammas, np.linspace(0.0, 1.0, 11), rtol=0, atol=1e-15)
+    assert (report.n_neighbours, len(report.most_variable_pairs), report.n_probes, report.seed) == (10, 10, 8, 0)
+    again = diagnose(P, Q)
+    assert report.to_dict() == again.to_dict()
+
+
+def test_score_change_on_the_sampled_users():
+    """max_score_change is the largest |P'_γ Q'_γᵀ − P Qᵀ| over the users _sample_users draws."""
+    from cossim.beyond.diagnostic import _sample_users, _score_change
+
+    P, Q = _factors()
+    report = diagnose(P, Q, n_neighbours=3, n_probes=0, seed=4)
+    svd = score_svd(P, Q)
+    expected = _score_change(P, Q, svd, np.array(report.gammas), _sample_users(P.shape[0], 4))
+    assert report.max_score_change == expected
+
+
+def test_score_svd_rank_one_and_relative_cut():
+    """Rank one works (one singular value); the cut rtol·s₁ is relative to the largest s:
+    s = (10⁶, 10⁻³, 10⁻¹²) keeps two at rtol = 10⁻¹⁰ (cut 10⁻⁴)."""
+    P, Q = _exact_factors(s=(2.0,))
+    assert score_svd(P, Q).s.shape == (1,)
+    P, Q = _exact_factors(s=(1e6, 1e-3, 1e-12))
+    svd = score_svd(P, Q)
+    assert_allclose(svd.s, [1e6, 1e-3], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, ok", [
+    (dict(n_neighbours=1), True), (dict(n_neighbours=19), True), (dict(n_neighbours=20), False),
+    (dict(n_neighbours=0), False), (dict(n_pairs=0), True), (dict(n_pairs=-1), False),
+    (dict(block_size=1), True), (dict(block_size=0), False), (dict(max_condition=1.0), True),
+    (dict(max_condition=0.5), False), (dict(max_condition=1e9), False), (dict(n_probes=0), True),
+    (dict(n_probes=-1), False),
+])
+def test_parameter_boundaries(kwargs, ok):
+    P, Q = _exact_factors()
+    args = {"n_neighbours": 3, "n_probes": 0, **kwargs}
+    name = next(iter(kwargs))
+    if ok:
+        assert diagnose(P, Q, **args).n_items == 20
+    else:
+        with pytest.raises(ValueError, match=f"^{name} must"):
+            diagnose(P, Q, **args)
+
+
+def test_two_items_are_enough():
+    P, Q = _exact_factors(s=(2.0, 1.0), p=2)
+    assert diagnose(P, Q, n_neighbours=1, n_probes=0).n_items == 2
+    P1, Q1 = _exact_factors(s=(2.0,), p=1)
+    with pytest.raises(ValueError, match="^Q must have at least 2 items \\(rows\\), got 1$"):
+        diagnose(P1, Q1, n_neighbours=1)
+    with pytest.raises(ValueError, match="^P must be 2-D"):
+        diagnose(np.ones(3), Q)
+    with pytest.raises(ValueError, match="^Q must be 2-D"):
+        diagnose(P, np.ones(3))
+
+
+# ------------------------------------------- every field of a report, by independent computations
+
+def _brute_neighbours(E, n):
+    """Top-n cosine neighbours of every row, ties by the smaller index, from the full matrix."""
+    U = E / np.linalg.norm(E, axis=1, keepdims=True)
+    C = U @ U.T
+    np.fill_diagonal(C, -np.inf)
+    return [set(np.argsort(-C[i], kind="stable")[:n].tolist()) for i in range(len(E))]
+
+
+def _brute_cos(E):
+    U = E / np.linalg.norm(E, axis=1, keepdims=True)
+    return U @ U.T
+
+
+def test_every_field_of_a_report():
+    """Each field of DiagnosticReport against a computation that does not use diagnose's helpers."""
+    from cossim.beyond.diagnostic import SCOPE_NOTE, _sample_users, _score_change
+
+    P, Q = _exact_factors(s=(4.0, 2.0, 1.0), n=40, p=24, gamma0=0.3)
+    gammas = [0.0, 0.25, 0.5, 1.0]
+    n, kappa = 3, 7.0
+    rep = diagnose(P, Q, gammas=gammas, n_neighbours=n, n_pairs=4, block_size=5,
+                   max_condition=kappa, n_probes=2, seed=5)
+    # plain Python types throughout (the report is JSON-ready)
+    assert (rep.n_users, rep.n_items, rep.k, rep.rank, rep.n_neighbours) == (40, 24, 3, 3, 3)
+    assert all(type(v) is int for v in (rep.n_users, rep.n_items, rep.k, rep.rank, rep.union_size_max))
+    assert_allclose(rep.singular_values, [4.0, 2.0, 1.0], rtol=1e-12)
+    assert all(type(x) is float for x in rep.singular_values)
+    assert rep.gammas == gammas
+    # the members V S^γ (any orthonormal V spanning the same space gives the same cosines)
+    V = np.linalg.qr(Q)[0]
+    Ug, s, Vt = np.linalg.svd(np.linalg.qr(P)[1] @ np.linalg.qr(Q)[1].T)
+    V = V @ Vt.T
+    members = [V * s**g for g in gammas]
+    N_given, N_half = _brute_neighbours(Q, n), _brute_neighbours(V * s**0.5, n)
+    Ns = [_brute_neighbours(M, n) for M in members]
+    want_given = [np.mean([len(a & b) / n for a, b in zip(N, N_given)]) for N in Ns]
+    want_half = [np.mean([len(a & b) / n for a, b in zip(N, N_half)]) for N in Ns]
+    assert_allclose(rep.overlap_with_given, want_given, rtol=1e-15)
+    assert_allclose(rep.overlap_with_balanced, want_half, rtol=1e-15)
+    best = int(np.argmax(want_given))
+    assert rep.best_gamma_for_given == gammas[best]
+    assert rep.best_overlap_with_given == rep.overlap_with_given[best]
+    C_given = _brute_cos(Q)
+    change = [np.abs(_brute_cos(M) - C_given).max() for M in members]
+    assert_allclose(rep.cos_change_with_given, change, rtol=1e-10, atol=1e-14)
+    assert rep.min_cos_gap_to_family == min(rep.cos_change_with_given)
+    assert rep.gamma_max_cos_swing == max(rep.cos_change_with_given)
+    assert_allclose(rep.gamma_condition, 4.0 ** np.abs(np.array(gammas) - 0.3), rtol=1e-10)
+    union = [len(set().union(*(N[i] for N in Ns))) for i in range(24)]
+    stable = [len(set.intersection(*(N[i] for N in Ns))) / n for i in range(24)]
+    assert rep.item_union_size == union and rep.item_stable_fraction == pytest.approx(stable, abs=0)
+    assert rep.union_size_max == max(union) and rep.union_size_mean == pytest.approx(np.mean(union))
+    assert rep.stable_fraction_min == min(stable)
+    assert rep.stable_fraction_mean == pytest.approx(np.mean(stable), rel=1e-15)
+    assert rep.most_variable_items == sorted(range(24), key=lambda i: (-union[i], i))[:10]
+    want_pairs = _brute_pairs([M / np.linalg.norm(M, axis=1, keepdims=True) for M in members],
+                              np.array(gammas), 4)
+    assert [(q["i"], q["j"]) for q in rep.most_variable_pairs] == [(i, j) for _, i, j, *_ in want_pairs]
+    users = _sample_users(40, 5)
+    assert rep.max_score_change == _score_change(P, Q, score_svd(P, Q), np.array(gammas), users)
+    scale = 3 * np.finfo(float).eps * np.linalg.norm(P, 2) * np.linalg.norm(Q, 2)
+    assert_allclose(rep.score_change_bound, (2 * np.sqrt(3) + 2) * scale, rtol=1e-12)
+    assert_allclose(rep.probe_score_change_bound, (2 * np.sqrt(3) + 2) * kappa * scale, rtol=1e-12)
+    assert (rep.max_condition, rep.n_probes, rep.seed) == (kappa, 2, 5)
+    assert set(rep.probes) == {"diagonal", "general"}
+    assert rep.probes["diagonal"]["condition"] == kappa
+    assert rep.probe_max_score_change == max(r["max_score_change"] for r in rep.probes.values())
+    assert rep.scope == SCOPE_NOTE
+
+
+def test_report_without_probes():
+    """n_probes = 0: no probes, and their largest score change is exactly 0.0 (a float)."""
+    P, Q = _exact_factors()
+    rep = diagnose(P, Q, n_neighbours=3, n_probes=0, max_condition=3.0, seed=2)
+    assert rep.probes == {} and rep.probe_max_score_change == 0.0
+    assert type(rep.probe_max_score_change) is float
+    assert (rep.max_condition, rep.seed, rep.n_probes) == (3.0, 2, 0)
+    json.loads(rep.to_json())
+
+
+def test_most_variable_items_ties_by_smaller_index():
+    """Many items share a union size; the ten listed are the largest unions, ties by index."""
+    P, Q = _factors(p=40)
+    rep = diagnose(P, Q, gammas=[0.0, 0.5, 1.0], n_neighbours=2, n_probes=0)
+    u = rep.item_union_size
+    assert len(set(u)) < 10  # ties are certain
+    assert rep.most_variable_items == sorted(range(40), key=lambda i: (-u[i], i))[:10]
+    few = diagnose(*_factors(p=6), n_neighbours=2, n_probes=0)
+    assert sorted(few.most_variable_items) == list(range(6))  # min(10, p) items
+
+
+def test_score_change_is_on_the_sampled_users_only():
+    """500 users, 200 sampled: the reported change is the max over exactly those users."""
+    P, Q = _factors(n=500, p=10, k=3, seed=6)
+    rep = diagnose(P, Q, gammas=[0.0, 1.0], n_neighbours=2, n_probes=0, seed=1)
+    svd = score_svd(P, Q)
+    users = np.random.default_rng(1).integers(0, 500, size=200)
+
+    def change(rows):
+        base = P[rows] @ Q.T
+        return max(float(np.abs((svd.U[rows] * svd.s ** (1 - g)) @ (svd.V * svd.s**g).T - base).max())
+                   for g in (0.0, 1.0))
+    assert rep.max_score_change == change(users)
+    assert rep.max_score_change != change(np.arange(500))  # the sample matters in this case
+
+
+def test_two_gammas_are_enough():
+    P, Q = _exact_factors()
+    assert diagnose(P, Q, gammas=[0.0, 1.0], n_neighbours=3, n_probes=0).gammas == [0.0, 1.0]
+
+
+def test_parameters_are_validated_before_any_computation():
+    """A bad parameter is reported even when the factors would fail later (zero scores)."""
+    P, Q = np.zeros((6, 2)), np.ones((5, 2))
+    for kwargs, name in [(dict(n_neighbours=0), "n_neighbours"), (dict(n_neighbours=5), "n_neighbours"),
+                         (dict(n_neighbours=6), "n_neighbours"), (dict(block_size=0), "block_size"),
+                         (dict(n_probes=-1), "n_probes"), (dict(n_pairs=-1), "n_pairs"),
+                         (dict(seed=-1), "seed"), (dict(max_condition=0.5), "max_condition")]:
+        with pytest.raises(InvalidValue, match=f"^{name} must satisfy"):
+            diagnose(P, Q, **{"n_neighbours": 2, **kwargs})
+    with pytest.raises(InvalidValue, match="zero matrix"):
+        diagnose(P, Q, n_neighbours=4)  # the largest valid n_neighbours passes to the SVD
+
+
+def test_the_block_size_reaches_every_blockwise_step(monkeypatch):
+    """block_size (default 1024) is passed to the neighbour lists, the cosine changes and the probes."""
+    import cossim.beyond.diagnostic as D
+
+    seen = {"top_k": set(), "change": set(), "probe": set()}
+    real_top, real_change, real_probe = D.top_k_neighbours, D.max_cosine_change, D.probe_family
+
+    def top(E, n, block_size=None):
+        seen["top_k"].add(block_size)
+        return real_top(E, n, block_size=block_size)
+
+    def change(E, members, block=-1):
+        seen["change"].add(block)
+        return real_change(E, members, block)
+
+    def probe(*args, block=-1, **kw):
+        seen["probe"].add(block)
+        return real_probe(*args, block=block, **kw)
+    monkeypatch.setattr(D, "top_k_neighbours", top)
+    monkeypatch.setattr(D, "max_cosine_change", change)
+    monkeypatch.setattr(D, "probe_family", probe)
+    P, Q = _factors(p=12)
+    D.diagnose(P, Q, n_neighbours=2, block_size=5, n_probes=1)
+    assert seen == {"top_k": {5}, "change": {5}, "probe": {5}}
+    for v in seen.values():
+        v.clear()
+    D.diagnose(P, Q, n_neighbours=2, n_probes=1)
+    assert seen == {"top_k": {1024}, "change": {1024}, "probe": {1024}}
+
+
+def test_score_svd_cut_is_strict():
+    """A singular value exactly at rtol · s₁ is dropped, and rtol = 0 drops exact zeros."""
+    P, Q = np.diag([4.0, 1.0]), np.eye(2)
+    assert_allclose(score_svd(P, Q, rtol=0.25).s, [4.0], rtol=0)
+    assert_allclose(score_svd(P, Q, rtol=0.2499).s, [4.0, 1.0], rtol=0)
+    assert_allclose(score_svd(np.diag([1.0, 0.0]), Q, rtol=0.0).s, [1.0], rtol=0)
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7])
+def test_ties_at_the_cut_go_to_the_smaller_index(block):
+    """Items 0 and 1 coincide, so (0, j) and (1, j) tie exactly: every n_pairs, even one that
+    cuts between two tied pairs, lists the pairs by decreasing range, ties by (i, j)."""
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    Qs, gammas = _members()
+    for n_pairs in range(1, 23):
+        got = _most_variable_pairs(Qs, gammas, n_pairs, block)
+        assert [(q["i"], q["j"]) for q in got] == [(i, j) for _, i, j, *_ in _brute_pairs(Qs, gammas, n_pairs)]
+
+
+def test_equal_ranges_with_the_same_i_are_ordered_by_j():
+    """Pairs (0, 1) and (0, 2) both range over 1 (cosines {1, 0} and {0, −1}): (0, 1) first."""
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    E0 = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    E1 = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    for block in (1, 3):
+        got = _most_variable_pairs([E0, E1], np.array([0.0, 1.0]), 2, block)
+        assert [(q["i"], q["j"], q["cos_min"]) for q in got] == [(0, 1, 0.0), (0, 2, -1.0)]
+
+
+def test_a_single_member_moves_no_pair():
+    """One γ: every range is 0, so the pairs are the first ones by index."""
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    Qs, gammas = _members(duplicate=False)
+    got = _most_variable_pairs(Qs[:1], gammas[:1], 3, 2)
+    assert [(q["i"], q["j"], q["cos_range"]) for q in got] == [(0, 1, 0.0), (0, 2, 0.0), (0, 3, 0.0)]
+
+
+def test_equal_ranges_are_ordered_by_i_then_j():
+    """Pairs (0, 1), (0, 3), (1, 2), (2, 3) all range over 1 (cosine 1, then 0): listed by (i, j),
+    not by j, in one block or in blocks of one row."""
+    from cossim.beyond.diagnostic import _most_variable_pairs
+
+    E0 = np.tile([1.0, 0.0], (4, 1))
+    E1 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    for block in (1, 4):
+        got = _most_variable_pairs([E0, E1], np.array([0.0, 1.0]), 4, block)
+        assert [(q["i"], q["j"]) for q in got] == [(0, 1), (0, 3), (1, 2), (2, 3)]

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 
 from cossim.figure1.panels import PANEL_RECORDS, PANELS
 from cossim.figure1.plotting import figure_png, plot_figure1, plot_gamma_sweep, plot_heatmaps
@@ -56,3 +57,36 @@ def test_png(small):
     png = figure_png(plot_figure1(result), dpi=40)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert figure_png(plot_figure1(result), dpi=40) == png  # no timestamp in the bytes
+
+
+def _savefig_png(fig, dpi, **kwargs):
+    """matplotlib's own path: savefig runs the layout in a draw of its own, then draws."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, **kwargs)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("nrows, dpi", [(1, 40), (2, 55)])
+def test_png_has_the_bytes_of_a_plain_savefig(small, nrows, dpi):
+    """figure_png skips resampling the images in the layout draw; the output must not change."""
+    _, result = small
+    fig = plot_figure1(result, nrows=nrows)
+    engine = fig.get_layout_engine()
+    assert figure_png(fig, dpi=dpi) == _savefig_png(plot_figure1(result, nrows=nrows), dpi)
+    assert fig.get_layout_engine() is engine  # restored
+    # the comparison can fail: another dpi gives other bytes
+    assert figure_png(plot_figure1(result, nrows=nrows), dpi=dpi + 1) != _savefig_png(fig, dpi)
+
+
+def test_png_compress_level_keeps_the_pixels(small):
+    import io
+
+    from PIL import Image
+
+    _, result = small
+    fast = figure_png(plot_figure1(result), dpi=40, compress_level=1)
+    default = figure_png(plot_figure1(result), dpi=40)
+    assert fast != default
+    assert_array_equal(np.asarray(Image.open(io.BytesIO(fast))), np.asarray(Image.open(io.BytesIO(default))))

@@ -92,9 +92,9 @@ def _spy_syrk(monkeypatch):
     for name in ("ssyrk", "dsyrk"):
         real = getattr(scipy.linalg.blas, name)
 
-        def spy(alpha, a, *, beta, c, trans, lower, overwrite_c, _name=name, _real=real):
+        def spy(alpha, a, *, beta, c, _name=name, _real=real, **flags):
             calls.append((_name, a.shape, a.dtype, c.dtype))
-            return _real(alpha, a, beta=beta, c=c, trans=trans, lower=lower, overwrite_c=overwrite_c)
+            return _real(alpha, a, beta=beta, c=c, **flags)
         monkeypatch.setattr(scipy.linalg.blas, name, spy)
     return calls
 

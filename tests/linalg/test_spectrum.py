@@ -329,3 +329,14 @@ def test_auto_above_gram_max_items_takes_the_iterative_route(monkeypatch):
         spec = cossim.top_singular(da.from_array(X, chunks=(3, 4001)), 1)
     assert calls[-1] == ("_dask_spectrum", (1, "iterative", 1e-7))
     assert_allclose(spec.sigma, [s1], rtol=1e-7)
+
+
+def test_orient_columns_returns_a_float64_copy_also_when_empty():
+    from cossim.linalg.spectrum import orient_columns
+
+    for V in (np.zeros((3, 0), dtype=np.int64), np.array([[1, -2], [0, 1]], dtype=np.int64)):
+        out = orient_columns(V)
+        assert out.dtype == np.float64 and out is not V and out.shape == V.shape
+    V = np.zeros((2, 0))
+    assert orient_columns(V) is not V
+    np.testing.assert_array_equal(orient_columns(np.array([[1, -2], [0, 1]])), [[1.0, 2.0], [0.0, -1.0]])

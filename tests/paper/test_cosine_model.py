@@ -188,3 +188,229 @@ def test_fit_cosine_model_bad_input():
         cossim.fit_cosine_model(np.full((4, 4), np.nan), 1.0, 2)
     with pytest.raises(TypeError, match="scale"):
         cossim.objective_cosine(G, *_problem()[1:], "1", 1.0)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def _kkt_residual(B, M, C, s):
+    r = s * s * B @ M - s * C
+    nu = np.sum(r * B, axis=1)
+    return np.linalg.norm(r - nu[:, None] * B, axis=1), nu
+
+
+def test_best_unit_rows_across_scales():
+    """Rows of c from 10⁻⁶ to 10⁶ (wide bisection brackets) and a spread spectrum: every row
+    meets the global-minimum conditions of the trust-region subproblem to rounding."""
+    rng = np.random.default_rng(11)
+    k = 4
+    Q = np.linalg.qr(rng.standard_normal((k, k)))[0]
+    mu = np.array([0.01, 0.5, 3.0, 40.0])
+    M = Q @ np.diag(mu) @ Q.T
+    C = rng.standard_normal((13, k)) * np.logspace(-6, 6, 13)[:, None]
+    for s in (0.3, 2.5, -1.5):
+        B = cossim.paper.cosine_model.best_unit_rows(M, C, s)
+        assert_allclose(np.linalg.norm(B, axis=1), 1.0, rtol=1e-14)
+        res, nu = _kkt_residual(B, M, C, s)
+        # rounding of s²Mb − sc: a few ε times (s²μ_max + ‖sc‖)
+        assert np.all(res <= 1e-13 * (s * s * mu[-1] + np.linalg.norm(s * C, axis=1)))
+        assert np.all(nu <= s * s * mu[0] * (1 + 1e-12))
+
+
+def test_best_unit_rows_two_dimensional_by_hand():
+    """M = diag(0, 2), s = 1: c = (1, 0) gives b = e₁; c = (0, 1) is the hard case with
+    b₂ = c₂/(s(μ₂ − μ₁)) = ½ and b₁ = √¾; c = (1, 1) gives b_j = c_j/(μ_j − ν) with
+    1/ν² + 1/(2 − ν)² = 1, ν < 0 (solved here by bisection, independently)."""
+    M = np.diag([0.0, 2.0])
+    B = cossim.paper.cosine_model.best_unit_rows(M, np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), 1.0)
+    assert_allclose(np.abs(B[0]), [1.0, 0.0], atol=1e-15)
+    assert_allclose(np.abs(B[1]), [np.sqrt(0.75), 0.5], rtol=1e-12)
+    # the shortfall is added along the eigenvector eigh returns (+e₁ for this diagonal M)
+    assert B[1, 1] > 0 and B[1, 0] > 0
+    nu = scipy.optimize.brentq(lambda v: 1 / v**2 + 1 / (2 - v) ** 2 - 1, -10.0, -1e-3, xtol=1e-15)
+    assert_allclose(B[2], [1 / -nu, 1 / (2 - nu)], rtol=1e-12)
+
+
+def test_best_unit_rows_at_zero_scale_and_zero_rows_silently():
+    """s = 0: every unit row is optimal; the eigenvector of the smallest μ is returned, unit length.
+    A zero row of C is completed along that eigenvector without a warning."""
+    import warnings
+
+    M = np.diag([3.0, 1.0])
+    B0 = cossim.paper.cosine_model.best_unit_rows(M, np.ones((2, 2)), 0.0)
+    assert_allclose(np.abs(B0), [[0.0, 1.0], [0.0, 1.0]], atol=1e-15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        B = cossim.paper.cosine_model.best_unit_rows(M, np.array([[0.0, 0.0], [1.0, 2.0]]), 1.0)
+    assert_allclose(np.abs(B[0]), [0.0, 1.0], atol=1e-15)
+
+
+def test_direction_gradient_norm_by_formula():
+    """√(Σ (‖A_i‖ ∂A_i)² + Σ (‖B_i‖ ∂B_i)² + (∂s)²) from gradient_cosine."""
+    X, A, B = _problem()
+    G = cossim.gram_matrix(X)
+    gA, gB, gs = cossim.gradient_cosine(G, A, B, 0.5, 1.0)
+    expected = np.sqrt(np.sum((gA * np.linalg.norm(A, axis=1)[:, None]) ** 2)
+                       + np.sum((gB * np.linalg.norm(B, axis=1)[:, None]) ** 2) + gs**2)
+    assert_allclose(cossim.paper.cosine_model.direction_gradient_norm(G, A, B, 0.5, 1.0), expected, rtol=1e-13)
+
+
+def test_exact_b_inner_solution_is_stationary_in_b():
+    """For "exact_b" the B of the path is the exact best B for A and s (with λ > 0, so λAᵀA
+    matters): the gradient in B's row directions vanishes to rounding."""
+    X, A, B = _problem(80, 15, 4, seed=3)
+    G = cossim.gram_matrix(X)
+    fit = cossim.fit_cosine_model(G, 3.0, init=(A, B), max_iter=2, method="exact_b", checkpoints=(0, 2))
+    for it, _, s, Bp in fit.path:
+        Ap = fit.A if it else _normalised(A)
+        gB = cossim.gradient_cosine(G, Ap, Bp, s, 3.0)[1]
+        scale = np.linalg.norm(cossim.gradient_cosine(G, Ap, _normalised(B), s, 3.0)[1])
+        assert np.linalg.norm(gB) <= 1e-10 * scale
+
+
+def test_exact_b_normalises_init_rows():
+    """"exact_b" normalises the rows of init first: rescaled rows give the same fit."""
+    X, A, B = _problem(80, 15, 4, seed=3)
+    G = cossim.gram_matrix(X)
+    d = np.random.default_rng(2).uniform(0.2, 5.0, size=(15, 1))
+    a = cossim.fit_cosine_model(G, 1.0, init=(A, B), max_iter=3, method="exact_b")
+    b = cossim.fit_cosine_model(G, 1.0, init=(A * d, B / d), max_iter=3, method="exact_b")
+    assert_allclose(a.A, b.A, rtol=1e-9, atol=1e-12)
+    assert_allclose(a.objective, b.objective, rtol=1e-12)
+
+
+def test_start_scale_and_path_of_joint_fit():
+    """The start is init itself (joint) with s at its least-squares optimum c/q over unit rows;
+    no path unless asked; a zero G (q = 0 at λ = 0) starts from s = 1."""
+    X, A, B = _problem()
+    G = cossim.gram_matrix(X)
+    An, Bn = _normalised(A), _normalised(B)
+    cross = np.sum((G @ An) * Bn)
+    quad = np.sum((An.T @ G @ An) * (Bn.T @ Bn)) + 0.5 * np.sum((An.T @ An) * (Bn.T @ Bn))
+    fit = cossim.fit_cosine_model(G, 0.5, init=(A, B), max_iter=1, checkpoints=(0,))
+    it, value, s0, B0 = fit.path[0]
+    assert it == 0 and np.array_equal(B0, B)
+    assert_allclose(s0, cross / quad, rtol=1e-13)
+    assert_allclose(value, cossim.objective_cosine(G, A, B, cross / quad, 0.5), rtol=1e-13)
+    assert cossim.fit_cosine_model(G, 0.5, init=(A, B), max_iter=1).path == ()
+    zero = cossim.fit_cosine_model(np.zeros((15, 15)), 0.0, init=(A, B), max_iter=1, checkpoints=(0,))
+    assert zero.path[0][2] == 1.0
+
+
+def test_fit_options_reach_lbfgs():
+    """max_iter bounds the iterations (n_iter is L-BFGS's count); tol = 0 and gtol = 0 are allowed."""
+    X, A, B = _problem()
+    G = cossim.gram_matrix(X)
+    fit = cossim.fit_cosine_model(G, 0.5, init=(A, B), max_iter=3, tol=0.0, gtol=0.0)
+    assert fit.n_iter == 3 and type(fit.n_iter) is int and not fit.converged
+    loose = cossim.fit_cosine_model(G, 0.5, init=(A, B), max_iter=500, tol=1e-3)
+    tight = cossim.fit_cosine_model(G, 0.5, init=(A, B), max_iter=500, tol=1e-14, gtol=0.0)
+    assert loose.n_iter < tight.n_iter
+
+
+def test_fit_defaults():
+    import inspect
+
+    params = inspect.signature(cossim.fit_cosine_model).parameters
+    assert {n: params[n].default for n in ("max_iter", "tol", "seed", "method", "gtol", "checkpoints")} \
+        == {"max_iter": 1000, "tol": 1e-12, "seed": 0, "method": "joint", "gtol": 1e-9, "checkpoints": ()}
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(tol=-1e-3), ValueError, "^tol must"),
+    (dict(gtol=-1e-3), ValueError, "^gtol must"),
+    (dict(checkpoints=(-1,)), ValueError, "^checkpoints must"),
+    (dict(checkpoints=(0.5,)), TypeError, "^checkpoints must"),
+    (dict(k=16), ValueError, "^k must satisfy 1 <= k <= 15, got 16$"),
+])
+def test_fit_option_messages(kwargs, error, match):
+    G = cossim.gram_matrix(_problem()[0])
+    kwargs = {"k": 3, **kwargs}
+    with pytest.raises(error, match=match):
+        cossim.fit_cosine_model(G, 1.0, **kwargs)
+
+
+@pytest.mark.parametrize("init, k, error, match", [
+    ((np.ones((14, 3)), np.ones((15, 3))), None, ValueError, "^init\\[0\\] has 14 rows, expected 15$"),
+    ((np.ones((15, 3)), np.ones((14, 3))), None, ValueError, "^init\\[1\\] has 14 rows, expected 15$"),
+    ((np.ones((15, 3)), np.ones((15, 2))), None, ValueError, "^init\\[1\\] has 2 columns, expected 3$"),
+    ((np.ones((15, 3)), np.ones((15, 3)), np.ones((15, 3))), None, TypeError, "^init must be a pair \\(A, B\\)$"),
+    ((np.ones((15, 3)), np.ones((15, 3))), 2, ValueError, "^k=2 does not match init with 3 columns$"),
+    ((np.ones((15, 3)), np.ones((15, 3))), 16, ValueError, "^k must satisfy 1 <= k <= 15, got 16$"),
+    ([np.ones((15, 3)), np.ones((15, 3))], None, TypeError, "^init must be a pair \\(A, B\\)$"),
+])
+def test_init_messages(init, k, error, match):
+    G = cossim.gram_matrix(_problem()[0])
+    with pytest.raises(error, match=match):
+        cossim.fit_cosine_model(G, 1.0, k, init=init)
+
+
+def test_init_with_matching_k_and_distinct_factors():
+    """k equal to init's columns is accepted; init[0] is A and init[1] is B (not swapped)."""
+    X, A, B = _problem()
+    G = cossim.gram_matrix(X)
+    fit = cossim.fit_cosine_model(G, 0.5, 4, init=(A, B), max_iter=1, checkpoints=(0,))
+    assert np.array_equal(fit.path[0][3], B)
+
+
+@pytest.mark.parametrize("fn", ["gradient_cosine", "direction_gradient_norm"])
+def test_scale_message(fn):
+    X, A, B = _problem()
+    with pytest.raises(TypeError, match="^scale must be a real number"):
+        getattr(cossim.paper.cosine_model, fn)(cossim.gram_matrix(X), A, B, "1", 1.0)
+
+
+def test_fit_default_iteration_limit_and_seed():
+    """Without a tolerance L-BFGS runs to the default limit of 1000 iterations; the random
+    start uses seed 0 by default."""
+    X = (np.random.default_rng(0).random((30, 6)) < 0.4).astype(float)
+    G = cossim.gram_matrix(X)
+    assert cossim.fit_cosine_model(G, 0.5, 3, tol=0.0, gtol=0.0).n_iter == 1000
+    a = cossim.fit_cosine_model(G, 0.5, 3, max_iter=2)
+    assert np.array_equal(a.A, cossim.fit_cosine_model(G, 0.5, 3, max_iter=2, seed=0).A)
+
+
+def test_fit_is_lbfgs_with_memory_30_from_the_least_squares_scale():
+    """The fit equals scipy's L-BFGS-B (memory 30) run on the same objective from (A, B, s₀),
+    iterate for iterate."""
+    from cossim.paper.cosine_model import _JointProblem
+
+    X, A, B = _problem()
+    G = cossim.gram_matrix(X)
+    # 45 iterations: more than the 30 corrections L-BFGS keeps, so the memory size shows
+    fit = cossim.fit_cosine_model(G, 0.5, init=(A, B), max_iter=45, tol=0.0, gtol=0.0, checkpoints=(0,))
+    s0 = fit.path[0][2]
+    problem = _JointProblem(G, 0.5, A.shape, float(np.trace(G)))
+    theta0 = problem.pack(A, B, s0)
+    res = scipy.optimize.minimize(problem, theta0, jac=True, method="L-BFGS-B",
+                                  options={"maxiter": 45, "ftol": 0.0, "gtol": 0.0, "maxcor": 30})
+    assert fit.n_iter == res.nit
+    assert_allclose(fit.A, problem.unpack(res.x)[0], rtol=0, atol=0)
+
+
+def test_start_scale_when_the_quadratic_term_is_below_one():
+    """s₀ = c/q also for q < 1 (a small G): only q = 0 falls back to s₀ = 1."""
+    X, A, B = _problem()
+    G = cossim.gram_matrix(X) * 1e-4
+    An, Bn = _normalised(A), _normalised(B)
+    cross = np.sum((G @ An) * Bn)
+    quad = np.sum((An.T @ G @ An) * (Bn.T @ Bn))
+    assert 0 < quad < 1
+    fit = cossim.fit_cosine_model(G, 0.0, init=(A, B), max_iter=1, checkpoints=(0,))
+    assert_allclose(fit.path[0][2], cross / quad, rtol=1e-13)
+
+
+def test_best_unit_rows_near_the_hard_case():
+    """ĉ₁ from 10⁻³ down to 10⁻¹⁵⁰ (ν → μ₁, the bisection bracket grows to hundreds in log g):
+    still unit rows at the global minimum, approaching the hard-case solution (√¾, ½)."""
+    M = np.diag([0.0, 2.0])
+    c1 = 10.0 ** -np.array([3.0, 8.0, 20.0, 60.0, 150.0])
+    C = np.column_stack([c1, np.ones_like(c1)])
+    B = cossim.paper.cosine_model.best_unit_rows(M, C, 1.0)
+    assert_allclose(np.linalg.norm(B, axis=1), 1.0, rtol=1e-14)
+    assert_allclose(B[1:], np.tile([np.sqrt(0.75), 0.5], (4, 1)), rtol=1e-6)
+    f = lambda b, c: b @ M @ b - 2 * c @ b  # noqa: E731
+    theta = np.linspace(0, 2 * np.pi, 20001)
+    circle = np.column_stack([np.cos(theta), np.sin(theta)])
+    for b, c in zip(B, C):
+        assert f(b, c) <= min(f(u, c) for u in circle[::50]) + 1e-12
+        assert_allclose(b[1], 0.5 if c[0] < 1e-5 else b[1], rtol=1e-6)

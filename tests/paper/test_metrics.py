@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -100,6 +101,7 @@ def test_order_items():
     (lambda: cluster_auc(np.full((3, 3), np.nan), [0, 0, 1]), ValueError, "NaN"),
     (lambda: cluster_auc(np.ones((3, 3)), ["a", "b", "a"]), TypeError, "labels"),
     (lambda: neighbour_purity(np.ones((3, 3)), [0, 0, 1], 3), ValueError, "n_neighbours"),
+    (lambda: neighbour_purity(np.ones((3, 3)), [0, 0, 1], 0), ValueError, "n_neighbours"),
     (lambda: neighbour_purity(np.ones((3, 3)), [0, 0, 1], 1.5), TypeError, "n_neighbours"),
     (lambda: order_items([0, 1], [1.0]), ValueError, "popularity"),
     (lambda: order_items([0, 1], [1.0, np.inf]), ValueError, "popularity"),
@@ -149,3 +151,130 @@ def test_rank_auc_bad_input(scores, positive, match):
 
     with pytest.raises(ValueError, match=match):
         rank_auc(scores, positive)
+
+
+# ------------------------------------- same numbers as the former sort-based code
+
+def _rankdata_auc(scores, positive):
+    """The former rank_auc: mid-ranks from scipy.stats.rankdata, summed in float64."""
+    from scipy.stats import rankdata
+
+    n_pos = int(positive.sum())
+    n_neg = positive.size - n_pos
+    return float((rankdata(scores)[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rank_auc_equals_the_rankdata_formula_bit_for_bit(seed):
+    """Figure 1's printed AUCs must not move: equality, not closeness (ties, ±0, inf included)."""
+    from cossim.paper.metrics import rank_auc
+
+    rng = np.random.default_rng(seed)
+    m = 5_000
+    scores = rng.standard_normal(m) if seed % 2 else rng.integers(0, 7, m).astype(float)
+    scores[rng.random(m) < 0.05] = np.inf
+    scores[rng.random(m) < 0.05] = -0.0
+    scores[rng.random(m) < 0.05] = 0.0
+    positive = rng.random(m) < 0.2
+    assert rank_auc(scores, positive) == _rankdata_auc(scores, positive)
+    # the comparison can fail: one flipped label moves the AUC
+    flipped = positive.copy()
+    flipped[np.flatnonzero(positive)[0]] = False
+    assert rank_auc(scores, flipped) != _rankdata_auc(scores, positive)
+
+
+def test_rank_auc_of_nan_scores_is_nan():
+    from cossim.paper.metrics import rank_auc
+
+    assert np.isnan(rank_auc(np.array([1.0, np.nan, 2.0]), np.array([True, False, True])))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_purity_equals_the_sorted_neighbour_lists_bit_for_bit(seed):
+    """neighbour_purity picks the same items as top_n_from_similarity (ties by smaller index)."""
+    from cossim.linalg.similarity import top_n_from_similarity
+
+    rng = np.random.default_rng(seed)
+    p, n = 120, int(rng.integers(1, 30))
+    labels = rng.integers(0, 4, p)
+    S = rng.integers(-2, 3, (p, p)).astype(float) if seed % 2 else rng.standard_normal((p, p))
+    S[rng.random((p, p)) < 0.2] = -0.0
+    expected = float(np.mean(labels[top_n_from_similarity(S, n)] == labels[:, None]))
+    assert neighbour_purity(S, labels, n) == expected
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def test_sparse_similarity_is_rejected():
+    S = sp.csr_matrix(np.eye(3))
+    with pytest.raises(TypeError, match="S must be a dense array"):
+        cluster_auc(S, [0, 0, 1])
+
+
+def test_rank_auc_positive_flags_may_be_0_1_integers():
+    """`positive` is read as booleans: 0/1 integers are flags, not indices."""
+    from cossim.paper.metrics import rank_auc
+
+    # by hand: positives score 3 and 1, negatives 2 and 0: wins 2 + 1 = 3 of 4 pairs
+    assert rank_auc([3.0, 2.0, 1.0, 0.0], [1, 0, 1, 0]) == 0.75
+
+
+def test_rank_auc_compares_scores_in_float64():
+    """Integer scores are ranked as float64, the dtype of every similarity: 2^53 and 2^53 + 1
+    round to the same float64 and tie (AUC ½)."""
+    from cossim.paper.metrics import rank_auc
+
+    assert rank_auc(np.array([2**53, 2**53 + 1]), [False, True]) == 0.5
+
+
+def test_auc_messages_name_the_missing_pairs():
+    from cossim.paper.metrics import rank_auc
+
+    with pytest.raises(ValueError, match="^labels must give both positive and negative pairs$"):
+        rank_auc([1.0, 2.0], [True, True])
+    with pytest.raises(ValueError, match="^labels must give both same-label and different-label pairs$"):
+        cluster_auc(np.eye(3), [0, 1, 2])
+
+
+def test_neighbour_purity_by_hand_and_default_of_ten():
+    """Eleven items in cluster 0 (similarity 1 within), one in cluster 1. With 10 neighbours each
+    cluster-0 item finds 10 of 10 in its cluster, the lone item 0 of 10: purity 11/12; with 11
+    neighbours the cluster-0 items find 10 of 11: purity 10/12."""
+    labels = np.array([0] * 11 + [1])
+    S = (labels[:, None] == labels[None, :]).astype(float)
+    assert_allclose(neighbour_purity(S, labels), 11 / 12, rtol=1e-15)
+    assert_allclose(neighbour_purity(S, labels, 11), 10 / 12, rtol=1e-15)
+
+
+def test_order_items_unsigned_popularity_descends():
+    """Counts of an unsigned dtype are still ordered by descending popularity (no wrap-around)."""
+    order = order_items([0, 0, 0], np.array([1, 3, 2], dtype=np.uint8))
+    assert_array_equal(order, [1, 2, 0])
+
+
+@pytest.mark.parametrize("labels, popularity, error, match", [
+    (3, [1.0], ValueError, "^labels must be 1-D, got shape \\(\\)$"),
+    ([[0, 1]], [1.0, 2.0], ValueError, "^labels must be 1-D"),
+    ([0, 1], ["a", "b"], TypeError, "^popularity must be a 1-D array of real numbers$"),
+    ([0, 1], [1.0], ValueError, "^popularity has shape \\(1,\\), expected \\(2,\\) \\(one per item\\)$"),
+    ([0, 1], [1.0, np.nan], ValueError, "^popularity contains NaN or inf$"),
+])
+def test_order_items_bad_input_messages(labels, popularity, error, match):
+    with pytest.raises(error, match=match):
+        order_items(labels, popularity)
+
+
+@pytest.mark.parametrize("scores, positive, match", [
+    (np.ones((2, 2)), np.ones((2, 2), dtype=bool), "^scores and positive must be 1-D of the same length, "
+                                                   "got shapes \\(2, 2\\) and \\(2, 2\\)$"),
+])
+def test_rank_auc_shape_message(scores, positive, match):
+    from cossim.paper.metrics import rank_auc
+
+    with pytest.raises(ValueError, match=match):
+        rank_auc(scores, positive)
+
+
+def test_square_message():
+    with pytest.raises(ValueError, match="^S must be square \\(items × items\\), got shape \\(3, 4\\)$"):
+        cluster_auc(np.ones((3, 4)), [0, 1, 1])

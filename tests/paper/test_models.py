@@ -416,3 +416,125 @@ def test_objective_from_gram_bad_input():
         objective_from_gram(G, np.ones((3, 1)), np.ones((3, 1)), 1.0, "eq3")
     with pytest.raises(ValueError, match="G must be square"):
         objective_from_gram(np.ones((3, 2)), np.ones((3, 1)), np.ones((3, 1)), 1.0)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def _spectrum(sigma, p=3):
+    return cossim.Spectrum(np.asarray(sigma, dtype=float), np.eye(p)[:, :len(sigma)])
+
+
+def test_eq1_shrinkage_by_hand_and_at_zero():
+    """m = σ²/(σ² + λ): 0.25/1.25 = 0.2 for σ = ½, λ = 1; σ = 0 gives 0 also at λ = 0 (no 0/0);
+    an empty spectrum (k = 0) is allowed."""
+    assert_allclose(cossim.eq1_shrinkage([0.5, 2.0], 1.0), [0.2, 0.8], rtol=1e-15)
+    assert np.array_equal(cossim.eq1_shrinkage([0.0, 2.0], 0.0), [0.0, 1.0])
+    assert cossim.eq1_shrinkage([], 1.0).shape == (0,)
+
+
+def test_eq2_factors_at_and_below_lambda():
+    """σ = λ exactly and σ = 0 with λ = 0 both give zero columns (no 0/0); σ = 4, λ = 2 gives
+    a = √((1 − ½)/4), b = √((1 − ½)·4) on the first axis."""
+    A, B = cossim.eq2_factors(_spectrum([4.0, 2.0, 0.0]), 2.0)
+    assert_allclose(np.diag(A), [np.sqrt(0.5 / 4), 0.0, 0.0], rtol=1e-15)
+    assert_allclose(np.diag(B), [np.sqrt(0.5 * 4), 0.0, 0.0], rtol=1e-15)
+    A, B = cossim.eq2_factors(_spectrum([4.0, 0.0]), 0.0)
+    assert np.all(np.isfinite(A)) and np.array_equal(A[:, 1], [0, 0, 0]) and np.array_equal(B[:, 1], [0, 0, 0])
+
+
+def test_eq1_default_scaling_is_symmetric():
+    spec = _spectrum([3.0, 1.0])
+    for default, explicit in ((cossim.eq1_factors(spec, 1.0), cossim.eq1_factors(spec, 1.0, 0.5)),
+                              (cossim.fit_eq1(data(), 2, 1.0), cossim.fit_eq1(data(), 2, 1.0, 0.5))):
+        assert_allclose(default.A, explicit.A, rtol=0, atol=0)
+        assert_allclose(default.B, explicit.B, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: cossim.eq1_factors(_spectrum([1.0, -1.0]), 1.0), ValueError,
+     "^spectrum.sigma must be finite and non-negative$"),
+    (lambda: cossim.eq1_factors(cossim.Spectrum(np.ones(2), np.eye(3)), 1.0), ValueError,
+     "^spectrum.V has 3 columns, expected 2$"),
+    (lambda: cossim.eq1_factors(_spectrum([1.0]), 1.0, scaling=True), TypeError,
+     "^scaling must be a number γ or a name, got bool$"),
+    (lambda: cossim.eq1_factors(_spectrum([1.0]), 1.0, scaling=1j), TypeError,
+     "^scaling must be a number γ or a name, got complex$"),
+    (lambda: cossim.fit_eq1(np.ones((4, 2)), 3, 1.0), ValueError, "^k must satisfy 1 <= k <= 2, got 3$"),
+    (lambda: cossim.fit_eq2(np.ones((4, 2)), 3, 1.0), ValueError, "^k must satisfy 1 <= k <= 2, got 3$"),
+    (lambda: cossim.fit_eq1(np.ones((4, 2)), 1, 1.0, method="bogus"), ValueError, "^method must be one of"),
+    (lambda: cossim.fit_eq2(np.ones((4, 2)), 1, 1.0, method="bogus"), ValueError, "^method must be one of"),
+    (lambda: cossim.rescale(np.ones(3), np.ones((3, 1)), [1.0]), ValueError, "^A must be 2-D"),
+    (lambda: cossim.rescale(np.ones((3, 2)), np.ones((3, 3)), [1.0, 1.0]), ValueError,
+     "^B has 3 columns, expected 2$"),
+    (lambda: cossim.objective_eq1(np.ones((4, 3)), np.ones((3, 1)), np.ones((4, 1)), 0.0), ValueError,
+     "^B has 4 rows, expected 3$"),
+    (lambda: cossim.user_embeddings(np.ones((4, 2)), np.ones((3, 1))), ValueError, "^A has 3 rows, expected 2$"),
+    (lambda: cossim.user_embeddings(np.ones(4), np.ones((4, 1))), ValueError, "^X must be 2-D"),
+])
+def test_validation_messages(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_fit_at_full_rank_k_equals_p():
+    X = data(p=4)
+    assert cossim.fit_eq1(X, 4, 1.0).A.shape == (4, 4)
+    assert cossim.fit_eq2(X, 4, 1.0).B.shape == (4, 4)
+
+
+def test_user_embeddings_by_hand_dense_and_sparse():
+    """Row u of XA is the sum of the rows of A of u's items."""
+    X = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    A = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    expected = np.array([[6.0, 8.0], [3.0, 4.0]])
+    for Xi in (X, sp.csr_matrix(X)):
+        out = cossim.user_embeddings(Xi, A)
+        assert isinstance(out, np.ndarray)
+        assert_allclose(out, expected, rtol=0, atol=0)
+
+
+def test_squared_norm_by_hand():
+    from cossim.paper.models import squared_norm
+
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])  # 1 + 4 + 9 + 16
+    assert squared_norm(X) == 30.0
+    assert squared_norm(sp.csr_matrix(X)) == 30.0
+
+
+def test_reconstruction_error_branches(monkeypatch):
+    """X = [[1e8, 1], [1e8, 1]] with A = B = e₁: the residual is exactly 2. The dense branch
+    (up to DENSE_RESIDUAL_MAX_ENTRIES entries, inclusive) returns it exactly; the trace branch
+    cannot (2·10¹⁶ + 2 is not a float64: ‖X‖² rounds by 2), which shows the branch taken."""
+    from cossim.paper import models
+
+    X = np.array([[1e8, 1.0], [1e8, 1.0]])
+    e1 = np.array([[1.0], [0.0]])
+    assert cossim.objective_eq1(X, e1, e1, 0.0) == 2.0
+    monkeypatch.setattr(models, "DENSE_RESIDUAL_MAX_ENTRIES", 4)  # n·p = 4: still dense
+    assert cossim.objective_eq1(X, e1, e1, 0.0) == 2.0
+    monkeypatch.setattr(models, "DENSE_RESIDUAL_MAX_ENTRIES", 3)  # n·p = 4 > 3, n/p = 1: traces
+    assert cossim.objective_eq1(X, e1, e1, 0.0) in (0.0, 4.0)
+    assert cossim.objective_eq1(sp.csr_matrix(X), e1, e1, 0.0) in (0.0, 4.0)
+
+
+def test_sparse_residual_below_one_is_kept():
+    """The trace branch clips only negative rounding: a residual of 0.25 stays 0.25."""
+    X = sp.csr_matrix(np.array([[0.5]]))
+    assert cossim.objective_eq1(X, np.zeros((1, 1)), np.zeros((1, 1)), 1.0) == 0.25
+
+
+def test_objective_from_gram_default_is_eq1():
+    rng = np.random.default_rng(0)
+    X = data(p=5)
+    A, B = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    G = X.T @ X
+    assert objective_from_gram(G, A, B, 0.5) == objective_from_gram(G, A, B, 0.5, "eq1")
+    assert objective_from_gram(G, A, B, 0.5) != objective_from_gram(G, A, B, 0.5, "eq2")
+
+
+def test_gradient_from_products_rejects_an_unknown_objective():
+    from cossim.paper.models import gradient_from_products, gram_products
+
+    G, A = np.eye(2), np.ones((2, 1))
+    with pytest.raises(ValueError, match="^which must be 'eq1' or 'eq2', got 'eq3'$"):
+        gradient_from_products(A, A, G @ A, 0.0, "eq3", gram_products(G, A, A))

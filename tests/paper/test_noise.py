@@ -125,3 +125,76 @@ def test_bad_input():
         cossim.gaussian_noise_lambda(0, 0.1)
     with pytest.raises(TypeError, match="n_users"):
         cossim.gaussian_noise_lambda(2.5, 0.1)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+class _ZeroUniforms(np.random.Generator):
+    """A generator whose uniform draws are exactly 0 (the boundary of the dropout test)."""
+
+    def random(self, size=None):
+        return np.zeros(size)
+
+
+def test_corrupt_exact_draws_dense_and_sparse():
+    """Gaussian: X + s·N from the generator's next normals; dropout: keep where U >= q, divide
+    by 1 − q. Sparse X gives the same dense array."""
+    X = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]])
+    for Xi in (X, sp.csr_matrix(X)):
+        out = cossim.corrupt(Xi, "gaussian", 0.5, np.random.default_rng(1))
+        assert type(out) is np.ndarray
+        assert_allclose(out, X + 0.5 * np.random.default_rng(1).standard_normal(X.shape), rtol=0, atol=0)
+        out = cossim.corrupt(Xi, "dropout", 0.25, np.random.default_rng(2))
+        keep = np.random.default_rng(2).random(X.shape) >= 0.25
+        assert type(out) is np.ndarray
+        assert_allclose(out, np.where(keep, X / 0.75, 0.0), rtol=0, atol=0)
+
+
+def test_dropout_rate_zero_keeps_everything():
+    """q = 0: a uniform draw of exactly 0 still keeps the entry (U >= q)."""
+    X = np.array([[1.0, 2.0]])
+    assert_allclose(cossim.corrupt(X, "dropout", 0.0, _ZeroUniforms(np.random.PCG64(0))), X, rtol=0, atol=0)
+
+
+def test_gaussian_lambda_one_user():
+    assert cossim.gaussian_noise_lambda(1, 0.5) == 0.25
+    with pytest.raises(ValueError, match="^n_users must satisfy n_users >= 1, got 0$"):
+        cossim.gaussian_noise_lambda(0, 0.5)
+
+
+def test_weighted_penalty_of_a_tall_factor():
+    """W of shape (p, k) with p = 3, k = 2: one weight per row: 1·2 + 2·2 + 3·2 = 12."""
+    assert cossim.weighted_penalty(np.ones((3, 2)), [1.0, 2.0, 3.0]) == 12.0
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: cossim.weighted_penalty(np.ones((2, 2)), []), "^weights must have shape \\(2,\\), got \\(0,\\)$"),
+    (lambda: cossim.weighted_penalty(np.ones((2, 2)), np.ones((1, 2))),
+     "^weights must be a 1-D array of at least 0 value\\(s\\), got shape \\(1, 2\\)$"),
+    (lambda: cossim.weighted_penalty(np.ones(2), [1.0, 1.0]), "^W must be 2-D"),
+    (lambda: cossim.expected_noisy_loss(np.ones((3, 2)), np.ones((2, 3)), "gaussian", 0.1),
+     "^W has 3 columns, expected 2$"),
+    (lambda: cossim.monte_carlo_noisy_loss(np.ones((3, 2)), np.ones((3, 2)), "gaussian", 0.1),
+     "^W has 3 rows, expected 2$"),
+    (lambda: cossim.fit_weighted_full_rank(np.array([[1.0, 0.0]]), [0.0, 0.0]),
+     "^XᵀX \\+ dMat\\(weights\\) is singular; use positive weights$"),
+])
+def test_noise_validation_messages(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_monte_carlo_by_hand_and_defaults():
+    """The estimate is the mean and standard error (ddof 1) of ‖X − X̃W‖² over the generator's
+    copies; defaults: 1000 copies, seed 0; two copies are the minimum."""
+    X = np.array([[1.0, 2.0], [0.5, 0.0]])
+    W = np.array([[0.5, 0.1], [0.2, 0.3]])
+    rng = np.random.default_rng(7)
+    losses = [np.sum((X - cossim.corrupt(X, "dropout", 0.3, rng) @ W) ** 2) for _ in range(2)]
+    est = cossim.monte_carlo_noisy_loss(X, W, "dropout", 0.3, n_samples=2, seed=7)
+    assert est.n_samples == 2
+    assert_allclose(est.mean, np.mean(losses), rtol=1e-15)
+    assert_allclose(est.stderr, np.std(losses, ddof=1) / np.sqrt(2), rtol=1e-15)
+    default = cossim.monte_carlo_noisy_loss(X, W, "gaussian", 0.1)
+    assert default == cossim.monte_carlo_noisy_loss(X, W, "gaussian", 0.1, n_samples=1000, seed=0)
+    assert default.n_samples == 1000

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 import cossim
 
@@ -183,3 +183,179 @@ def test_random_rescalings_and_recovery_scores():
     assert r == {"auc": 1.0, "purity": 1.0}
     with pytest.raises(ValueError, match="low"):
         cossim.random_rescalings(3, low=0.0)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def test_standardized_gram_constant_and_threshold_columns():
+    """A constant column whose variance rounds below 0 (0.3 three times) has sd exactly 0 and
+    becomes the zero column; a column whose sd equals the threshold 1e-12·max(1, max|μ|) exactly
+    ([0, 2e-12] next to a column of mean 1) counts as constant too (sd > threshold is required)."""
+    G, mean, sd = cossim.standardized_gram(np.array([[0.3, 0.0], [0.3, 1.0], [0.3, 0.0]]))
+    assert sd[0] == 0.0 and np.all(G[0] == 0) and np.all(G[:, 0] == 0)
+    assert_allclose(G[1, 1], 3.0, rtol=1e-15)  # a standardised column has squared norm n
+    G, mean, sd = cossim.standardized_gram(np.array([[0.0, 1.0], [2e-12, 1.0]]))
+    assert sd[0] == 1e-12 and np.all(G == 0)
+
+
+def test_standardized_gram_threshold_scales_with_the_mean():
+    """With a column of mean 4 the threshold is 4e-12: sd = 3e-12 is constant, sd = 5e-12 is not."""
+    for sd_value, constant in ((3e-12, True), (5e-12, False)):
+        X = np.array([[0.0, 4.0], [2 * sd_value, 4.0]])
+        G, _, sd = cossim.standardized_gram(X)
+        assert_allclose(sd[0], sd_value, rtol=1e-12)
+        assert (G[0, 0] == 0) == constant
+        if not constant:
+            assert_allclose(G[0, 0], 2.0, rtol=1e-6)  # n = 2 (sd this small loses digits)
+
+
+def test_propensity_weights_floor_is_positive():
+    X = np.array([[1.0, 0.0], [1.0, 0.0]])
+    # π = (2/2, max(0, ½)/2): w = π^(−½) = (1, 2)
+    assert_allclose(cossim.propensity_weights(X, floor=0.5), [1.0, 2.0], rtol=1e-15)
+    for floor, error, match in ((0.0, ValueError, "^floor must"), ("1", TypeError, "^floor must")):
+        with pytest.raises(error, match=match):
+            cossim.propensity_weights(X, floor=floor)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: cossim.projected_user_embeddings(np.ones((3, 4)), np.ones((5, 2)), np.ones((4, 2))),
+     "^A has 5 rows, expected 4$"),
+    (lambda: cossim.projected_user_embeddings(np.ones((3, 4)), np.ones((4, 2)), np.ones((5, 2))),
+     "^B has 5 rows, expected 4$"),
+    (lambda: cossim.projected_user_embeddings(np.ones((3, 4)), np.ones((4, 2)), np.ones((4, 3))),
+     "^B has 3 columns, expected 2$"),
+    (lambda: cossim.rescaling_check(np.sum, np.sum, np.ones(3), np.ones((3, 1)), [[1.0]]), "^A must be 2-D"),
+    (lambda: cossim.rescaling_check(np.sum, np.sum, np.ones((3, 1)), np.ones((2, 1)), [[1.0]]),
+     "^B has 2 rows, expected 3$"),
+    (lambda: cossim.rescaling_check(np.sum, np.sum, np.ones((3, 1)), np.ones((3, 2)), [[1.0]]),
+     "^B has 2 columns, expected 1$"),
+    (lambda: cossim.random_rescalings(0), "^k must"),
+    (lambda: cossim.random_rescalings(2, 0), "^n must"),
+])
+def test_remedies_validation_messages(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_random_rescalings_defaults_and_one_column():
+    """Defaults: three diagonals, log-uniform on [0.1, 10], seed 0; k = 1 is allowed."""
+    ds = cossim.random_rescalings(4)
+    explicit = cossim.random_rescalings(4, 3, low=0.1, high=10.0, seed=0)
+    assert len(ds) == 3 and all(np.array_equal(a, b) for a, b in zip(ds, explicit))
+    rng = np.random.default_rng(0)
+    assert_allclose(ds[0], np.exp(rng.uniform(np.log(0.1), np.log(10.0), size=4)), rtol=1e-15)
+    assert cossim.random_rescalings(1, 1)[0].shape == (1,)
+
+
+def test_rescaling_check_by_hand():
+    """objective = ΣA: D = 2 doubles it (relative change exactly 1, 'free' at tolerance 1 since
+    ≤); item 'cosine' = the first column of A moves by exactly 1 (d-dependent only above 1)."""
+    A, B = np.ones((3, 2)), np.ones((3, 2))
+    objective = lambda a, b: float(np.sum(a))  # noqa: E731
+    cosine = lambda a, b: a[:, :1]  # noqa: E731
+    check = cossim.rescaling_check(objective, cosine, A, B, [[2.0, 2.0], [1.0, 1.0]],
+                                   objective_tol=1.0, cosine_tol=1.0)
+    assert_array_equal(check.objective_change, [1.0, 0.0])
+    assert_array_equal(check.cosine_change, [1.0, 0.0])
+    assert_array_equal(check.free, [True, True])
+    assert not check.d_dependent
+    assert cossim.rescaling_check(objective, cosine, A, B, [[2.0, 2.0]], objective_tol=1.0,
+                                  cosine_tol=0.5).d_dependent
+    zero = cossim.rescaling_check(lambda a, b: 0.0, cosine, A, B, [[2.0, 2.0]])
+    assert zero.objective_change[0] == 0.0 and zero.free[0]
+
+
+def test_rescaling_check_defaults():
+    import inspect
+
+    params = inspect.signature(cossim.rescaling_check).parameters
+    assert params["objective_tol"].default == 1e-9 and params["cosine_tol"].default == 1e-6
+
+
+def test_recovery_scores_default_of_ten_neighbours():
+    labels = np.array([0] * 11 + [1])
+    S = (labels[:, None] == labels[None, :]).astype(float)
+    assert_allclose(cossim.recovery_scores(S, labels)["purity"], 11 / 12, rtol=1e-15)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: cossim.projected_user_cosine(np.ones((3, 4)), np.ones((5, 2)), np.ones((4, 2))),
+     "^A has 5 rows, expected 4$"),
+    (lambda: cossim.projected_user_cosine(np.ones((3, 4)), np.ones((4, 2)), np.ones((5, 2))),
+     "^B has 5 rows, expected 4$"),
+    (lambda: cossim.projected_user_cosine(np.ones((3, 4)), np.ones((4, 2)), np.ones((4, 3))),
+     "^B has 3 columns, expected 2$"),
+    (lambda: cossim.projected_item_cosine(np.ones(3), np.ones((3, 1))), "^A must be 2-D"),
+    (lambda: cossim.projected_item_cosine(np.ones((3, 1)), np.ones((2, 1))), "^B has 2 rows, expected 3$"),
+    (lambda: cossim.spectrum_from_gram(np.ones((2, 3)), 1), "^G must be square, got shape \\(2, 3\\)$"),
+])
+def test_projection_and_spectrum_messages(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("users, ok", [
+    ([0], True), ([-3], True), ([2], True),  # one user; the most negative valid index; the last row
+    ([], False), ([-4], False), ([3], False),
+])
+def test_projected_user_cosine_user_bounds(users, ok):
+    """n = 3 users, p = 5 items (so a bound on the wrong axis shows)."""
+    X = np.arange(15.0).reshape(3, 5)
+    A, B = np.eye(5)[:, :2], np.eye(5)[:, :2]
+    users = np.asarray(users, dtype=np.int64)
+    if ok:
+        assert_allclose(cossim.projected_user_cosine(X, A, B, users), [[1.0]], rtol=1e-15)
+    else:
+        with pytest.raises(ValueError, match="^users must be non-empty indices into the 3 rows of X$"):
+            cossim.projected_user_cosine(X, A, B, users)
+
+
+@pytest.mark.parametrize("G, ok", [
+    (np.array([[1.0, 1.0 + 1e-7], [1.0, 1.0]]), False),      # relative asymmetry 1e-7 > 1e-10
+    (np.array([[1e6, 1e6 + 1.5e-4], [1e6, 1e6]]), True),     # within 1e-10 (atol) + 1e-10 (rtol) of 1e6
+    (np.array([[0.5, 0.5 + 1.8e-10], [0.5, 0.5]]), False),   # atol 1e-10·max(1, 0.5) + rtol·0.5 < 1.8e-10
+])
+def test_spectrum_from_gram_symmetry_tolerance(G, ok):
+    if ok:
+        assert cossim.spectrum_from_gram(G, 1).sigma.shape == (1,)
+    else:
+        with pytest.raises(ValueError, match="^G must be symmetric$"):
+            cossim.spectrum_from_gram(G, 1)
+
+
+def test_spectrum_from_gram_clips_negative_rounding():
+    """An eigenvalue of −1e−15 (rounding in a PSD Gram matrix) gives σ = 0, not NaN."""
+    sigma, V = cossim.spectrum_from_gram(np.diag([4.0, -1e-15]), 2)
+    assert_array_equal(sigma, [2.0, 0.0])
+
+
+def test_rescaling_check_default_tolerances():
+    """Defaults: relative objective change ≤ 1e-9 is free, a cosine change > 1e-6 matters
+    (2⁻³⁰ ≈ 9.3e-10 and 2⁻²⁹ ≈ 1.9e-9; 2⁻²⁰ ≈ 9.5e-7 and 2⁻¹⁹ ≈ 1.9e-6, all exact)."""
+    A, B = np.ones((3, 1)), np.ones((3, 1))
+
+    def check(df, dc):
+        objective = lambda a, b: 1.0 + (df if a[0, 0] != 1.0 else 0.0)  # noqa: E731
+        cosine = lambda a, b: np.full((3, 3), dc if a[0, 0] != 1.0 else 0.0)  # noqa: E731
+        return cossim.rescaling_check(objective, cosine, A, B, [[2.0]])
+
+    assert check(2.0**-30, 2.0**-19).free[0] and check(2.0**-30, 2.0**-19).d_dependent
+    assert not check(2.0**-29, 0.0).free[0]
+    assert not check(2.0**-30, 2.0**-20).d_dependent
+
+
+def test_standardized_gram_threshold_is_absolute_below_mean_one():
+    """max|μ| < 1: the threshold is 1e-12 itself; sd = 1.5e-12 is a real column (squared norm n = 2)."""
+    G, _, sd = cossim.standardized_gram(np.array([[0.0, 0.0], [3e-12, 0.0]]))
+    assert_allclose(sd[0], 1.5e-12, rtol=1e-12)
+    assert_allclose(G[0, 0], 2.0, rtol=1e-6)
+
+
+def test_random_rescalings_bounds():
+    """low = high gives that constant; low > high and a non-number high are rejected."""
+    assert_allclose(cossim.random_rescalings(3, 1, low=2.0, high=2.0)[0], [2.0, 2.0, 2.0], rtol=1e-15)
+    with pytest.raises(ValueError, match="^need 0 < low <= high < inf, got low=3.0, high=2.0$"):
+        cossim.random_rescalings(3, low=3.0, high=2.0)
+    with pytest.raises(TypeError, match="^high must"):
+        cossim.random_rescalings(3, high="x")

@@ -83,3 +83,38 @@ def test_bad_input():
         cossim.paper_choice_d([1.0, 0.0], 1.0, "a")
     with pytest.raises(ValueError, match="lam"):
         cossim.paper_choice_d([1.0, 2.0], -1.0, "a")
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def test_omega_from_gram_diagonal_by_hand():
+    """1/√g for g > 0, 0 for a zero row (g = 0)."""
+    from cossim.paper.rescaling import omega_from_gram_diagonal
+
+    assert_allclose(omega_from_gram_diagonal([4.0, 0.0, 0.25]), [0.5, 0.0, 2.0], rtol=1e-15)
+
+
+def test_eq4_is_evaluated_as_written_without_clipping():
+    """B = [[6/7, 1]]: g = 85/49 and g·(1/√g)² rounds to 1 + 2⁻⁵²; the formula as written keeps
+    it (the book compares this route with the normalise-first one), and equals Ω G Ω computed
+    by hand in the same order."""
+    B = np.array([[6 / 7, 1.0]])
+    g = (B / np.ones(2) ** 2) @ B.T
+    w = 1.0 / np.sqrt(g[0, 0])
+    S = cossim.eq4_item_item(B, [1.0, 1.0])
+    assert S[0, 0] == g[0, 0] * w * w == 1.0 + 2.0**-52
+    X = np.array([[1.0]])
+    assert cossim.eq4_user_user(X, B, [1.0, 1.0])[0, 0] == 1.0 + 2.0**-52
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: cossim.eq4_item_item(np.ones(3), [1.0]), "^B must be 2-D"),
+    (lambda: cossim.eq4_user_user(np.ones((4, 2)), np.ones((3, 1)), [1.0]), "^A has 3 rows, expected 2$"),
+    (lambda: cossim.eq4_user_item(np.ones((4, 2)), np.ones((3, 1)), np.ones((3, 1)), [1.0]),
+     "^A has 3 rows, expected 2$"),
+    (lambda: cossim.eq4_user_item(np.ones((4, 3)), np.ones((3, 2)), np.ones((3, 3)), [1.0, 1.0]),
+     "^B has 3 columns, expected 2$"),
+])
+def test_eq4_validation_messages(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

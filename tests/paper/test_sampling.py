@@ -221,3 +221,171 @@ def test_distances_and_bound():
         power_count_law(0.5, 5, 4)
     with pytest.raises(InvalidType):
         power_count_law(0.5, 1.0, 4)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_kth_largest_is_the_float64_sorts_entry(seed):
+    """The float32 sort plus the exact tie step gives the float64 sort's value, bit for bit."""
+    from cossim.paper.sampling import kth_largest
+
+    rng = np.random.default_rng(seed)
+    m, p = 30, 200
+    keys = rng.standard_normal((m, p)) * 10
+    if seed % 2:  # many distinct float64 keys that round to one float32
+        keys = np.round(keys) + rng.integers(0, 3, (m, p)) * 1e-12
+    keys[rng.random((m, p)) < 0.1] = -np.inf
+    counts = np.array([rng.integers(0, n + 1) for n in np.isfinite(keys).sum(axis=1)])
+    ordered = np.sort(keys, axis=1)
+    expected = np.array([np.inf if c == 0 else ordered[r, p - c] for r, c in enumerate(counts)])
+    assert_array_equal(kth_largest(keys, counts), expected)
+    # the comparison can fail: the next entry of the sort is another value
+    shifted = np.minimum(counts + 1, np.isfinite(keys).sum(axis=1))
+    assert not np.array_equal(kth_largest(keys, shifted), expected)
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def test_infinite_log_weight_is_rejected():
+    with pytest.raises(InvalidValue, match="^log_weights must not contain NaN or \\+inf$"):
+        sample_without_replacement(np.random.default_rng(0), [[0.0, np.inf]], [1])
+
+
+def test_discrete_power_law_by_hand():
+    """k^{-1} on 1..3, normalised: (1, ½, ⅓) / (11/6)."""
+    from cossim.paper.sampling import discrete_power_law
+
+    assert_allclose(discrete_power_law(1.0, 1, 3), np.array([6, 3, 2]) / 11, rtol=1e-15)
+    with pytest.raises(InvalidValue, match="^exponent must be finite and positive, got 0.0$"):
+        discrete_power_law(0.0, 1, 3)
+
+
+def test_total_variation_of_unsigned_counts():
+    """Laws given as unsigned integers are read as numbers (no wrap-around in p − q)."""
+    from cossim.paper.sampling import total_variation
+
+    p, q = np.array([1, 0], dtype=np.uint8), np.array([0, 1], dtype=np.uint8)
+    assert total_variation(p, q) == 1.0
+    assert total_variation([0.5, 0.5], [0.25, 0.75]) == 0.25
+    with pytest.raises(InvalidValue, match="^p and q must be 1-D of one length, got \\(2,\\) and \\(3,\\)$"):
+        total_variation([0.5, 0.5], [0.2, 0.3, 0.5])
+
+
+def test_kolmogorov_distance_by_hand_and_at_the_support_edges():
+    """Default support starts at 1. Sample (1, 2) against (¼, ¼, ½): F_n = (½, 1, 1), F = (¼, ½, 1),
+    distance ½; a single draw and a one-point law are allowed."""
+    from cossim.paper.sampling import kolmogorov_distance
+
+    assert kolmogorov_distance([1, 2], [0.25, 0.25, 0.5]) == 0.5
+    assert kolmogorov_distance([1, 2], [0.5, 0.5]) == 0.0
+    assert kolmogorov_distance([5], [1.0], low=5) == 0.0
+    assert kolmogorov_distance([1], [1]) == 0.0
+
+
+@pytest.mark.parametrize("sample, pmf, match", [
+    (np.array([], dtype=np.int64), [1.0], "^sample must be a non-empty 1-D array of integers$"),
+    ([[1]], [1.0], "^sample must be a non-empty 1-D array of integers$"),
+    (np.array([1.0]), [1.0], "^sample must be a non-empty 1-D array of integers$"),
+    ([1], [[0.5, 0.5]], "^pmf must be a non-empty 1-D array$"),
+    ([1], [], "^pmf must be a non-empty 1-D array$"),
+    ([3], [0.5, 0.5], "^sample must lie in 1 … 2$"),
+    ([0], [0.5, 0.5], "^sample must lie in 1 … 2$"),
+])
+def test_kolmogorov_distance_messages(sample, pmf, match):
+    from cossim.paper.sampling import kolmogorov_distance
+
+    with pytest.raises(InvalidValue, match=match):
+        kolmogorov_distance(sample, pmf)
+
+
+def test_dkw_bound_by_hand_and_boundaries():
+    """ε = √(log(2/α)/(2n)), α = 10⁻³ by default; n = 1 is allowed, α must be below 1."""
+    from cossim.paper.sampling import dkw_bound
+
+    assert dkw_bound(100) == float(np.sqrt(np.log(2.0 / 1e-3) / 200.0))
+    assert dkw_bound(1, 0.5) == float(np.sqrt(np.log(4.0) / 2.0))
+    for n in (0, True, 2.0):
+        with pytest.raises(InvalidValue, match=f"^n must be a positive integer, got {n!r}$"):
+            dkw_bound(n)
+    with pytest.raises(InvalidValue, match="^alpha must be below 1, got 1.0$"):
+        dkw_bound(10, 1.0)
+    with pytest.raises(InvalidValue, match="^alpha must be finite and positive, got 0.0$"):
+        dkw_bound(10, 0.0)
+
+
+class _FixedExponentials:
+    """A stand-in generator whose standard exponential draws are given (to force exact ties)."""
+
+    def __init__(self, draws):
+        self.draws = np.asarray(draws, dtype=np.float64)
+
+    def standard_exponential(self, size):
+        return np.broadcast_to(self.draws, size).copy()
+
+
+def _count_argsort(monkeypatch):
+    calls = []
+    real = np.argsort
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(np, "argsort", spy)
+    return calls
+
+
+def test_gumbel_top_k_breaks_exact_ties_by_the_smaller_index(monkeypatch):
+    """All keys equal (E = 1, equal weights): the row takes its first `count` columns, and only
+    that row is sorted; rows without ties (counts 0 and 1 included) use the one vectorised pass."""
+    from cossim.paper.sampling import gumbel_top_k
+
+    calls = _count_argsort(monkeypatch)
+    logw = np.zeros((1, 40))
+    X = gumbel_top_k(_FixedExponentials(np.ones(40)), logw, np.array([5]))
+    assert_array_equal(X.toarray()[0], [1.0] * 5 + [0.0] * 35)
+    assert len(calls) == 1
+    # two key levels, ties at the threshold in an order an unstable sort scrambles
+    level = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 1,
+                      1, 0, 0, 1, 0, 1, 0, 0, 0, 0], dtype=float)
+    count = int(level.sum()) // 2
+    X = gumbel_top_k(_FixedExponentials(np.ones(40)), level[None, :], np.array([count]))
+    assert_array_equal(X.indices, np.flatnonzero(level)[:count])
+    calls.clear()
+    draws = np.arange(1.0, 41.0)  # distinct keys: -log E decreases with the column
+    X = gumbel_top_k(_FixedExponentials(draws), np.zeros((3, 40)), np.array([0, 1, 3]))
+    assert_array_equal(X.toarray().sum(axis=1), [0, 1, 3])
+    assert_array_equal(X.indices, [0, 0, 1, 2])
+    assert calls == []
+
+
+def test_gumbel_top_k_floors_an_exact_zero_exponential_draw():
+    """E = 0 would give log 0; it is floored at the smallest normal float, silently."""
+    import warnings
+
+    from cossim.paper.sampling import gumbel_top_k
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X = gumbel_top_k(_FixedExponentials([0.0, 1.0]), np.zeros((1, 2)), np.array([1]))
+    assert_array_equal(X.toarray(), [[1.0, 0.0]])
+    assert X.dtype == np.float64 and X.indices.dtype == np.int32
+
+
+def test_sample_power_law_default_is_power():
+    a = sample_power_law(np.random.default_rng(4), 0.5, 50)
+    b = sample_power_law(np.random.default_rng(4), 0.5, 50, "power")
+    assert_array_equal(a, b)
+    assert np.all((a > 0) & (a <= 1))
+
+
+def test_power_count_law_one_point_and_messages():
+    from cossim.paper.sampling import power_count_law
+
+    assert_array_equal(power_count_law(0.5, 3, 3), [1.0])  # low = high
+    assert_allclose(power_count_law(1.0, 1, 4), [0.25] * 4, rtol=1e-15)  # β = 1: uniform
+    for args, error, match in (((0.5, 1.5, 3), InvalidType, "^low must be an integer, got float$"),
+                               ((0.5, 1, 3.0), InvalidType, "^high must be an integer, got float$"),
+                               ((0.5, 3, 2), InvalidValue, "^need 1 <= low <= high, got low=3, high=2$"),
+                               ((0.5, 0, 2), InvalidValue, "^need 1 <= low <= high, got low=0, high=2$"),
+                               ((-0.5, 1, 2), InvalidValue, "^exponent must be finite and positive, got -0.5$")):
+        with pytest.raises(error, match=match):
+            power_count_law(*args)

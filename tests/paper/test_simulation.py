@@ -171,3 +171,141 @@ def test_settings_from_kwargs_names_unknown_settings():
     assert SimulationSettings.from_kwargs().as_dict() == SimulationSettings().as_dict()
     with pytest.raises(InvalidType, match="colour"):
         SimulationSettings.from_kwargs(colour="red")
+
+
+# ------------------------------------------- exact cases, boundaries (issue 13, mutation testing)
+
+def test_counts_from_power_law_by_hand():
+    """k = lo + ⌊x·N⌋ ("power"), ⌊lo·x⌋ ("pareto"), ⌈hi·x⌉ ("zipf"), each clipped to [lo, hi]."""
+    from cossim.paper.simulation import _counts_from_power_law
+
+    assert_array_equal(_counts_from_power_law(np.array([0.0, 0.5, 1.0]), "power", 2, 5), [2, 4, 5])
+    assert_array_equal(_counts_from_power_law(np.array([1.0, 1.6, 10.0]), "pareto", 2, 5), [2, 3, 5])
+    assert_array_equal(_counts_from_power_law(np.array([0.1, 0.5, 1.0]), "zipf", 5, 20), [5, 10, 20])
+    assert _counts_from_power_law(np.array([0.5]), "power", 2, 5).dtype == np.int64
+
+
+def _interactions(popularity, clusters, prefs, counts):
+    from cossim.paper.simulation import _draw_interactions
+
+    counts = np.array(counts, dtype=np.int64)
+    X = _draw_interactions(np.random.default_rng(0), np.array(clusters), np.array(popularity),
+                           np.array(prefs, dtype=float), counts, 1)
+    return X, counts
+
+
+def test_zero_preference_is_weight_zero_silently():
+    """A user with no weight on cluster 1 gets only cluster 0's item, k_u lowered to 1, no warning;
+    a cluster without items (the last one here) is allowed."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, counts = _interactions([0.5, 0.5], [0, 1], [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]], [2, 2])
+    assert isinstance(X, sp.csr_matrix)
+    assert_array_equal(X.toarray(), [[1.0, 0.0], [1.0, 1.0]])
+    assert_array_equal(counts, [1, 2])
+
+
+def test_zero_popularity_item_is_never_drawn():
+    with np.errstate(divide="ignore"):
+        X, counts = _interactions([0.5, 0.0], [0, 0], [[1.0]], [2])
+    assert_array_equal(X.toarray(), [[1.0, 0.0]])
+    assert_array_equal(counts, [1])
+
+
+def test_exponent_range_boundaries():
+    """low = high is allowed (every β_c equal); low = 0 is not (0 < low)."""
+    data = simulate(30, 10, 2, exponent_range=(1.0, 1.0))
+    assert_array_equal(data.cluster_exponents, [1.0, 1.0])
+    with pytest.raises(InvalidValue, match="^exponent_range must satisfy 0 < low <= high, got \\(0.0, 1.0\\)$"):
+        simulate(30, 10, 2, exponent_range=(0.0, 1.0))
+    with pytest.raises(InvalidValue, match="^exponent_range must be a pair \\(low, high\\), got 1.0$"):
+        simulate(30, 10, 2, exponent_range=1.0)
+
+
+@pytest.mark.parametrize("probs, expected", [
+    ([0.0, 0.2, 0.3], [0.0, 0.4, 0.6]),   # a zero entry is allowed; a sum below 1 is normalised
+    ([2.0, 2.0, 4.0], [0.25, 0.25, 0.5]),
+])
+def test_cluster_probs_normalised(probs, expected):
+    s = SimulationSettings(cluster_probs=probs).resolved(10, 3)
+    assert_allclose(s.cluster_probs, expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("probs", [[-0.5, 1.0, 1.0], [0.0, 0.0, 0.0], [np.nan, 1.0, 1.0]])
+def test_cluster_probs_rejected(probs):
+    with pytest.raises(InvalidValue, match="^cluster_probs must be finite, non-negative and not all zero$"):
+        SimulationSettings(cluster_probs=probs).resolved(10, 3)
+
+
+def test_items_per_user_bound_message():
+    with pytest.raises(InvalidValue, match="^min_items_per_user must be >= 1, got 0$"):
+        simulate(30, 10, 2, min_items_per_user=0)
+
+
+def test_defaults_are_the_papers_scale():
+    """n = 20,000 users, p = 1,000 items, C = 5 clusters (paper §4), seed 0, blocks of 2048 users."""
+    for fn in (simulate, simulate_with):
+        params = inspect.signature(fn).parameters
+        assert {name: params[name].default for name in ("n_users", "n_items", "n_clusters", "seed", "block_size")} \
+            == {"n_users": 20_000, "n_items": 1_000, "n_clusters": 5, "seed": 0, "block_size": 2048}
+
+
+def test_simulate_passes_every_setting_on():
+    settings = dict(cluster_probs=[1.0, 2.0], exponent_range=(0.5, 0.9), popularity_sampler="pareto",
+                    preference_concentration=0.7, user_exponent=0.8, items_per_user_sampler="zipf",
+                    min_items_per_user=2, max_items_per_user=6)
+    a = simulate(40, 12, 2, seed=3, block_size=7, **settings)
+    b = simulate_with(SimulationSettings(**settings), 40, 12, 2, seed=3, block_size=7)
+    assert (a.X != b.X).nnz == 0
+    for x, y in zip(a[1:], b[1:]):
+        assert_array_equal(x, y)
+    assert a.items_per_user.min() >= 2 and a.items_per_user.max() <= 6
+
+
+def test_resolved_settings_are_normalised():
+    s = SimulationSettings(exponent_range=[1, 2], preference_concentration=2, user_exponent=1,
+                           min_items_per_user=np.int64(2)).resolved(10, 2)
+    assert s.exponent_range == (1.0, 2.0) and isinstance(s.exponent_range, tuple)
+    assert type(s.preference_concentration) is float and type(s.user_exponent) is float
+    assert type(s.min_items_per_user) is int and s.max_items_per_user == 10
+
+
+def test_size_boundaries():
+    """n_items = 2 is the smallest catalogue; n_clusters = n_items is allowed; lo = hi fixes k_u."""
+    assert simulate(3, 2, 1).X.shape == (3, 2)
+    assert simulate(6, 3, 3).X.shape == (6, 3)
+    data = simulate(20, 8, 2, min_items_per_user=3, max_items_per_user=3, preference_concentration=50.0)
+    assert_array_equal(data.items_per_user, np.full(20, 3))
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(n_items=1), InvalidValue, "^n_items must be >= 2, got 1$"),
+    (dict(n_users=0), InvalidValue, "^n_users must be >= 1, got 0$"),
+    (dict(n_clusters=0), InvalidValue, "^n_clusters must be >= 1, got 0$"),
+    (dict(n_clusters=5, n_items=4), InvalidValue, "^n_clusters must be <= n_items \\(4\\), got 5$"),
+    (dict(seed=True), InvalidValue, "^seed must be a non-negative integer, got True$"),
+    (dict(seed=-1), InvalidValue, "^seed must be a non-negative integer, got -1$"),
+    (dict(seed=1.5), InvalidValue, "^seed must be a non-negative integer, got 1.5$"),
+    (dict(block_size=0), InvalidValue, "^block_size must be >= 1, got 0$"),
+    (dict(max_items_per_user=0), InvalidValue, "^max_items_per_user must be >= 1, got 0$"),
+    (dict(preference_concentration=0.0), InvalidValue, "^preference_concentration must be finite and positive"),
+    (dict(user_exponent=-1.0), InvalidValue, "^user_exponent must be finite and positive"),
+])
+def test_size_and_setting_messages(kwargs, error, match):
+    args = dict(n_users=5, n_items=4, n_clusters=2)
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        simulate(args.pop("n_users"), args.pop("n_items"), args.pop("n_clusters"), **args)
+
+
+def test_default_seed_is_zero_and_block_size_changes_nothing():
+    """Seed 0 by default (both entry points); the block size bounds memory only: blocks of one
+    user and one block of all users give the same data."""
+    a = simulate(40, 12, 2)
+    assert (a.X != simulate(40, 12, 2, seed=0).X).nnz == 0
+    assert (a.X != simulate_with(SimulationSettings(), 40, 12, 2).X).nnz == 0
+    assert (a.X != simulate(40, 12, 2, block_size=1).X).nnz == 0
+    assert (a.X != simulate(40, 12, 2, block_size=40).X).nnz == 0
+    assert (a.X != simulate(40, 12, 2, seed=1).X).nnz > 0

@@ -51,3 +51,42 @@ def test_report_is_not_imported_by_the_package():
             continue
         text = path.read_text()
         assert "cossim.report" not in text and "from .report" not in text, path
+
+
+def test_shown_formats_each_number_once_and_its_repr_is_the_text(glued):
+    from cossim.report import Shown, ShownNumbers, shown
+
+    n = shown("n", {"d1": (np.float64(0.5), ".2g"), "tol": (2.665e-14, ".0e"), "k": (np.int64(3), "d")})
+    assert (repr(n.d1), repr(n.tol), repr(n.k)) == ("0.5", "3e-14", "3")
+    assert isinstance(n, ShownNumbers) and n._name == "n"
+    assert isinstance(n.d1, Shown) and type(n.d1.value) is float and n.d1.value == 0.5
+    assert repr(n) == "shown('n': d1=0.5, tol=3e-14, k=3)"
+
+
+def test_shown_glues_each_entry_hidden_under_namespace_dot_name(glued):
+    import IPython
+
+    from cossim.report import shown
+
+    pred = shown("pred", {"d1": (0.5, ".2g"), "tol": (2.665e-14, ".0e")})
+    assert [(key, display) for key, _, display in glued] == [("pred.d1", False), ("pred.tol", False)]
+    assert [value for _, value, _ in glued] == [pred.d1, pred.tol]
+    # what myst_nb.glue stores as text/plain: the formatted text, not the float
+    bundle, _ = IPython.core.formatters.format_display_data(pred.tol)
+    assert bundle == {"text/plain": "3e-14"}
+
+
+def test_shown_rejects_bad_names_before_gluing(glued):
+    from cossim._validation import InvalidType, InvalidValue
+    from cossim.report import shown
+
+    for bad_name in ("not a name", "", "_hidden", "a.b", 3):
+        with pytest.raises(InvalidValue):
+            shown(bad_name, {"x": (1, "d")})
+    for bad in ({"not a name": (1, "d")}, {"": (1, "d")}, {"_name": (1, "d")}, {"ok": (1, "d"), 3: (1, "d")}):
+        with pytest.raises(InvalidValue):
+            shown("n", bad)
+    for bad in ({"x": 1.0}, {"x": (1.0,)}, {"x": (1.0, 3)}, {"ok": (1, "d"), "x": 1.0}):
+        with pytest.raises(InvalidType):
+            shown("n", bad)
+    assert glued == []                              # checked before anything is glued

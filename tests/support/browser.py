@@ -303,7 +303,7 @@ FRAME_SIGNATURE_JS = r"""
 # --------------------------------------------------------------------------- judging
 
 RAW_TEX_MARKERS = ("$$", "\\begin{", "\\end{", "\\(", "\\[")
-RAW_MYST_MARKERS = ("{glue", "{eq}`", "{cite", "{prf:", "{ref}`", "{numref}`", "{doc}`",
+RAW_MYST_MARKERS = ("{glue", "{eval}`", "{eq}`", "{cite", "{prf:", "{ref}`", "{numref}`", "{doc}`",
                     "```{", ":::{")
 ERROR_WORDS = ("Traceback", "Error", "Exception", "Warning")
 

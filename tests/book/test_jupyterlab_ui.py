@@ -1,0 +1,277 @@
+"""The README's JupyterLab path, in the real JupyterLab UI (issue 14, items 1 and 3).
+
+For every notebook page, the test starts ``jupyter lab`` on 127.0.0.1 with a
+token, a free port and a temporary HOME and Jupyter config/data/runtime folders, after
+running the README's one-time ``jupytext-config set-default-viewer markdown myst``
+against that home (tests/support/jupyterlab.py). It serves a copy of ``book/`` (and the
+project's ``jupytext.toml``), so the working tree is untouched; a chapter with small test
+parameters (tests/support/chapter_params.py) gets them written into its ``parameters``
+cell in that copy. Headless Debian Chromium, driven by Playwright, opens the chapter
+from the file browser as the README says (double-click ``book``, then the chapter),
+chooses *Run → Run All Cells*, waits until every cell ran and the kernel is idle, and
+requires:
+
+* no error output (and no ``{eval}`` role that failed to evaluate);
+* at least as many images as the chapter's HTML page has in its main content (read
+  from the built book, ``built_book``);
+* every Markdown cell rendered, with no raw MyST (``{glue``, ``:::{``, ``{eq}``, ...)
+  left in it (jupyterlab-myst renders directives, math and ``{eval}`` roles);
+* after *Save* (Ctrl+S), the chapter's file byte-for-byte as it was.
+
+The server is stopped (kernels, then its process group) when the module ends.
+
+Every notebook page quotes its numbers with ``{eval}`` roles over
+``cossim.report.shown`` namespaces and shows its figures as cell outputs with ``mystnb``
+figure metadata (``{glue:text}`` and ``{glue:figure}`` do not render in JupyterLab);
+``test_every_page_is_in_the_form_jupyterlab_renders`` keeps it so.
+
+Without Chromium, Playwright or JupyterLab the tests skip with the reason; with
+``COSSIM_REQUIRE_BROWSER=1`` (set by ``.ci/run``) they fail instead.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import NamedTuple
+
+import jupytext
+import pytest
+import support.browser as bu
+import support.jupyterlab as jl
+from jupytext.config import load_jupytext_configuration_file
+from support.book import BOOK, ROOT, chapters_in_toc
+from support.chapter_params import CHAPTER_PARAMS
+
+pytestmark = [pytest.mark.book, pytest.mark.browser]
+
+RUN_TIMEOUT_S = 1800
+
+
+def notebook_pages() -> list[str]:
+    """The landing page and every chapter of _toc.yml that is a notebook (has code)."""
+    stems = ["index"] + chapters_in_toc()
+    return [s for s in stems if "```{code-cell}" in (BOOK / f"{s}.md").read_text(encoding="utf-8")]
+
+
+#: Every notebook page; each must show its numbers, figures and directives in JupyterLab.
+CONVERTED = tuple(notebook_pages())
+
+
+def test_every_page_is_in_the_form_jupyterlab_renders():
+    """No page quotes numbers with glue roles or shows glued figures, and none runs inline.
+
+    ``{glue:text}`` renders as its bare key in JupyterLab and ``{glue:figure}`` as an
+    unknown directive; inline execution would run the page again when the book renders.
+    """
+    assert len(CONVERTED) >= 10, CONVERTED
+    for stem in CONVERTED:
+        text = (BOOK / f"{stem}.md").read_text(encoding="utf-8")
+        assert "{glue" not in text, f"{stem} still uses glue roles or directives"
+        assert "execution_mode: inline" not in text, f"{stem} would run again at render time"
+
+
+class _MainImages(html.parser.HTMLParser):
+    """Count ``<img>`` inside ``<main>`` of a built page."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.count = 0, 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "main":
+            self.depth += 1
+        elif tag == "img" and self.depth:
+            self.count += 1
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self.depth -= 1
+
+
+def html_image_count(html_dir: Path, stem: str) -> int:
+    parser = _MainImages()
+    parser.feed((Path(html_dir) / "book" / f"{stem}.html").read_text(encoding="utf-8"))
+    return parser.count
+
+
+class Ran(NamedTuple):
+    data: dict | None       # what COLLECT_JS read after Run All
+    before: bytes           # the chapter's file before opening it
+    after: bytes | None     # and after saving it
+    error: str | None
+
+
+def with_parameters(path: Path, params: dict) -> None:
+    """Write `params` into the ``parameters`` cell of the chapter at `path`, in the form
+    jupytext writes (so that saving it from JupyterLab must leave it unchanged)."""
+    if not params:
+        return
+    config = load_jupytext_configuration_file(str(ROOT / "jupytext.toml"))
+    nb = jupytext.read(path, config=config)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    lines = [f"{name} = {value!r}" for name, value in params.items()]
+    cell.source = cell.source.rstrip("\n") + "\n# small test values (tests/support/chapter_params.py)\n" \
+        + "\n".join(lines)
+    jupytext.write(nb, path, fmt="md:myst", config=config)
+
+
+@pytest.fixture(scope="module")
+def chromium_path():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        bu.unavailable("the Python package `playwright` is not installed")
+    try:
+        import jupyterlab  # noqa: F401
+        import jupyterlab_myst  # noqa: F401
+    except ImportError as exc:
+        bu.unavailable(f"{exc.name} is not installed (requirements.txt pins it)")
+    path = bu.find_chromium()
+    if path is None:
+        bu.unavailable("no Chromium found (looked for $COSSIM_CHROMIUM, `chromium`, "
+                       "`chromium-browser` on PATH)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory):
+    """A reader's checkout without the code: book/ and jupytext.toml, copied."""
+    root = tmp_path_factory.mktemp("lab-reader")
+    shutil.copytree(BOOK, root / "book", ignore=shutil.ignore_patterns("*.ipynb", "_build",
+                                                                       ".ipynb_checkpoints"))
+    shutil.copy2(ROOT / "jupytext.toml", root / "jupytext.toml")
+    for stem in CONVERTED:
+        with_parameters(root / "book" / f"{stem}.md", CHAPTER_PARAMS.get(stem, {}))
+    return root
+
+
+@pytest.fixture(scope="module")
+def lab(chromium_path, reader, tmp_path_factory):
+    server = jl.LabServer(reader, tmp_path_factory.mktemp("lab-home"), pythonpath=ROOT)
+    try:
+        server.configure()
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as p:
+        try:
+            b = p.chromium.launch(executable_path=chromium_path, args=bu.CHROMIUM_ARGS,
+                                  timeout=60_000)
+        except Error as exc:
+            bu.unavailable(f"Chromium at {chromium_path} does not start: "
+                           f"{str(exc).splitlines()[0]}")
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def html_images(built_book):
+    html, returncode, log = built_book
+    assert returncode == 0, "the book does not build:\n" + log[-3000:]
+    return {stem: html_image_count(html, stem) for stem in CONVERTED}
+
+
+@pytest.fixture(scope="module")
+def ran(lab, browser, reader, tmp_path_factory):
+    """Each converted chapter opened, run and saved once: {stem: Ran}. A chapter that
+    cannot be driven is recorded with its error (and a screenshot); the others still run.
+
+    A screenshot of each chapter after Run All and ``summary.json`` (per chapter: cells,
+    rendered Markdown cells, outputs by type, images) go to $COSSIM_LAB_SHOTS if set.
+    """
+    shots = Path(os.environ.get("COSSIM_LAB_SHOTS") or tmp_path_factory.mktemp("lab-shots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    results, summary = {}, {}
+    for stem in CONVERTED:
+        path = reader / "book" / f"{stem}.md"
+        before = path.read_bytes()
+        n_cells = len(jupytext.read(path).cells)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                      service_workers="block")
+        bu.NetworkGuard().install(context)  # the browser stays on this machine
+        page = context.new_page()
+        try:
+            jl.open_chapter(page, lab, stem, n_cells)
+            jl.run_all(page, RUN_TIMEOUT_S)
+            data = page.evaluate(jl.COLLECT_JS)
+            page.screenshot(path=str(shots / f"{stem}.png"))
+            jl.save(page, path)
+            results[stem] = Ran(data, before, path.read_bytes(), None)
+            summary[stem] = jl.summarise(data)
+        except Exception as exc:  # noqa: BLE001 - reported by every test of the chapter
+            page.screenshot(path=str(shots / f"{stem}.png"))
+            results[stem] = Ran(None, before, None, f"{type(exc).__name__}: {exc} "
+                                f"(screenshot {shots / stem}.png; server log {lab.log_path})")
+        finally:
+            context.close()
+    # what each chapter showed, for a person to read (COSSIM_LAB_SHOTS keeps it)
+    (shots / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    return results
+
+
+def chapter(ran, stem) -> Ran:
+    result = ran[stem]
+    assert result.error is None, f"{stem} could not be run in JupyterLab: {result.error}"
+    return result
+
+
+def test_the_readme_setting_is_what_the_server_runs_with(lab):
+    path = Path(lab.env["JUPYTER_CONFIG_DIR"]) / "labconfig" / "default_setting_overrides.json"
+    viewers = json.loads(path.read_text(encoding="utf-8"))[
+        "@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers["markdown"] == "Jupytext Notebook", viewers
+    assert Path(lab.env["HOME"]).is_relative_to(lab.home)
+
+
+@pytest.mark.parametrize("stem", CONVERTED)
+def test_chapter_runs_without_errors(stem, ran):
+    data = chapter(ran, stem).data
+    assert data["codeCells"] > 0 and data["markdown"], "the chapter did not open as a notebook"
+    assert jl.problems_errors(data) == []
+
+
+@pytest.mark.parametrize("stem", CONVERTED)
+def test_chapter_renders_its_myst(stem, ran):
+    assert jl.problems_markup(chapter(ran, stem).data) == []
+
+
+@pytest.mark.parametrize("stem", CONVERTED)
+def test_chapter_shows_the_images_of_its_html_page(stem, ran, html_images):
+    assert jl.problems_images(chapter(ran, stem).data, at_least=html_images[stem]) == []
+
+
+@pytest.mark.parametrize("stem", CONVERTED)
+def test_saving_the_chapter_leaves_it_unchanged(stem, ran):
+    result = chapter(ran, stem)
+    assert result.after == result.before
+
+
+def test_the_checks_can_fail():
+    """The judging functions, fed a notebook with every problem they look for."""
+    bad = {"outputs": [{"mime": "application/vnd.jupyter.error", "text": "ZeroDivisionError"},
+                       {"mime": "application/vnd.jupyter.stderr", "text": "UserWarning: x"},
+                       {"mime": "application/vnd.jupyter.stderr", "text": "50% done"}],
+           "markdown": [{"rendered": True, "errors": 0, "text": "is AttributeError: 'x' has no"},
+                        {"rendered": True, "errors": 1, "text": "fine"},
+                        {"rendered": False, "errors": 0, "text": "{glue:text}`a` and :::{note}"}],
+           "images": [{"src": "data:", "width": 0}], "codeCells": 1}
+    assert len(jl.problems_errors(bad)) == 4
+    assert len(jl.problems_markup(bad)) == 3
+    assert len(jl.problems_images(bad, at_least=2)) == 2
+    good = {"outputs": [{"mime": "image/png", "text": ""}],
+            "markdown": [{"rendered": True, "errors": 0, "text": "d1 = 0.5, Fig. 1"}],
+            "images": [{"src": "data:", "width": 640}], "codeCells": 1}
+    assert jl.problems_errors(good) == jl.problems_markup(good) == jl.problems_images(good, 1) == []
+    assert jl.summarise(bad)["images"] == 0 and jl.summarise(good)["images"] == 1
+    assert jl.summarise(bad)["markdown_rendered"] == 2

@@ -1,0 +1,79 @@
+"""_ext/eval_from_glue.py on a two-page Sphinx project in force mode: {eval} reads glued values."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from support.book import ROOT
+
+pytestmark = pytest.mark.book
+
+CONF = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "_ext")!r})
+extensions = ["myst_nb", "eval_from_glue"]
+nb_execution_mode = "force"
+nb_execution_raise_on_error = True
+nb_eval_name_regex = r"^[a-zA-Z_][a-zA-Z0-9_]*(\\.[a-zA-Z_][a-zA-Z0-9_]*)?$"
+exclude_patterns = ["_build"]
+"""
+
+PAGE = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+# Numbers
+
+```{{code-cell}} ipython3
+from cossim.report import shown
+
+pred = shown("pred", {{"x": (1 / 7, ".3f"), "k": (7, "d")}})
+```
+
+The value is {{eval}}`pred.x` and the count is {{eval}}`pred.{key}`.
+"""
+
+INDEX = """\
+# Home
+
+```{toctree}
+numbers
+```
+"""
+
+
+def _build(tmp_path, key):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(CONF)
+    (src / "index.md").write_text(INDEX)
+    (src / "numbers.md").write_text(PAGE.format(key=key))
+    out = tmp_path / "html"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q", str(src), str(out)],
+                            capture_output=True, text=True, timeout=300, env=env)
+    return out, result
+
+
+def test_eval_role_shows_the_glued_formatted_value(tmp_path):
+    out, result = _build(tmp_path, key="k")
+    assert result.returncode == 0, result.stderr[-3000:]
+    page = (out / "numbers.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "The value is 0.143 and the count is 7." in text
+    assert "0.142857" not in page                       # the formatted text, not the float
+    assert "application/papermill.record" not in page   # the glue itself is not shown
+
+
+def test_eval_role_with_a_key_nobody_glued_fails_the_build(tmp_path):
+    _, result = _build(tmp_path, key="missing")
+    assert result.returncode != 0
+    assert "pred.missing" in result.stderr and "no value glued" in result.stderr, result.stderr[-3000:]
