@@ -382,7 +382,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, skip the book builds")
     ap.add_argument("--parts", default=None,
-                    help="comma list of book,figure1,scale,command,netflix,dask (default: all; --quick: figure1,scale,command)")
+                    help="comma list of book,figure1,scale,command,netflix,dask "
+                         "(default: all; --quick: figure1,scale,command)")
     ap.add_argument("--lobpcg", action="store_true", help="also time scipy's LOBPCG at the scale point")
     ap.add_argument("--no-readme", action="store_true", help="print only, do not append to README.md")
     ap.add_argument("--threads", default="1",
