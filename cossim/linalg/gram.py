@@ -50,7 +50,8 @@ def _gram(X):
     """
     n, p = X.shape
     if is_sparse(X):
-        nnz_rows = np.diff(X.indptr)  # int64: Σ nnz² is exact
+        # int64 whatever scipy chose for indptr: Σ nnz² of 20,000 users overflows int32
+        nnz_rows = np.diff(X.indptr).astype(np.int64)
         if DENSE_SPEEDUP * float(nnz_rows @ nnz_rows) <= n * p * p / 2:
             return (X.T @ X).toarray()  # X is float64 (as_matrix), so is the product
         values = X.data

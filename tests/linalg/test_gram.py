@@ -125,6 +125,21 @@ def test_sparse_or_dense_route_by_cost(monkeypatch, nnz, route):
         assert calls == [("ssyrk", (60, 15), np.float32, np.float32)]
 
 
+def test_route_cost_does_not_overflow_int32_indptr(monkeypatch):
+    """2,200 full rows of p = 1,000: Σ nnz² = 2.2e9 exceeds int32 (scipy's indptr type here).
+
+    The rule must still see 30 · 2.2e9 > n·p²/2 = 1.1e9 and take the dense blocks; summed
+    in int32 the cost wraps to a negative number and the 100 times slower sparse product ran.
+    """
+    calls = _spy_syrk(monkeypatch)
+    n, p = 2_200, 1_000
+    X = sp.csr_matrix(np.ones((n, p)))
+    assert X.indptr.dtype == np.int32
+    G = gram_matrix(X)
+    assert calls == [("ssyrk", (p, n), np.float32, np.float32)]
+    assert_array_equal(G, np.full((p, p), float(n)))
+
+
 def test_single_precision_only_when_exact(monkeypatch):
     calls = _spy_syrk(monkeypatch)
     rng = np.random.default_rng(2)
