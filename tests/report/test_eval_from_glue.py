@@ -1,12 +1,10 @@
 """_ext/eval_from_glue.py on a two-page Sphinx project in force mode: {eval} reads glued values."""
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 from support.book import ROOT
+from support.sphinx_project import build_sphinx_project
 
 pytestmark = pytest.mark.book
 
@@ -51,16 +49,8 @@ numbers
 
 
 def _build(tmp_path, key):
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "conf.py").write_text(CONF)
-    (src / "index.md").write_text(INDEX)
-    (src / "numbers.md").write_text(PAGE.format(key=key))
-    out = tmp_path / "html"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q", str(src), str(out)],
-                            capture_output=True, text=True, timeout=300, env=env)
-    return out, result
+    return build_sphinx_project(tmp_path, CONF, {"index.md": INDEX, "numbers.md": PAGE.format(key=key)},
+                                warnings_are_errors=True)
 
 
 def test_eval_role_shows_the_glued_formatted_value(tmp_path):
