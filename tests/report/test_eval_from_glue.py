@@ -4,7 +4,7 @@ import re
 
 import pytest
 from support.book import ROOT
-from support.sphinx_project import build_sphinx_project
+from support.sphinx_project import CONF_EXECUTE, NOTEBOOK_FRONT_MATTER, build_sphinx_project
 
 pytestmark = pytest.mark.book
 
@@ -12,22 +12,10 @@ CONF = f"""
 import sys
 sys.path.insert(0, {str(ROOT / "_ext")!r})
 extensions = ["myst_nb", "eval_from_glue"]
-nb_execution_mode = "force"
-nb_execution_raise_on_error = True
 nb_eval_name_regex = r"^[a-zA-Z_][a-zA-Z0-9_]*(\\.[a-zA-Z_][a-zA-Z0-9_]*)?$"
-exclude_patterns = ["_build"]
-"""
+""" + CONF_EXECUTE
 
-PAGE = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
+PAGE = NOTEBOOK_FRONT_MATTER + """\
 # Numbers
 
 ```{{code-cell}} ipython3

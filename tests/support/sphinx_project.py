@@ -9,6 +9,27 @@ from pathlib import Path
 
 from .book import ROOT
 
+#: conf.py lines every test project shares: myst-nb executes each notebook, and an error in a
+#: cell fails the build.
+CONF_EXECUTE = """\
+nb_execution_mode = "force"
+nb_execution_raise_on_error = True
+exclude_patterns = ["_build"]
+"""
+
+#: The front matter of a MyST Markdown notebook page (jupytext, the Python 3 kernel).
+NOTEBOOK_FRONT_MATTER = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+"""
+
 
 def build_sphinx_project(tmp_path: Path, conf: str, pages: dict[str, str],
                          warnings_are_errors: bool = False) -> tuple[Path, subprocess.CompletedProcess]:

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 from support.book import ROOT
-from support.sphinx_project import build_sphinx_project
+from support.sphinx_project import CONF_EXECUTE, NOTEBOOK_FRONT_MATTER, build_sphinx_project
 
 pytestmark = pytest.mark.book
 
@@ -19,21 +19,9 @@ CLAIMS.update({{c.id: c for c in [
     Claim("demo-order", "an order that depends on the seed", "§4", "share of seeds", status="qualified"),
 {extra}]}})
 extensions = ["myst_nb", "claims_ledger"]
-nb_execution_mode = "force"
-nb_execution_raise_on_error = True
-exclude_patterns = ["_build"]
-"""
+""" + CONF_EXECUTE
 
-PAGE = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
+PAGE = NOTEBOOK_FRONT_MATTER + """\
 # Checks
 
 ```{code-cell} ipython3
