@@ -19,6 +19,8 @@ that module needs, is imported on the name's first use. The subpackages and
 ``cossim.symbolic`` (SymPy) are attributes imported on first use too.
 """
 
+from . import _lazy
+
 #: Where each public name lives: ``{module under cossim: names}``. A name is imported
 #: from its module on first access (PEP 562), so ``import cossim`` loads no NumPy, SciPy,
 #: pandas or matplotlib; ``from cossim import fit_eq1`` loads only what fit_eq1 needs.
@@ -139,18 +141,8 @@ _LAZY_MODULES = {
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
 
-def __getattr__(name):
-    """Import a public name or a lazy module on first access, then cache it (PEP 562)."""
-    import importlib
-
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f"cossim.{_WHERE[name]}"), name)
-    elif name in _LAZY_MODULES:
-        value = importlib.import_module(_LAZY_MODULES[name])
-    else:
-        raise AttributeError(f"module 'cossim' has no attribute {name!r}")
-    globals()[name] = value
-    return value
+#: A public name or a lazy module, imported on first access and then cached (PEP 562).
+__getattr__ = _lazy.lazy_getattr(__name__, names=_WHERE, modules=_LAZY_MODULES)
 
 
 def __dir__():

@@ -9,14 +9,7 @@ similarity   the row normaliser Ω of Eq. (4), cosine matrices, each row's top-n
 """
 
 
-def __getattr__(name):
-    """A submodule on first access, e.g. ``cossim.linalg.spectrum`` after ``import cossim`` (PEP 562)."""
-    import importlib
+from .. import _lazy
 
-    if not name.startswith("__"):
-        try:
-            return importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: Every submodule, e.g. ``cossim.linalg.spectrum``, is imported on first access (PEP 562).
+__getattr__ = _lazy.lazy_getattr(__name__)

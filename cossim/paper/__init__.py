@@ -13,14 +13,7 @@ metrics      §4: cluster-recovery scores (one rank AUC)
 """
 
 
-def __getattr__(name):
-    """A submodule on first access, e.g. ``cossim.paper.models`` after ``import cossim`` (PEP 562)."""
-    import importlib
+from .. import _lazy
 
-    if not name.startswith("__"):
-        try:
-            return importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: Every submodule, e.g. ``cossim.paper.models``, is imported on first access (PEP 562).
+__getattr__ = _lazy.lazy_getattr(__name__)

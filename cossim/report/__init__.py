@@ -7,8 +7,7 @@ imports this subpackage; it imports the numerics through the public API
 (and ``cossim.paper.models.objective_from_gram``, Eq. (1) from XᵀX, where a
 full-rank value would otherwise cost minutes).
 
-glue              :func:`glue_values` (a dict of named values in one call), :func:`glue_figure`,
-                  :func:`shown` (numbers for ``{eval}`` roles, Chapter 1)
+glue              :func:`shown` (the numbers of ``{eval}`` roles, every notebook page)
 symbolic_display  SymPy results as aligned formulas (Chapters 2.2, 2.3)
 tolerances        float64 rounding bounds of the checks (Chapters 1–2.3)
 optimum           distance of an optimiser's end point to the solution set (Chapters 2.2, 2.3)
@@ -22,6 +21,6 @@ and one module per chapter topic: ``toy_report`` (1), ``models_report`` (2),
 and pandas styling live with the chapter that shows the table.
 """
 
-from .glue import Shown, ShownNumbers, glue_figure, glue_values, shown
+from .glue import Shown, ShownNumbers, shown
 
-__all__ = ["Shown", "ShownNumbers", "glue_figure", "glue_values", "shown"]
+__all__ = ["Shown", "ShownNumbers", "shown"]

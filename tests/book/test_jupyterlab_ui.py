@@ -121,20 +121,7 @@ def with_parameters(path: Path, params: dict) -> None:
 
 @pytest.fixture(scope="module")
 def chromium_path():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        bu.unavailable("the Python package `playwright` is not installed")
-    try:
-        import jupyterlab  # noqa: F401
-        import jupyterlab_myst  # noqa: F401
-    except ImportError as exc:
-        bu.unavailable(f"{exc.name} is not installed (requirements.txt pins it)")
-    path = bu.find_chromium()
-    if path is None:
-        bu.unavailable("no Chromium found (looked for $COSSIM_CHROMIUM, `chromium`, "
-                       "`chromium-browser` on PATH)")
-    return path
+    return bu.chromium_path(("jupyterlab", "jupyterlab_myst"))
 
 
 @pytest.fixture(scope="module")
@@ -162,17 +149,8 @@ def lab(chromium_path, reader, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(chromium_path):
-    from playwright.sync_api import Error, sync_playwright
-
-    with sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=chromium_path, args=bu.CHROMIUM_ARGS,
-                                  timeout=60_000)
-        except Error as exc:
-            bu.unavailable(f"Chromium at {chromium_path} does not start: "
-                           f"{str(exc).splitlines()[0]}")
+    with bu.launch_chromium(chromium_path) as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,10 @@
 """_ext/eval_from_glue.py on a two-page Sphinx project in force mode: {eval} reads glued values."""
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 from support.book import ROOT
+from support.sphinx_project import CONF_EXECUTE, NOTEBOOK_FRONT_MATTER, build_sphinx_project
 
 pytestmark = pytest.mark.book
 
@@ -14,22 +12,10 @@ CONF = f"""
 import sys
 sys.path.insert(0, {str(ROOT / "_ext")!r})
 extensions = ["myst_nb", "eval_from_glue"]
-nb_execution_mode = "force"
-nb_execution_raise_on_error = True
 nb_eval_name_regex = r"^[a-zA-Z_][a-zA-Z0-9_]*(\\.[a-zA-Z_][a-zA-Z0-9_]*)?$"
-exclude_patterns = ["_build"]
-"""
+""" + CONF_EXECUTE
 
-PAGE = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
+PAGE = NOTEBOOK_FRONT_MATTER + """\
 # Numbers
 
 ```{{code-cell}} ipython3
@@ -51,16 +37,8 @@ numbers
 
 
 def _build(tmp_path, key):
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "conf.py").write_text(CONF)
-    (src / "index.md").write_text(INDEX)
-    (src / "numbers.md").write_text(PAGE.format(key=key))
-    out = tmp_path / "html"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", "-q", str(src), str(out)],
-                            capture_output=True, text=True, timeout=300, env=env)
-    return out, result
+    return build_sphinx_project(tmp_path, CONF, {"index.md": INDEX, "numbers.md": PAGE.format(key=key)},
+                                warnings_are_errors=True)
 
 
 def test_eval_role_shows_the_glued_formatted_value(tmp_path):

@@ -1,12 +1,8 @@
-import matplotlib
+"""cossim.report.glue: `shown`, the numbers of the chapters' {eval} roles, glued for the built book."""
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import myst_nb
 import numpy as np
 import pytest
-
-from cossim.report import glue as G
 
 
 @pytest.fixture
@@ -14,31 +10,6 @@ def glued(monkeypatch):
     calls = []
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: calls.append((name, value, display)))
     return calls
-
-
-def test_glue_values_glues_every_pair_hidden_numpy_scalars_as_python_numbers(glued):
-    array = np.arange(3)
-    values = {"a": 1, "b": np.float64(0.25), "c": "text", "d": np.int64(7), "e": array}
-    assert G.glue_values(values) is None   # no output on the page
-    assert glued == [("a", 1, False), ("b", 0.25, False), ("c", "text", False), ("d", 7, False), ("e", array, False)]
-    # NumPy 2 writes np.float64(0.25) as "np.float64(0.25)", which {glue:text}`b:.2f` cannot format
-    assert type(glued[1][1]) is float and type(glued[3][1]) is int
-    assert glued[4][1] is array            # anything else is glued as it is
-
-
-def test_glue_values_rejects_bad_names(glued):
-    with pytest.raises(ValueError):
-        G.glue_values({"": 1})
-    with pytest.raises(ValueError):
-        G.glue_values({"ok": 1, 3: 1})
-    assert glued == []                              # checked before anything is glued
-
-
-def test_glue_figure_closes_the_figure(glued):
-    fig, _ = plt.subplots()
-    G.glue_figure("fig", fig)
-    assert glued == [("fig", fig, False)]
-    assert not plt.fignum_exists(fig.number)
 
 
 def test_report_is_not_imported_by_the_package():

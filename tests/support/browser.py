@@ -1,4 +1,8 @@
-"""Helpers for tests/test_browser.py: drive headless Chromium over the built book.
+"""Helpers for tests/book/test_browser.py: drive headless Chromium over the built book.
+
+:func:`chromium_path` and :func:`launch_chromium` (find and start Debian's Chromium under
+Playwright, skipping or, with COSSIM_REQUIRE_BROWSER set, failing when it cannot) are
+shared with tests/book/test_jupyterlab_ui.py.
 
 Everything here is offline: the book is served from a loopback HTTP server,
 every request the browser makes is routed through :class:`NetworkGuard`, and
@@ -14,9 +18,11 @@ deliberately broken page.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html.parser
 import http.server
+import importlib
 import os
 import shutil
 import threading
@@ -74,6 +80,45 @@ def find_chromium() -> str | None:
         if path:
             return path
     return None
+
+
+def chromium_path(needs: tuple[str, ...] = ()) -> str:
+    """Path of a system Chromium that Playwright can drive, or :func:`unavailable`.
+
+    Checks, in this order, that Playwright imports, that each module in `needs` imports
+    (e.g. ``jupyterlab``), and that :func:`find_chromium` finds a Chromium.
+    """
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        unavailable("the Python package `playwright` is not installed")
+    for name in needs:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            unavailable(f"{exc.name} is not installed (requirements.txt pins it)")
+    path = find_chromium()
+    if path is None:
+        unavailable("no Chromium found (looked for $COSSIM_CHROMIUM, `chromium`, "
+                    "`chromium-browser` on PATH)")
+    return path
+
+
+@contextlib.contextmanager
+def launch_chromium(path: str):
+    """Headless Chromium at `path` under Playwright, with :data:`CHROMIUM_ARGS`; closed on exit.
+
+    A Chromium that does not start is :func:`unavailable` (skip, or fail when required).
+    """
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, timeout=60_000)
+        except Error as exc:
+            unavailable(f"Chromium at {path} does not start: {str(exc).splitlines()[0]}")
+        yield browser
+        browser.close()
 
 
 def is_local(url: str) -> bool:

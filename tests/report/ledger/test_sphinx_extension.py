@@ -1,12 +1,11 @@
 """The claims_ledger Sphinx extension on a two-page project: the ledger page, anchors, claims.json, warnings."""
 
 import json
-import subprocess
-import sys
 import textwrap
 
 import pytest
 from support.book import ROOT
+from support.sphinx_project import CONF_EXECUTE, NOTEBOOK_FRONT_MATTER, build_sphinx_project
 
 pytestmark = pytest.mark.book
 
@@ -20,21 +19,9 @@ CLAIMS.update({{c.id: c for c in [
     Claim("demo-order", "an order that depends on the seed", "§4", "share of seeds", status="qualified"),
 {extra}]}})
 extensions = ["myst_nb", "claims_ledger"]
-nb_execution_mode = "force"
-nb_execution_raise_on_error = True
-exclude_patterns = ["_build"]
-"""
+""" + CONF_EXECUTE
 
-PAGE = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
+PAGE = NOTEBOOK_FRONT_MATTER + """\
 # Checks
 
 ```{code-cell} ipython3
@@ -65,16 +52,8 @@ LEDGER = """\
 
 
 def _build(tmp_path, extra=""):
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "conf.py").write_text(CONF.format(ext=str(ROOT / "_ext"), extra=extra))
-    (src / "index.md").write_text(INDEX)
-    (src / "checks.md").write_text(PAGE)
-    (src / "ledger.md").write_text(LEDGER)
-    out = tmp_path / "html"
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", str(src), str(out)],
-                            capture_output=True, text=True, timeout=300)
-    return out, result
+    return build_sphinx_project(tmp_path, CONF.format(ext=str(ROOT / "_ext"), extra=extra),
+                                {"index.md": INDEX, "checks.md": PAGE, "ledger.md": LEDGER})
 
 
 def test_ledger_page_links_every_check_and_json_is_written(tmp_path):
