@@ -64,6 +64,8 @@ _AT_THE_FLOOR = "differs only for an eigenvalue exactly equal to the floor p·ε
 _RANK_AGAIN = "top_singular checks 1 <= k <= p again, with the same message, before any result"
 EQUIVALENT.update({
     "cossim.linalg.spectrum.x_orient_columns__mutmut_8": _SIGNS,
+    "cossim.linalg.spectrum.x__unused_columns__mutmut_14": "a step of 1 scans overlapping slices that mark the "
+                                                          "same used columns: the same mask, more work",
     _M + "x_fit_eq1__mutmut_13": _RANK_AGAIN,
     _M + "x_fit_eq2__mutmut_12": _RANK_AGAIN,
     _R + "x_eq4_user_item__mutmut_38": _EINSUM_CASE,
