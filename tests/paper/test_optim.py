@@ -143,13 +143,15 @@ def test_minimize_iteration_cap_and_gradient_tolerance():
 
 
 def test_optimal_value_small_cases_by_hand():
-    """‖X‖² − Σ_{i∈keep} σ_i⁴/(σ_i² + λ) on hand-computed cases (exact in binary)."""
+    """‖X‖² − Σ_{i∈keep} σ_i⁴/(σ_i² + λ) on hand-computed cases (σ need not be X's own: only
+    ‖X‖² is read from X); to rounding (1e-15 relative), exactly where the terms are dyadic."""
     X = np.array([[1.0, 2.0], [0.0, 2.0]])  # ‖X‖² = 9
     assert cossim.eq1_optimal_value(X, [], 1.0) == 9.0  # no direction kept
-    assert cossim.eq1_optimal_value(X, [2.0, 1.0], 4.0) == 9.0 - 16.0 / 8.0 - 1.0 / 5.0
-    assert cossim.eq1_optimal_value(X, [2.0, 1.0], 4.0, keep=None) == 9.0 - 2.0 - 0.2
-    assert cossim.eq1_optimal_value(X, [2.0, 1.0], 4.0, keep=[1]) == 9.0 - 0.2
-    assert cossim.eq1_optimal_value(X, [0.5, 0.0], 1.0) == 9.0 - 0.0625 / 1.25  # σ < 1 counts
+    assert_allclose(cossim.eq1_optimal_value(X, [2.0, 1.0], 4.0), 9.0 - 16.0 / 8.0 - 1.0 / 5.0, rtol=1e-15)
+    assert_allclose(cossim.eq1_optimal_value(X, [2.0, 1.0], 4.0, keep=None), 6.8, rtol=1e-15)
+    assert_allclose(cossim.eq1_optimal_value(X, [2.0, 1.0], 4.0, keep=[1]), 8.8, rtol=1e-15)
+    assert cossim.eq1_optimal_value(X, [2.0, 1.0], 4.0, keep=[0]) == 7.0
+    assert_allclose(cossim.eq1_optimal_value(X, [0.5, 0.0], 1.0), 9.0 - 0.05, rtol=1e-15)  # σ < 1 counts
     # λ = 0: a kept σ > 0 removes σ², a kept σ = 0 removes nothing (not 0/0)
     assert cossim.eq1_optimal_value(X, [2.0, 0.0], 0.0) == 5.0
     with pytest.raises(ValueError, match="sigma"):
