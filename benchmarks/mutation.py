@@ -88,6 +88,12 @@ NOTES: dict[str, str] = {
     "then changed so that pairs tied at the n_pairs cut go to the smaller (i, j) (they were arbitrary), "
     "and 0 was dropped from integers(0, n) in _sample_users (the same draws); the after column "
     "reruns every mutant of the changed functions.",
+    "cossim/paper/optim.py": "before: with tests/paper/test_optim.py as it was before the issue-13 tests. "
+    "_minimize then got a docstring (no code change), so the after column reruns all its mutants.",
+    "cossim/linalg/dask.py": "mutmut deselects the tests marked `cluster` (a LocalCluster per mutant is "
+    "too slow); the others run on dask's synchronous scheduler. before: none of tests/linalg/test_dask.py "
+    "(all its tests then needed the cluster), only the two synchronous dask tests of test_spectrum.py. "
+    "after: with the synchronous-scheduler tests of test_dask.py.",
 }
 
 

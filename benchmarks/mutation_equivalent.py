@@ -101,3 +101,20 @@ EQUIVALENT.update({
     _SA + "x_sample_without_replacement__mutmut_5": "gumbel_top_k subtracts the weights into the float64 key "
                                                     "buffer (out=keys): any real dtype gives the same keys",
 })
+
+# ---- cossim.paper.optim, cossim.linalg.dask, cossim.paper.simulation (issue 13, third round)
+_O, _DK, _SIM = "cossim.paper.optim.", "cossim.linalg.dask.", "cossim.paper.simulation."
+_XTXQ_F64 = "each block is float64 (cast in _check_dask) and Q is a float64 Krylov basis: the product is float64"
+_ONES_F64 = "np.ones' default dtype is float64"
+EQUIVALENT.update({
+    _O + "x__minimize__mutmut_101": "scipy.optimize.minimize lower-cases the method name",
+    _O + "x_eq1_value_on_subspace__mutmut_27": "np.allclose's default atol is 1e-08",
+    _DK + "x__check_dask__mutmut_25": "NumPy (and dask's astype) read dtype None as float64",
+    _DK + "x__check_dask__mutmut_26": "rechunking one column chunk to one column chunk returns the same array",
+    _DK + "x__chunk_xtxq__mutmut_2": _XTXQ_F64,
+    _DK + "x__chunk_xtxq__mutmut_4": _XTXQ_F64,
+    _SIM + "x__draw_interactions__mutmut_11": "available <= n_items is exact in float64, and np.minimum's result "
+                                              "is cast back into the int64 counts",
+    _SIM + "x__draw_interactions__mutmut_67": _ONES_F64,
+    _SIM + "x__draw_interactions__mutmut_69": _ONES_F64,
+})

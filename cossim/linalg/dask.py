@@ -4,7 +4,8 @@ X is a ``dask.array`` split into row blocks (whole rows per chunk) that may
 live on a cluster; only p × p or p × (k + oversampling) results are ever
 gathered. ``"gram"`` sums XᵀX over the row blocks, ``"iterative"`` runs the
 block Lanczos method of :mod:`cossim.linalg.krylov` with one distributed job
-per block product, ``"svd"`` and ``"randomized"`` call dask's own SVDs.
+per block product, ``"svd"`` and ``"randomized"`` call dask's own SVDs
+(``svd_compressed`` with ``compute=True``: one job per power-iteration pass).
 """
 
 from __future__ import annotations

@@ -65,6 +65,8 @@ class OptimizationResult(NamedTuple):
 
 
 def _minimize(objective, gradient, X, k, lam, seed, init_scale, maxiter, gtol):
+    """SciPy's L-BFGS-B (30 correction pairs, ``ftol = 0``: it stops on `gtol` or `maxiter`) on
+    ``z = (A, B)`` row-major, from ``init_scale · default_rng(seed).standard_normal(2pk)``."""
     X = as_matrix(X, "X")
     p = X.shape[1]
     k = check_rank(k, p)

@@ -214,6 +214,37 @@ def test_zero_popularity_item_is_never_drawn():
     assert_array_equal(counts, [1])
 
 
+def test_no_users_give_an_empty_matrix():
+    X, counts = _interactions([0.5, 0.5, 1.0], [0, 1, 1], np.zeros((0, 2)), [])
+    assert isinstance(X, sp.csr_matrix) and X.shape == (0, 3) and X.nnz == 0
+    assert counts.shape == (0,)
+
+
+def test_blocks_bound_the_memory_not_the_draws():
+    """Blocks of 20 of 2,000 users: the same matrix as one block (one row-major noise stream),
+    with a peak of traced memory below an eighth of one 2,000 × 400 float64 array (0.8 of 6.4 MB;
+    measured: 0.36 MB with blocks of 20, 19 MB with one block)."""
+    import tracemalloc
+
+    from cossim.paper.simulation import _draw_interactions
+
+    rng = np.random.default_rng(0)
+    n, p = 2000, 400
+    clusters, popularity = rng.integers(0, 3, p), rng.uniform(0.5, 1.0, p)
+    prefs, counts = rng.dirichlet(np.ones(3), n), np.full(n, 5, dtype=np.int64)
+    whole = _draw_interactions(np.random.default_rng(1), clusters, popularity, prefs, counts.copy(), n)
+    tracemalloc.start()
+    try:
+        blocked = _draw_interactions(np.random.default_rng(1), clusters, popularity, prefs, counts.copy(), 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_array_equal(blocked.indptr, whole.indptr)
+    assert_array_equal(blocked.indices, whole.indices)
+    assert whole.nnz == 5 * n
+    assert peak < n * p  # bytes
+
+
 def test_exponent_range_boundaries():
     """low = high is allowed (every β_c equal); low = 0 is not (0 < low)."""
     data = simulate(30, 10, 2, exponent_range=(1.0, 1.0))
