@@ -323,6 +323,7 @@ def _readme_example():
     return text[start + len("```python"):text.index("```", start + 3)]
 
 
+@pytest.mark.cluster
 def test_readme_example_on_a_cluster_of_processes(tmp_path):
     """The README's example, run as a separate client process against a running cluster.
 
