@@ -509,7 +509,8 @@ def render(res, sz, args, started) -> str:
     checks = []
     if "book_cold" in res and "book_off" in res:
         r = sec("book_cold") / sec("book_off")
-        checks.append(f"- book: cold ÷ execution-off = {r:.2f} (target ≤ 1.5): {'MET' if r <= 1.5 else 'MISSED'}")
+        # issue 16, target 2 (round 2): the cold build at most 20 times the build without execution
+        checks.append(f"- book: cold ÷ execution-off = {r:.2f} (target ≤ 20): {'MET' if r <= 20 else 'MISSED'}")
         ch = {**res["book_cold"].get("chapters", {})}
         if ch:
             checks.append("- per-chapter execution (cold build): " + ", ".join(
