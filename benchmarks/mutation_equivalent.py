@@ -9,8 +9,6 @@ mutant name (stable while the function's source is unchanged).
 _S, _P, _G, _D = "cossim.linalg.similarity.", "cossim.linalg.spectrum.", "cossim.linalg.gram.", "cossim.linalg.dense."
 _EINSUM_CASE = "einsum accepts upper-case subscripts: the same contraction"
 _MARGIN_UP = "a larger margin only adds float32 candidates, all re-scored in float64: same result, more work"
-_FINFO_NONE = "NumPy 2.4 still reads finfo(None) as float64 (deprecated): the same eps"
-_SVDS_OPERATOR = "svds wraps a sparse X in the same X @ v operator as aslinearoperator: the same iteration"
 _ZERO_G_ORDER = "the order of the zero G only decides whether f2py copies it to Fortran order"
 _INDEX_FLOAT = "column indices (< 2^53) are exact in float64 and cast back into the int64 output"
 _DEFAULT_AXIS = "the default axis is -1, which is axis 1 of this 2-D array"
@@ -37,18 +35,7 @@ EQUIVALENT: dict[str, str] = {
     _G + "x__gram__mutmut_59": "the block is converted to dtype on the next line anyway",
     _G + "x__gram__mutmut_75": "without overwrite_c syrk returns a new array with the same numbers",
     _G + "x__gram__mutmut_78": "overwrite_c is a flag: 2 is true like 1",
-    _D + "x__pad_svd__mutmut_3": "with V.shape[1] == k the padding branch appends no column and no zero",
-    _D + "x__pad_svd__mutmut_23": _FINFO_NONE,
-    _D + "x__pad_svd__mutmut_25": "s is never empty (X has at least one row and column), so s[0] exists",
-    _D + "x__pad_svd__mutmut_27": "s is never empty (X has at least one row and column): the else value is unused",
     _D + "x__by_dense_svd__mutmut_7": "full_matrices=None is falsy, exactly like False",
-    _D + "x__by_arpack__mutmut_14": "another fixed seed: still one deterministic start vector",
-    _D + "x__by_arpack__mutmut_33": "svds's default solver is 'arpack'",
-    _D + "x__by_arpack__mutmut_36": "with the default True svds also returns U, which is discarded",
-    _D + "x__by_arpack__mutmut_20": _SVDS_OPERATOR, _D + "x__by_arpack__mutmut_21": _SVDS_OPERATOR,
-    _D + "x__by_arpack__mutmut_22": _SVDS_OPERATOR,
-    _D + "x__by_arpack__mutmut_46": "svds takes σ from a LAPACK SVD of X·V, never negative: the clip at 0 "
-                                    "is a guard that cannot act",
 }
 
 # ---- cossim.paper, cossim.linalg.krylov (issue 13, second round)
