@@ -9,7 +9,6 @@ mutant name (stable while the function's source is unchanged).
 _S, _P, _G, _D = "cossim.linalg.similarity.", "cossim.linalg.spectrum.", "cossim.linalg.gram.", "cossim.linalg.dense."
 _EINSUM_CASE = "einsum accepts upper-case subscripts: the same contraction"
 _MARGIN_UP = "a larger margin only adds float32 candidates, all re-scored in float64: same result, more work"
-_ZERO_G_ORDER = "the order of the zero G only decides whether f2py copies it to Fortran order"
 _INDEX_FLOAT = "column indices (< 2^53) are exact in float64 and cast back into the int64 output"
 _DEFAULT_AXIS = "the default axis is -1, which is axis 1 of this 2-D array"
 EQUIVALENT: dict[str, str] = {
@@ -29,12 +28,6 @@ EQUIVALENT: dict[str, str] = {
     _S + "x_top_k_neighbours__mutmut_57": _MARGIN_UP,
     _S + "x_top_k_neighbours__mutmut_61": "half the margin, 2(k+4)u, still exceeds twice the float32 error bound "
                                           "(k+2)u of the docstring",
-    _G + "x__gram__mutmut_28": _ZERO_G_ORDER, _G + "x__gram__mutmut_31": _ZERO_G_ORDER,
-    _G + "x__gram__mutmut_33": "NumPy reads order='f' as 'F'",
-    _G + "x__gram__mutmut_39": "rows = max(2, ...) differs from max(1, ...) only when p > 2^21 (a G of 35 TB)",
-    _G + "x__gram__mutmut_59": "the block is converted to dtype on the next line anyway",
-    _G + "x__gram__mutmut_75": "without overwrite_c syrk returns a new array with the same numbers",
-    _G + "x__gram__mutmut_78": "overwrite_c is a flag: 2 is true like 1",
     _D + "x__by_dense_svd__mutmut_7": "full_matrices=None is falsy, exactly like False",
 }
 
