@@ -8,26 +8,10 @@ mutant name (stable while the function's source is unchanged).
 #: Keyed by mutmut's mutant name; the argument is one line.
 _S, _P, _G, _D = "cossim.linalg.similarity.", "cossim.linalg.spectrum.", "cossim.linalg.gram.", "cossim.linalg.dense."
 _EINSUM_CASE = "einsum accepts upper-case subscripts: the same contraction"
-_MARGIN_UP = "a larger margin only adds float32 candidates, all re-scored in float64: same result, more work"
-_INDEX_FLOAT = "column indices (< 2^53) are exact in float64 and cast back into the int64 output"
 _DEFAULT_AXIS = "the default axis is -1, which is axis 1 of this 2-D array"
 EQUIVALENT: dict[str, str] = {
-    _S + "x__squared_row_norms__mutmut_18": _EINSUM_CASE,
-    _S + "x__top_n_block__mutmut_22": "an entry exactly at t - margin is > 2 rounding errors below the exact n-th "
-                                      "largest, so never in the top n: dropping it changes nothing",
-    _S + "x__top_n_block__mutmut_33": _EINSUM_CASE,
-    _S + "x__top_n_block__mutmut_39": "every row of the block has at least n >= 1 candidates (its n-th largest "
-                                      "entry), so bincount already has length b",
-    _S + "x__top_n_block__mutmut_58": _INDEX_FLOAT,
-    _S + "x__top_n_block__mutmut_60": _INDEX_FLOAT,
     _S + "x_top_n_from_similarity__mutmut_46": "None stored in a float array is NaN, which argsort(-S) puts last "
                                                "like -inf (S is validated finite)",
-    _S + "x_top_k_neighbours__mutmut_50": "a float64 candidate pass has a smaller error than the margin assumes: "
-                                          "same candidates at least, same result",
-    _S + "x_top_k_neighbours__mutmut_54": _MARGIN_UP,
-    _S + "x_top_k_neighbours__mutmut_57": _MARGIN_UP,
-    _S + "x_top_k_neighbours__mutmut_61": "half the margin, 2(k+4)u, still exceeds twice the float32 error bound "
-                                          "(k+2)u of the docstring",
     _D + "x__by_dense_svd__mutmut_7": "full_matrices=None is falsy, exactly like False",
 }
 
