@@ -13,8 +13,8 @@ EQUIVALENT: dict[str, str] = {
     _S + "x_top_n_from_similarity__mutmut_46": "None stored in a float array is NaN, which argsort(-S) puts last "
                                                "like -inf (S is validated finite)",
     _G + "x__gram__mutmut_33": "NumPy reads order='f' as 'F'",
-    _G + "x__gram__mutmut_39": "rows = max(2, ...) differs from max(1, ...) only when 2^22 // p < 2, i.e. p > 2^21 "
-                               "(a G of 35 TB)",
+    _G + "x__gram__mutmut_39": "max(2, ...) gives other row blocks than max(1, ...) only when 2^22 // p < 2, i.e. "
+                               "p > 2^21 (a G of 35 TB); for n = 1 both give the one row",
     _D + "x__by_dense_svd__mutmut_7": "full_matrices=None is falsy, exactly like False",
 }
 
