@@ -62,16 +62,25 @@ from mutation_equivalent import EQUIVALENT  # noqa: E402  (benchmarks/ is on sys
 #: How a module's columns came about, where the command alone does not say it.
 NOTES: dict[str, str] = {
     "cossim/linalg/similarity.py": "before: full run of 2026-11-29 (summary only). Default axes, a sort "
-    "kind and a sparse flag were then removed (same numbers): five equivalents went. After: a full run of "
-    "the new code.",
+    "kind and a sparse flag were then removed (same numbers): five equivalents went. Then einsum's "
+    "sublist form (bit-identical to the subscript string) replaced the strings, a bincount minlength "
+    "that is always met and an index array (the candidates' columns are read directly) were removed "
+    "(same numbers), and tests of the float32 candidate pass, its margin and the boundary of its cut "
+    "were added: 11 equivalents became 1. After: a full run of the new code.",
     "cossim/linalg/gram.py": "before: full run of 2026-11-29 (summary only). syrk's and eigh's default "
     "arguments, two casts and a finfo call were then removed (same numbers): 16 equivalents became 7. "
-    "After: a full run of the new code.",
+    "Then syrk's overwrite flag became a bool, tested to add into one Fortran-ordered G in place, a "
+    "cast before densifying a block was dropped, and _row_block (added after that run; scipy copies "
+    "its CSR 'view' anyway) was replaced by slicing (same numbers): 2 equivalents are left. After: a "
+    "full run of the new code.",
     "cossim/linalg/spectrum.py": "before: full run of 2026-11-29 (summary only). A redundant copy flag was "
     "removed and an empty-input test added: 4 equivalents became 1. The unused-column scan then went to "
     "slices of the stored entries (issue 16, 1 GB less at 100 M non-zeros), which adds one: its slice "
     "step. After: a full run of the new code.",
-    "cossim/linalg/dense.py": "before: full run of 2026-11-29 (summary only). After: a full run.",
+    "cossim/linalg/dense.py": "before: full run of 2026-11-29 (summary only). An aslinearoperator wrapper "
+    "that svds applies itself, svds's U-less flag, a clip at 0 of LAPACK's σ and an empty-s branch were "
+    "then removed (same numbers), and a test that no deprecated NumPy call is made was added: 9 "
+    "equivalents became 1. After: a full run of the new code.",
     "cossim/paper/models.py": "before: the module and tests/paper/test_models.py as they were before the "
     "issue-13 tests (commit 07883c1), run in full.",
     "cossim/paper/remedies.py": "before: run after the one-line change as_matrix(..., allow_sparse=False) → "
@@ -81,13 +90,16 @@ NOTES: dict[str, str] = {
     "by rounding, which no test with a derived tolerance can see.",
     "cossim/linalg/krylov.py": "before: the module with tests/linalg/test_krylov.py as it was before the "
     "issue-13 tests. mutmut's timeouts were lowered to 4 × (t + 5 s) for it: mutants that loop "
-    "for ever now count as detected within seconds.",
+    "for ever now count as detected within seconds. σ = √θ with the noise floor then moved into one "
+    "helper, tested at the floor, and an np.where that cannot change the Aitken test was removed (same "
+    "numbers): 6 equivalents became 2; the after column reruns every mutant of the changed functions.",
     "cossim/beyond/diagnostic.py": "before: with diagnostic_figure, whose 188 mutants no selected test "
     "ran. The figure (plotting only) then moved to cossim/beyond/diagnostic_plot.py, out of the numeric "
     "modules, so the after column counts the numeric code only. The pair selection (_block_pairs) was "
     "then changed so that pairs tied at the n_pairs cut go to the smaller (i, j) (they were arbitrary), "
-    "and 0 was dropped from integers(0, n) in _sample_users (the same draws); the after column "
-    "reruns every mutant of the changed functions.",
+    "and 0 was dropped from integers(0, n) in _sample_users (the same draws). The m-th largest range "
+    "was then taken by one ascending partition and the stable sort spelled stable=True (same "
+    "numbers): 7 equivalents became 3. The after column reruns every mutant of the changed functions.",
     "cossim/paper/optim.py": "before: with tests/paper/test_optim.py as it was before the issue-13 tests. "
     "_minimize then got a docstring (no code change), so the after column reruns all its mutants.",
     "cossim/linalg/dask.py": "mutmut deselects the tests marked `cluster` (a LocalCluster per mutant is "

@@ -8,59 +8,21 @@ mutant name (stable while the function's source is unchanged).
 #: Keyed by mutmut's mutant name; the argument is one line.
 _S, _P, _G, _D = "cossim.linalg.similarity.", "cossim.linalg.spectrum.", "cossim.linalg.gram.", "cossim.linalg.dense."
 _EINSUM_CASE = "einsum accepts upper-case subscripts: the same contraction"
-_MARGIN_UP = "a larger margin only adds float32 candidates, all re-scored in float64: same result, more work"
-_FINFO_NONE = "NumPy 2.4 still reads finfo(None) as float64 (deprecated): the same eps"
-_SVDS_OPERATOR = "svds wraps a sparse X in the same X @ v operator as aslinearoperator: the same iteration"
-_ZERO_G_ORDER = "the order of the zero G only decides whether f2py copies it to Fortran order"
-_INDEX_FLOAT = "column indices (< 2^53) are exact in float64 and cast back into the int64 output"
 _DEFAULT_AXIS = "the default axis is -1, which is axis 1 of this 2-D array"
 EQUIVALENT: dict[str, str] = {
-    _S + "x__squared_row_norms__mutmut_18": _EINSUM_CASE,
-    _S + "x__top_n_block__mutmut_22": "an entry exactly at t - margin is > 2 rounding errors below the exact n-th "
-                                      "largest, so never in the top n: dropping it changes nothing",
-    _S + "x__top_n_block__mutmut_33": _EINSUM_CASE,
-    _S + "x__top_n_block__mutmut_39": "every row of the block has at least n >= 1 candidates (its n-th largest "
-                                      "entry), so bincount already has length b",
-    _S + "x__top_n_block__mutmut_58": _INDEX_FLOAT,
-    _S + "x__top_n_block__mutmut_60": _INDEX_FLOAT,
     _S + "x_top_n_from_similarity__mutmut_46": "None stored in a float array is NaN, which argsort(-S) puts last "
                                                "like -inf (S is validated finite)",
-    _S + "x_top_k_neighbours__mutmut_50": "a float64 candidate pass has a smaller error than the margin assumes: "
-                                          "same candidates at least, same result",
-    _S + "x_top_k_neighbours__mutmut_54": _MARGIN_UP,
-    _S + "x_top_k_neighbours__mutmut_57": _MARGIN_UP,
-    _S + "x_top_k_neighbours__mutmut_61": "half the margin, 2(k+4)u, still exceeds twice the float32 error bound "
-                                          "(k+2)u of the docstring",
-    _G + "x__gram__mutmut_28": _ZERO_G_ORDER, _G + "x__gram__mutmut_31": _ZERO_G_ORDER,
     _G + "x__gram__mutmut_33": "NumPy reads order='f' as 'F'",
-    _G + "x__gram__mutmut_39": "rows = max(2, ...) differs from max(1, ...) only when p > 2^21 (a G of 35 TB)",
-    _G + "x__gram__mutmut_59": "the block is converted to dtype on the next line anyway",
-    _G + "x__gram__mutmut_75": "without overwrite_c syrk returns a new array with the same numbers",
-    _G + "x__gram__mutmut_78": "overwrite_c is a flag: 2 is true like 1",
-    _D + "x__pad_svd__mutmut_3": "with V.shape[1] == k the padding branch appends no column and no zero",
-    _D + "x__pad_svd__mutmut_23": _FINFO_NONE,
-    _D + "x__pad_svd__mutmut_25": "s is never empty (X has at least one row and column), so s[0] exists",
-    _D + "x__pad_svd__mutmut_27": "s is never empty (X has at least one row and column): the else value is unused",
+    _G + "x__gram__mutmut_39": "max(2, ...) gives other row blocks than max(1, ...) only when 2^22 // p < 2, i.e. "
+                               "p > 2^21 (a G of 35 TB); for n = 1 both give the one row",
     _D + "x__by_dense_svd__mutmut_7": "full_matrices=None is falsy, exactly like False",
-    _D + "x__by_arpack__mutmut_14": "another fixed seed: still one deterministic start vector",
-    _D + "x__by_arpack__mutmut_33": "svds's default solver is 'arpack'",
-    _D + "x__by_arpack__mutmut_36": "with the default True svds also returns U, which is discarded",
-    _D + "x__by_arpack__mutmut_20": _SVDS_OPERATOR, _D + "x__by_arpack__mutmut_21": _SVDS_OPERATOR,
-    _D + "x__by_arpack__mutmut_22": _SVDS_OPERATOR,
-    _D + "x__by_arpack__mutmut_46": "svds takes σ from a LAPACK SVD of X·V, never negative: the clip at 0 "
-                                    "is a guard that cannot act",
 }
 
 # ---- cossim.paper, cossim.linalg.krylov (issue 13, second round)
 _M, _R, _N = "cossim.paper.models.", "cossim.paper.rescaling.", "cossim.paper.noise."
 _SA, _CM = "cossim.paper.sampling.", "cossim.paper.cosine_model."
 _K, _DG = "cossim.linalg.krylov.", "cossim.beyond.diagnostic."
-_LOWER_CUT = ("a cut at or below the m-th largest range keeps every top-m pair among the candidates, "
-              "which are then sorted in full: same pairs, more work")
 _SIGNS = "the signs are exactly +1 or -1: dividing by them equals multiplying"
-_NOT_CONTRACTING = ("for 1 <= ρ < 2 the estimate d·ρ/tiny exceeds 0.2·tol·θ (d >= ulp(θ) when d > 0; d = 0 "
-                    "gives 0 either way): the same 'not done' as inf")
-_AT_THE_FLOOR = "differs only for an eigenvalue exactly equal to the floor p·ε·θ₁, where σ is noise either way"
 _RANK_AGAIN = "top_singular checks 1 <= k <= p again, with the same message, before any result"
 EQUIVALENT.update({
     "cossim.linalg.spectrum.x_orient_columns__mutmut_8": _SIGNS,
@@ -76,24 +38,14 @@ EQUIVALENT.update({
     _CM + "x_fit_cosine_model__mutmut_177": "scipy.optimize.minimize lower-cases the method name",
     _CM + "x_best_unit_rows__mutmut_60": "‖b‖ = 1 exactly at a midpoint makes it the root: either half keeps "
                                          "it in the bracket, and Newton polishes the same root",
-    _K + "x__ritz_converged__mutmut_39": _NOT_CONTRACTING,
-    _K + "x__ritz_converged__mutmut_40": _NOT_CONTRACTING,
     _K + "x__block_krylov__mutmut_60": "the second block of the first cycle is A times the first, so a NaN shows "
                                        "there and raises the same error",
-    _K + "x__block_krylov__mutmut_153": _AT_THE_FLOOR,
-    _K + "x__randomized__mutmut_68": _AT_THE_FLOOR,
     _K + "x__randomized__mutmut_13": "the Gaussian start block has full rank, so _orthonormalize never draws "
                                      "a fill from its generator",
     _DG + "x_score_svd__mutmut_39": _SIGNS,
     _DG + "x_score_svd__mutmut_40": _SIGNS,
     _DG + "x__most_variable_pairs__mutmut_2": "with n_pairs = 0 every block returns no pair: the guard only "
                                               "saves the work",
-    _DG + "x__block_pairs__mutmut_22": "NaN instead of -inf: isfinite excludes both from the count, both land "
-                                       "after every finite value in the partition of -flat, and neither is >= cut",
-    _DG + "x__block_pairs__mutmut_37": _LOWER_CUT + " (ranges are >= 0, so -r_m <= r_m)",
-    _DG + "x__block_pairs__mutmut_45": _LOWER_CUT + " (after partitioning at m - 2, entry m - 1 of -flat is "
-                                       ">= the m-th smallest)",
-    _DG + "x_diagnose__mutmut_258": "NumPy reads the sort kind case-insensitively: 'STABLE' is 'stable'",
     _N + "x_noise_penalty_weights__mutmut_39": _EINSUM_CASE,
     _N + "x_weighted_penalty__mutmut_24": _EINSUM_CASE,
     _SA + "x_sample_without_replacement__mutmut_3": "gumbel_top_k subtracts the weights into the float64 key "

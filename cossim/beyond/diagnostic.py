@@ -212,9 +212,11 @@ def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
     m = min(n_pairs, int(np.isfinite(flat).sum()))
     if m == 0:
         return []
-    # the m-th largest range, then every entry at least that large (all ties at the cut),
-    # ordered by decreasing range, ties by the flat index, i.e. by (i, j)
-    cut = -np.partition(-flat, m - 1)[m - 1]
+    # the m-th largest range (entry size − m in ascending order), then every entry at least
+    # that large (all ties at the cut), ordered by decreasing range, ties by the flat index,
+    # i.e. by (i, j)
+    kth = flat.size - m
+    cut = np.partition(flat, kth)[kth]
     candidates = np.flatnonzero(flat >= cut)
     found = []
     for f_ in candidates[np.lexsort((candidates, -flat[candidates]))][:m]:
@@ -358,7 +360,7 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
         gamma_max_cos_swing=max(cos_change), gamma_condition=_gamma_conditions(Q, svd, gammas),
         stable_fraction_mean=float(stable.mean()), stable_fraction_min=float(stable.min()),
         union_size_mean=float(union.mean()), union_size_max=int(union.max()),
-        most_variable_items=[int(i) for i in np.argsort(-union, kind="stable")[: min(10, p)]],
+        most_variable_items=[int(i) for i in np.argsort(-union, stable=True)[: min(10, p)]],
         most_variable_pairs=_most_variable_pairs(Es, gammas, n_pairs, block_size),
         max_score_change=_score_change(P, Q, svd, gammas, users),
         score_change_bound=probe_score_bound(P, Q, 1.0),

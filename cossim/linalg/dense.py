@@ -22,7 +22,7 @@ def _pad_svd(s, V, k, n, p):
         Q, _ = np.linalg.qr(np.hstack([V, np.eye(p)]))
         V = np.hstack([V, Q[:, V.shape[1]:k]])
         s = np.concatenate([s, np.zeros(k - s.shape[0])])
-    tol = max(n, p) * np.finfo(np.float64).eps * (s[0] if s.size else 0.0)
+    tol = max(n, p) * np.finfo(np.float64).eps * s[0]  # (s holds k >= 1 values)
     return np.where(s > tol, s, 0.0), V
 
 
@@ -41,7 +41,8 @@ def _by_arpack(X, k: int, tol: float):
         return _by_dense_svd(X, k)
     # deterministic start vector, so repeated runs give identical numbers
     v0 = np.random.default_rng(0).standard_normal(min(n, p))
-    Xop = X if is_sparse(X) else spla.aslinearoperator(X)
-    _, s, Vt = spla.svds(Xop, k=k, solver="arpack", v0=v0, tol=tol, return_singular_vectors="vh")
+    # (svds wraps dense and sparse X alike in an X @ v operator; its σ come from a LAPACK
+    # SVD of X·V, so they are >= 0)
+    _, s, Vt = spla.svds(X, k=k, solver="arpack", v0=v0, tol=tol)
     order = np.argsort(s)[::-1]
-    return np.clip(s[order], 0.0, None), Vt[order].T
+    return s[order], Vt[order].T

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 import scipy.linalg.blas
-import scipy.sparse as sp
 
 from .._validation import as_matrix, is_sparse
 
@@ -60,28 +59,18 @@ def _gram(X):
     single = _exact_in_float32(values, n)
     dtype = np.float32 if single else np.float64
     syrk = scipy.linalg.blas.ssyrk if single else scipy.linalg.blas.dsyrk
-    G = np.zeros((p, p), dtype=dtype, order="F")
+    G = np.zeros((p, p), dtype=dtype, order="F")  # Fortran order: syrk adds into it in place
     rows = max(1, min(n, 2**22 // p))  # a dense block of at most 4 M entries
     for start in range(0, n, rows):
-        block = _row_block(X, start, start + rows)
+        block = X[start:start + rows]
         if is_sparse(block):
-            block = block.astype(dtype).toarray()
+            block = block.toarray()
         block = np.ascontiguousarray(block, dtype=dtype)
         # block.T is Fortran-ordered without a copy: G += block.T @ block (upper triangle,
         # syrk's defaults trans=0, lower=0)
-        G = syrk(1.0, block.T, beta=1.0, c=G, overwrite_c=1)
+        G = syrk(1.0, block.T, beta=1.0, c=G, overwrite_c=True)
     G = np.asarray(np.triu(G), dtype=np.float64)
     return G + np.triu(G, 1).T
-
-
-def _row_block(X, start: int, stop: int):
-    """Rows start:stop of X; of a CSR matrix, as a view of its arrays (no copy of the rows)."""
-    if not (is_sparse(X) and X.format == "csr"):
-        return X[start:stop]
-    stop = min(stop, X.shape[0])
-    lo, hi = X.indptr[start], X.indptr[stop]
-    return sp.csr_matrix((X.data[lo:hi], X.indices[lo:hi], X.indptr[start:stop + 1] - lo),
-                         shape=(stop - start, X.shape[1]))
 
 
 def gram_matrix(X) -> np.ndarray:

@@ -73,6 +73,11 @@ def _orthonormalize(Z, K, rng):
     return np.hstack([Q, F])
 
 
+def _sigma_above_floor(theta, floor: float):
+    """σ = √θ of the Ritz values θ; those at or below the noise `floor` become exactly 0."""
+    return np.sqrt(np.where(theta > floor, theta, 0.0))
+
+
 def _ritz_converged(th_k, th_prev, d_prev, res, floor: float, tol: float):
     """Which of the top-k Ritz values θ have converged, and this cycle's increments.
 
@@ -90,9 +95,11 @@ def _ritz_converged(th_k, th_prev, d_prev, res, floor: float, tol: float):
         return done, d_prev
     d = np.maximum(th_k - th_prev, 0.0)
     if d_prev is not None:
-        # (the denominators are floored at the smallest normal float: no division by 0)
+        # (the denominators are floored at the smallest normal float: no division by 0. For
+        # ρ >= 1, no contraction, est >= d/tiny exceeds 0.2·tol·θ for tol < 1, as any d > 0
+        # is >= 2⁻⁵⁴·θ or >= the smallest subnormal; or est is inf: not done)
         rho = np.where(d_prev > 0, d / np.maximum(d_prev, _TINY), 0.0)
-        est = np.where(rho < 1, d * rho / np.maximum(1 - rho, _TINY), np.inf)
+        est = d * rho / np.maximum(1 - rho, _TINY)
         done |= est <= 0.2 * tol * th_k  # (d = 0 gives est = 0: done)
     return done, d
 
@@ -153,8 +160,7 @@ def _block_krylov(matmat, p: int, k: int, tol: float, seed: int = 0, max_cycles:
         warnings.warn(
             f"block Krylov did not reach tol={tol:g} in {max_cycles} cycles; "
             "returning the current Ritz values", RuntimeWarning, stacklevel=3)
-    sigma = np.sqrt(np.where(theta[:k] > floor, theta[:k], 0.0))
-    return sigma, Y[:, :k]
+    return _sigma_above_floor(theta[:k], floor), Y[:, :k]
 
 
 def _randomized(matmat, p: int, k: int, n_iter: int = RANDOMIZED_POWER_ITERS, seed: int = 0):
@@ -176,8 +182,7 @@ def _randomized(matmat, p: int, k: int, n_iter: int = RANDOMIZED_POWER_ITERS, se
     H = Q.T @ AQ
     theta, S = scipy.linalg.eigh((H + H.T) / 2, subset_by_index=[r - k, r - 1])
     theta, S = theta[::-1], S[:, ::-1]
-    floor = p * _EPS * max(theta[0], 0.0)
-    return np.sqrt(np.where(theta > floor, theta, 0.0)), Q @ S
+    return _sigma_above_floor(theta, p * _EPS * max(theta[0], 0.0)), Q @ S
 
 
 def _xtx_times(X):

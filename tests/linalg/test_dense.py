@@ -42,6 +42,16 @@ def test_noise_floor_is_exclusive_and_scales_with_the_shape():
     assert_array_equal(sigma, [1.0, 6 * eps])
 
 
+def test_no_deprecated_numpy_call():
+    """The noise floor uses float64's eps without NumPy deprecation warnings (finfo(None) is one)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sigma, _ = _pad_svd(np.array([2.0, 1e-17]), np.eye(2), 2, 2, 2)
+    assert_array_equal(sigma, [2.0, 0.0])
+
+
 def test_sparse_input_is_densified():
     import scipy.sparse as sp
 
@@ -74,7 +84,7 @@ def test_arpack_is_accurate_descending_and_repeatable(sparse):
 
 
 def test_arpack_small_singular_values_are_kept():
-    """σ < 1 are returned as computed (the clip only removes ARPACK's negative rounding)."""
+    """σ < 1 are returned as computed (no floor is applied to ARPACK's σ)."""
     X, s = _gapped()
     sigma, _ = _by_arpack(X * 0.01, 3, 0.0)
     assert_allclose(sigma, 0.01 * s[:3], rtol=1e-12)

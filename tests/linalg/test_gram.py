@@ -162,6 +162,25 @@ def test_row_blocks_accumulate(monkeypatch):
     assert_array_equal(G, exact)
 
 
+@pytest.mark.parametrize("sparse", [False, True])
+def test_blocks_add_into_one_fortran_buffer(monkeypatch, sparse):
+    """syrk adds every block into the same Fortran-ordered G: no p × p copy per block."""
+    pairs = []
+    real = scipy.linalg.blas.dsyrk
+
+    def spy(alpha, a, *, c, **kw):
+        out = real(alpha, a, c=c, **kw)
+        pairs.append((c, out))
+        return out
+    monkeypatch.setattr(scipy.linalg.blas, "dsyrk", spy)
+    X = np.random.default_rng(4).standard_normal((9, 4))  # real values: the float64 route
+    G = gram_matrix(sp.csr_matrix(X) if sparse else X)
+    assert_allclose(G, X.T @ X, rtol=1e-14, atol=1e-14)
+    assert len(pairs) == 1
+    c, out = pairs[0]
+    assert out is c and c.flags.f_contiguous
+
+
 def test_eigh_top_floor_is_relative_and_exclusive():
     """The noise floor is p·eps·λ_max: relative to the scale (a tiny G keeps its small eigenvalues),
     and an eigenvalue exactly at the floor becomes 0."""

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from cossim.linalg.krylov import (
     _block_krylov,
@@ -10,6 +10,7 @@ from cossim.linalg.krylov import (
     _orthonormalize,
     _randomized,
     _ritz_converged,
+    _sigma_above_floor,
     _xtx_times,
 )
 
@@ -52,6 +53,13 @@ def test_orthonormalize_against_a_basis_and_refills_dependent_columns():
     assert Q.shape == (20, 3)
     assert_allclose(Q.T @ Q, np.eye(3), atol=1e-12)
     assert_allclose(K.T @ Q, 0.0, atol=1e-12)
+
+
+def test_sigma_floor_is_inclusive():
+    """A Ritz value at the noise floor (σ² <= p·eps·σ₁², top_singular's rule) gives σ = 0; above it, √θ."""
+    floor = 3 * np.finfo(float).eps
+    sigma = _sigma_above_floor(np.array([1.0, 2 * floor, floor, 0.0]), floor)
+    assert_array_equal(sigma, [1.0, np.sqrt(2 * floor), 0.0, 0.0])
 
 
 def test_ritz_convergence_rules():

@@ -370,3 +370,33 @@ def test_top_k_neighbours_rescores_only_the_near_candidates(monkeypatch):
     assert np.min(np.diff(top4, axis=1)) > 1e-4  # no near ties among the 4 best of any row
     cossim.top_k_neighbours(E, 3, block_size=10)
     assert widths == [3] * 5
+
+
+def test_top_k_neighbours_candidate_pass_is_float32_with_the_documented_margin(monkeypatch):
+    """Each block gets the float64 unit rows, their float32 copy, and the margin 4·(k + 4)·2⁻²⁴."""
+    from cossim.linalg import similarity
+
+    seen = []
+    real = similarity._top_n_block
+
+    def spy(En, En32, start, stop, n, margin):
+        seen.append((En.dtype, En32.dtype, margin))
+        return real(En, En32, start, stop, n, margin)
+
+    monkeypatch.setattr(similarity, "_top_n_block", spy)
+    cossim.top_k_neighbours(np.random.default_rng(13).standard_normal((9, 5)), 2, block_size=4)
+    assert seen == [(np.float64, np.float32, 4.0 * (5 + 4) * 2.0**-24)] * 3
+
+
+def test_top_n_block_candidates_include_the_margin_boundary():
+    """An entry whose float32 similarity is exactly t − margin is a candidate, one below it is not.
+
+    Row 0's float32 similarities are 1, 0.5, 0.25 (n = 1: t = 1; margin 0.5: the cut is 0.5). Its
+    float64 rows are made to disagree (scores 0, 0.5, 1), so the result shows which entries were
+    re-scored: item 2, at the cut, beats item 1; item 3, below the cut, would beat both.
+    """
+    from cossim.linalg.similarity import _top_n_block
+
+    En32 = np.array([[1.0, 0.0], [1.0, 0.0], [0.5, 0.0], [0.25, 0.0]], dtype=np.float32)
+    En = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0], [1.0, 0.0]])
+    assert_array_equal(_top_n_block(En, En32, 0, 1, 1, 0.5), [[2]])
