@@ -13,7 +13,7 @@ import numpy as np
 import scipy.linalg
 import scipy.linalg.blas
 
-from .._validation import as_matrix, is_sparse
+from .._validation import InvalidValue, as_matrix, is_sparse
 
 __all__ = ["gram_matrix", "DENSE_SPEEDUP"]
 
@@ -29,7 +29,8 @@ def _exact_in_float32(values, n: int) -> bool:
         return True
     if not np.all(values == np.round(values)):
         return False
-    return float(np.max(np.abs(values))) ** 2 * n < 2**24
+    # in Python integers: exact, and no overflow for entries near 1e200
+    return int(np.max(np.abs(values))) ** 2 * n < 2**24
 
 
 #: Unit roundoff ×2 of float64 (machine epsilon).
@@ -52,7 +53,7 @@ def _gram(X):
         # int64 whatever scipy chose for indptr: Σ nnz² of 20,000 users overflows int32
         nnz_rows = np.diff(X.indptr).astype(np.int64)
         if DENSE_SPEEDUP * float(nnz_rows @ nnz_rows) <= n * p * p / 2:
-            return (X.T @ X).toarray()  # X is float64 (as_matrix), so is the product
+            return _finite((X.T @ X).toarray())  # X is float64 (as_matrix), so is the product
         values = X.data
     else:
         values = X
@@ -70,7 +71,14 @@ def _gram(X):
         # syrk's defaults trans=0, lower=0)
         G = syrk(1.0, block.T, beta=1.0, c=G, overwrite_c=True)
     G = np.asarray(np.triu(G), dtype=np.float64)
-    return G + np.triu(G, 1).T
+    return _finite(G + np.triu(G, 1).T)
+
+
+def _finite(G):
+    """G, or a one-line error when XᵀX overflowed float64 (entries of X near 1e154 or larger)."""
+    if not np.all(np.isfinite(G)):
+        raise InvalidValue("XᵀX overflows float64: the entries of X are too large; rescale X")
+    return G
 
 
 def gram_matrix(X) -> np.ndarray:

@@ -7,8 +7,9 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 import cossim
+from cossim._validation import InvalidValue
 from cossim.linalg import gram as gram_module
-from cossim.linalg.gram import _eigh_top, gram_matrix
+from cossim.linalg.gram import _eigh_top, _exact_in_float32, gram_matrix
 
 
 def test_public_name_is_the_one_implementation():
@@ -194,3 +195,25 @@ def test_eigh_top_floor_is_relative_and_exclusive():
     assert_allclose(sigma, [1.0, 2 * np.sqrt(eps)], rtol=1e-15)
     sigma, _ = _eigh_top(np.zeros((3, 3)), 2)          # G = 0: λ_max = 0, every σ is 0
     assert_array_equal(sigma, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("route", ["sparse", "dense"])
+def test_overflowing_gram_is_a_clear_error(route):
+    """Finite entries whose products overflow float64 (1e200² = inf) raise a one-line InvalidValue
+    on both routes, not an OverflowError or a NaN from deep inside the eigensolver."""
+    X = np.zeros((4, 3))
+    X[0, 0] = 1e200
+    if route == "sparse":
+        X = sp.csr_matrix(X)  # one non-zero: the sparse product
+    with pytest.raises(InvalidValue, match=r"^XᵀX overflows float64: .* rescale X$"):
+        gram_matrix(X)
+    with pytest.raises(InvalidValue, match="overflows"):
+        cossim.top_singular(X, 1, method="gram")
+
+
+def test_large_but_safe_entries_pass():
+    """1e150² · 4 = 4e300 is finite: no error, and G holds it exactly where X has one entry."""
+    X = np.zeros((4, 3))
+    X[0, 0] = 1e150
+    assert_allclose(gram_matrix(X)[0, 0], 1e300, rtol=1e-15)
+    assert not _exact_in_float32(np.array([1e200, 1.0]), 4)
