@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validation import InvalidType, InvalidValue, _check_dtype, as_matrix, is_sparse
 from .dense import _pad_svd
-from .gram import _eigh_top, _gram
+from .gram import _eigh_top, _finite, _gram
 from .krylov import RANDOMIZED_POWER_ITERS, _block_krylov, _krylov_fits, _oversampling
 
 
@@ -62,9 +62,9 @@ def _dask_spectrum(X, k: int, method: str, tol: float):
 
     n, p = (int(s) for s in X.shape)
     if method == "gram":
-        G = np.asarray(_tree_sum([dask.delayed(_chunk_gram)(b) for b in X.to_delayed().ravel()]).compute())
-        if not np.all(np.isfinite(G)):
-            raise InvalidValue("X contains NaN or inf")
+        # each block's share is checked on its worker; their sum can still overflow
+        G = _finite(np.asarray(_tree_sum([dask.delayed(_chunk_gram)(b)
+                                          for b in X.to_delayed().ravel()]).compute()))
         return (*_eigh_top(G, k), np.diag(G) == 0)
     # the other methods read X more than once: keep it in the cluster's memory
     # (persisted), so it is read from storage or built only once
