@@ -71,8 +71,9 @@ NOTES: dict[str, str] = {
     "arguments, two casts and a finfo call were then removed (same numbers): 16 equivalents became 7. "
     "Then syrk's overwrite flag became a bool, tested to add into one Fortran-ordered G in place, a "
     "cast before densifying a block was dropped, and _row_block (added after that run; scipy copies "
-    "its CSR 'view' anyway) was replaced by slicing (same numbers): 2 equivalents are left. After: a "
-    "full run of the new code.",
+    "its CSR 'view' anyway) was replaced by slicing (same numbers): 2 equivalents were left. The "
+    "cost rule's int64 cast (issue 16: int32 wrapped) then added one, its float64 twin. After: a full "
+    "run of the new code.",
     "cossim/linalg/spectrum.py": "before: full run of 2026-11-29 (summary only). A redundant copy flag was "
     "removed and an empty-input test added: 4 equivalents became 1. The unused-column scan then went to "
     "slices of the stored entries (issue 16, 1 GB less at 100 M non-zeros), which adds one: its slice "

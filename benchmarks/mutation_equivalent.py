@@ -12,8 +12,10 @@ _DEFAULT_AXIS = "the default axis is -1, which is axis 1 of this 2-D array"
 EQUIVALENT: dict[str, str] = {
     _S + "x_top_n_from_similarity__mutmut_46": "None stored in a float array is NaN, which argsort(-S) puts last "
                                                "like -inf (S is validated finite)",
-    _G + "x__gram__mutmut_33": "NumPy reads order='f' as 'F'",
-    _G + "x__gram__mutmut_39": "max(2, ...) gives other row blocks than max(1, ...) only when 2^22 // p < 2, i.e. "
+    _G + "x__gram__mutmut_4": "float64 sums the squared row counts exactly while they stay below 2^53 (they are "
+                              "at most nnz·p: 100 GB of X at p = 10^6), and the rule compares in float anyway",
+    _G + "x__gram__mutmut_35": "NumPy reads order='f' as 'F'",
+    _G + "x__gram__mutmut_41": "max(2, ...) gives other row blocks than max(1, ...) only when 2^22 // p < 2, i.e. "
                                "p > 2^21 (a G of 35 TB); for n = 1 both give the one row",
     _D + "x__by_dense_svd__mutmut_7": "full_matrices=None is falsy, exactly like False",
 }
