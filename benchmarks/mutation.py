@@ -103,6 +103,20 @@ NOTES: dict[str, str] = {
     "numbers): 7 equivalents became 3. The after column reruns every mutant of the changed functions.",
     "cossim/paper/optim.py": "before: with tests/paper/test_optim.py as it was before the issue-13 tests. "
     "_minimize then got a docstring (no code change), so the after column reruns all its mutants.",
+    "cossim/figure1/pipeline.py": "before: the module with tests/figure1/test_pipeline.py as it was before the "
+    "issue-13 tests. ensure_ascii=True (json's default) was then dropped from figure1_json (the same bytes: "
+    "figure1.json of three simulations compared by SHA-256), so the after column reruns all its mutants. "
+    "Both runs selected only tests/figure1/test_{pipeline,readings,panels}.py (main's "
+    "test_dask_input_is_checked failed mutmut's clean run then); the tests of cli and report that also "
+    "call cossim.figure1 were not run, so the scores are what the module's own tests detect.",
+    "cossim/figure1/readings.py": "before: the module with tests/figure1/test_readings.py as it was before the "
+    "issue-13 tests; test selection as for pipeline.",
+    "cossim/figure1/panels.py": "before: the module with tests/figure1/test_panels.py as it was before the "
+    "issue-13 tests; test selection as for pipeline. The 20 mutants of _eq1_panel act only when the "
+    "records are built at import, which mutmut's forked test processes never repeat; a test now calls "
+    "_eq1_panel itself. truth_similarity's length became np.size(labels) and its cast "
+    "np.asarray(..., dtype=np.float64) (the same arrays, dtypes and errors on 11 inputs); the after "
+    "column reruns all its mutants.",
     "cossim/linalg/dask.py": "mutmut deselects the tests marked `cluster` (a LocalCluster per mutant is "
     "too slow); the others run on dask's synchronous scheduler. before: none of tests/linalg/test_dask.py "
     "(all its tests then needed the cluster), only the two synchronous dask tests of test_spectrum.py. "

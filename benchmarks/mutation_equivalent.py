@@ -72,3 +72,13 @@ EQUIVALENT.update({
     _SIM + "x__draw_interactions__mutmut_67": _ONES_F64,
     _SIM + "x__draw_interactions__mutmut_69": _ONES_F64,
 })
+
+# ---- cossim.figure1: pipeline, readings, panels (issue 13, fourth round)
+_F1, _RD = "cossim.figure1.pipeline.", "cossim.figure1.readings."
+EQUIVALENT.update({
+    _F1 + "x_figure1_json__mutmut_51": "json's encoder refuses NaN when `not allow_nan`: None is as falsy as False",
+    _RD + "x_reading_kwargs__mutmut_2": "n_items is read only as max(1, n_items // 10), and 1001 // 10 = 1000 // 10 "
+                                        "= 100",
+    _RD + "x_robustness_summary__mutmut_14": "pandas tests groupby's sort for truth: None keeps the groups in order "
+                                             "of first appearance, exactly like False",
+})

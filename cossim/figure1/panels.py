@@ -137,8 +137,8 @@ def panel(name: str) -> Panel:
 
 def truth_similarity(labels) -> np.ndarray:
     """The ``truth`` panel: ``S[i, j] = 1`` if items i and j share a label, else 0."""
-    labels = check_labels(labels, np.asarray(labels).reshape(-1).shape[0])
-    return (labels[:, None] == labels[None, :]).astype(np.float64)
+    labels = check_labels(labels, np.size(labels))
+    return np.asarray(labels[:, None] == labels[None, :], dtype=np.float64)
 
 
 def panel_factors(spectrum, lam1, lam2) -> dict:

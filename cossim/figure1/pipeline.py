@@ -257,7 +257,8 @@ def figure1_json(result: Figure1Result) -> str:
     """``figure1.json``: parameters and per-panel scores; byte-stable for equal input.
 
     Keys are sorted and floats rounded to 6 decimals; there are no
-    timestamps, so two runs on the same input give identical bytes.
+    timestamps, so two runs on the same input give identical bytes. The text
+    is ASCII (json's default escapes every other character) and holds no NaN.
     """
     panels = [{
         "name": name,
@@ -269,4 +270,4 @@ def figure1_json(result: Figure1Result) -> str:
     params = {key: _jsonable(value) for key, value in result.parameters.items()}
     params["top_singular_values"] = [round(float(s), 6) for s in result.sigma[:10]]
     doc = {"parameters": params, "panels": panels}
-    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+    return json.dumps(doc, sort_keys=True, indent=2, allow_nan=False) + "\n"

@@ -133,3 +133,24 @@ def test_factor_rank_counts_the_nonzero_columns_of_B():
 def test_truth_similarity():
     S = P.truth_similarity([0, 1, 0])
     assert_array_equal(S, [[1, 0, 1], [0, 1, 0], [1, 0, 1]])
+
+
+def test_truth_similarity_is_float_and_validates_its_labels():
+    """The truth panel is a float64 0/1 matrix (a cosine panel's dtype); labels that are not
+    one flat integer vector are refused by their shape, a scalar included."""
+    S = P.truth_similarity(np.array([2, 2, 5]))
+    assert S.dtype == np.float64
+    assert_array_equal(S, [[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    for bad in (3, [[0, 1], [1, 0]]):
+        with pytest.raises(InvalidValue, match="labels must be 1-D"):
+            P.truth_similarity(bad)
+
+
+def test_eq1_panel_builds_its_record(spectrum):
+    """_eq1_panel (which builds the three Eq. (1) records) keeps every field in place and
+    builds B = V_k dMat(m)^γ for its own γ (here γ = ¼, none of the records' values)."""
+    fields = ("name", "title", "short", "formula", "source", "label")
+    record = P._eq1_panel(0.25, *fields)
+    assert (record.name, record.title, record.short_title, record.formula, record.source,
+            record.embedding_label, record.gamma) == (*fields, 0.25)
+    assert_array_equal(record.build_B(spectrum, 50.0, 2.0), cossim.eq1_factors(spectrum, 50.0, 0.25).B)

@@ -171,3 +171,163 @@ def test_check_figure1_labels_names_the_option():
     with pytest.raises(InvalidValue, match="--labels must contain at least two different"):
         E.check_figure1_labels(np.zeros(5, dtype=int), 5, "--labels")
     assert_array_equal(E.check_figure1_labels([1, 1, 2], 3), [1, 1, 2])
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """80 users × 60 items, three labels: enough for the defaults (k = 50, 10 neighbours)."""
+    rng = np.random.default_rng(11)
+    X = (rng.random((80, 60)) < 0.3) * rng.gamma(2.0, size=(80, 60))
+    return X, np.arange(60) % 3
+
+
+def test_run_figure1_defaults_are_the_papers(tiny):
+    """Without settings, run_figure1 uses the paper's k, λ₁, λ₂ and 10 neighbours, and records
+    them with the sizes, the number of labels and where the popularity came from."""
+    X, labels = tiny
+    result = E.run_figure1(X, labels)
+    paper = E.PAPER_PARAMETERS
+    assert result.parameters == {"users": 80, "items": 60, "labels": 3, "rank": paper["rank"],
+                                 "lam1": paper["lam1"], "lam2": paper["lam2"], "neighbours": 10,
+                                 "popularity": "column sums of X"}
+    assert result.sigma.shape == (paper["rank"],)
+    spectrum = cossim.top_singular(X, paper["rank"])
+    expected = E.panel_factors(spectrum, paper["lam1"], paper["lam2"])
+    assert result.factor_rank == E.panel_factor_rank(expected)
+    assert_allclose(result.similarities["eq2"], cossim.cosine_similarity(expected["eq2"]), atol=1e-12)
+    for name in E.PANELS:
+        assert result.scores[name]["neighbour_purity"] == \
+            cossim.neighbour_purity(result.similarities[name], labels, 10), name
+
+
+def test_run_figure1_records_what_it_was_given(tiny):
+    """Given popularity, labels, n_neighbours and extra parameters reach the result: the labels
+    as an int64 copy, the purity at the given number of neighbours (not the default 10)."""
+    X, labels = tiny
+    popularity = np.arange(60.0)[::-1]
+    result = E.run_figure1(X, labels.tolist(), popularity, rank=4, lam1=3.0, lam2=0.5, n_neighbours=3,
+                           parameters={"source": "test", "rank": "overridden"})
+    assert result.parameters["popularity"] == "given"
+    assert result.parameters["source"] == "test" and result.parameters["rank"] == "overridden"
+    assert result.parameters["neighbours"] == 3 and result.parameters["labels"] == 3
+    assert result.labels.dtype == np.int64
+    assert_array_equal(result.labels, labels)
+    assert_array_equal(result.order, cossim.order_items(labels, popularity))
+    assert set(result.factor_rank) == set(E.PANELS) and result.factor_rank["truth"] is None
+    assert result.factor_rank["eq1_gamma0"] == 4
+    for name in E.PANELS:
+        S = result.similarities[name]
+        assert result.scores[name] == {"auc": cossim.cluster_auc(S, labels),
+                                       "neighbour_purity": cossim.neighbour_purity(S, labels, 3)}
+    # the purity at 3 neighbours differs from the default 10's on some panel
+    assert any(result.scores[n]["neighbour_purity"] != cossim.neighbour_purity(result.similarities[n], labels, 10)
+               for n in E.PANELS)
+
+
+def test_n_neighbours_bounds(tiny):
+    """1 ≤ n_neighbours ≤ p − 1 (every other item): both ends are accepted, 0 and p are not."""
+    X, labels = tiny
+    X, labels = X[:, :6], labels[:6]
+    for k in (1, 5):
+        assert E.run_figure1(X, labels, rank=2, n_neighbours=k).parameters["neighbours"] == k
+    for k in (0, 6, 7):
+        with pytest.raises(InvalidValue, match=rf"1 <= n_neighbours <= 5, got {k}"):
+            E.run_figure1(X, labels, rank=2, n_neighbours=k)
+    with pytest.raises(InvalidType, match="n_neighbours must be an integer, got float"):
+        E.run_figure1(X, labels, rank=2, n_neighbours=2.0)
+
+
+def test_bad_settings_are_refused_before_the_spectrum(tiny, monkeypatch):
+    """Every setting is checked before the (expensive) top-k spectrum is computed, n_neighbours = p
+    and p + 1 included (neighbour_purity would refuse them too, but only after the spectrum)."""
+    X, labels = tiny
+
+    def never(*args, **kwargs):
+        raise AssertionError("the spectrum was computed before a bad setting was refused")
+
+    monkeypatch.setattr(E, "top_singular", never)
+    for kwargs in ({"n_neighbours": 60}, {"n_neighbours": 61}, {"n_neighbours": 0}, {"rank": 61},
+                   {"lam1": -1.0}, {"lam2": np.inf}):
+        with pytest.raises(InvalidValue):
+            E.run_figure1(X, labels, **{"rank": 2, **kwargs})
+
+
+def test_max_items_is_the_last_accepted_size(tiny, monkeypatch):
+    """p = MAX_ITEMS is accepted, p = MAX_ITEMS + 1 is not (the bound lowered to 6 for the test)."""
+    X, labels = tiny
+    monkeypatch.setattr(E, "MAX_ITEMS", 6)
+    assert E.run_figure1(X[:, :6], labels[:6], rank=2, n_neighbours=2).parameters["items"] == 6
+    with pytest.raises(InvalidValue, match="X has 7 items.*at most 6"):
+        E.run_figure1(X[:, :7], labels[:7], rank=2, n_neighbours=2)
+
+
+def test_check_figure1_labels_names_in_every_message():
+    with pytest.raises(InvalidValue, match="^labels must contain at least two different"):
+        E.check_figure1_labels(np.zeros(5, dtype=int), 5)
+    with pytest.raises(InvalidValue, match="^labels must put at least two items in the same group"):
+        E.check_figure1_labels([0, 1, 2], 3)
+    with pytest.raises(InvalidValue, match="^--labels has length 2, expected 3"):
+        E.check_figure1_labels([0, 0], 3, "--labels")
+
+
+def test_simulate_figure1_defaults_and_wiring(monkeypatch):
+    """simulate_figure1's defaults are the paper's setting and block size 2048, passed on to the
+    simulation and the pipeline; the simulation is replaced by a small one (the wiring, not the data)."""
+    calls = []
+    real = E.simulate_with
+
+    def small(settings, n_users, n_items, n_clusters, *, seed, block_size):
+        calls.append((n_users, n_items, n_clusters, seed, block_size))
+        return real(settings, 120, 60, 3, seed=seed, block_size=block_size)
+
+    monkeypatch.setattr(E, "simulate_with", small)
+    result = E.simulate_figure1()
+    paper = E.PAPER_PARAMETERS
+    assert calls == [(paper["n_users"], paper["n_items"], paper["n_clusters"], 0, 2048)]
+    params = result.parameters
+    assert {k: params[k] for k in ("source", "seed", "clusters", "rank", "lam1", "lam2", "neighbours",
+                                   "popularity")} == \
+        {"source": "simulated", "seed": 0, "clusters": paper["n_clusters"], "rank": paper["rank"],
+         "lam1": paper["lam1"], "lam2": paper["lam2"], "neighbours": 10,
+         "popularity": "baseline popularity p_i of the simulation"}
+    assert params["simulation"]["max_items_per_user"] == paper["n_items"]
+    calls.clear()
+    result = E.simulate_figure1(100, 60, 3, seed=2, rank=3, lam1=1.0, lam2=0.1, n_neighbours=4, block_size=16)
+    assert calls == [(100, 60, 3, 2, 16)]
+    assert result.parameters["neighbours"] == 4 and result.parameters["rank"] == 3
+    data = real(SimulationSettings(), 120, 60, 3, seed=2, block_size=16)
+    assert_allclose(result.scores["eq2"]["neighbour_purity"],
+                    cossim.neighbour_purity(result.similarities["eq2"], data.clusters, 4), rtol=0)
+
+
+def _hand_built(sigma, auc=0.5):
+    scores = {name: {"auc": auc, "neighbour_purity": 0.1234564 + i / 10} for i, name in enumerate(E.PANELS)}
+    params = {"vector": np.array([0.12345678, 2.0]), "count": np.int64(3), "pair": (np.float32(0.5), 1),
+              "x": 0.98765432, "name": "λ₁"}
+    return E.Figure1Result({}, np.arange(3), np.array([0, 0, 1]), scores, np.asarray(sigma), params,
+                           {"truth": None, "eq1_gamma0": 2, "eq1_gamma0.5": 2, "eq1_gamma1": 2, "eq2": 1})
+
+
+def test_figure1_json_of_a_hand_built_result():
+    """Every number rounded to 6 decimals (NumPy scalars and arrays made plain), the first ten σ
+    only, sorted keys, two-space indent, ASCII only, and no NaN."""
+    sigma = [11.0 - i + 1e-7 * (i + 4) for i in range(11)]  # 11.0000004, 10.0000005, ...
+    text = E.figure1_json(_hand_built(sigma))
+    doc = json.loads(text)
+    assert doc["parameters"] == {"vector": [0.123457, 2.0], "count": 3, "pair": [0.5, 1], "x": 0.987654,
+                                 "name": "λ₁", "top_singular_values": [11.0, 10.000001, 9.000001, 8.000001,
+                                                                      7.000001, 6.000001, 5.000001, 4.000001,
+                                                                      3.000001, 2.000001]}
+    assert type(doc["parameters"]["count"]) is int and type(doc["parameters"]["vector"][1]) is float
+    assert [p["neighbour_purity"] for p in doc["panels"]] == [0.123456, 0.223456, 0.323456, 0.423456, 0.523456]
+    assert [p["nonzero_columns_of_B"] for p in doc["panels"]] == [None, 2, 2, 2, 1]
+    assert text.isascii() and '"name": "\\u03bb\\u2081"' in text
+    assert text.endswith("}\n") and text.startswith('{\n  "panels": [\n    {\n      "auc": 0.5,\n')
+
+    def sorted_keys(pairs):
+        assert [k for k, _ in pairs] == sorted(k for k, _ in pairs)
+        return dict(pairs)
+
+    json.loads(text, object_pairs_hook=sorted_keys)
+    with pytest.raises(ValueError, match="Out of range float"):
+        E.figure1_json(_hand_built(sigma, auc=np.nan))
