@@ -35,9 +35,9 @@ import numpy as np
 
 from .._validation import (
     InvalidValue,
-    as_factor,
     as_matrix,
     check_choice,
+    check_gram_factors,
     check_int,
     check_lambda,
     check_rank,
@@ -125,9 +125,7 @@ def block_lipschitz(G, A, B, lam, objective, sigma_max=None):
     """
     objective = check_choice(objective, "objective", OBJECTIVES)
     lam = check_lambda(lam)
-    G = as_matrix(G, "G", allow_sparse=False)
-    A = as_factor(A, "A", rows=G.shape[0])
-    B = as_factor(B, "B", rows=G.shape[0], cols=A.shape[1])
+    G, A, B = check_gram_factors(G, A, B)
     if sigma_max is None:
         s2 = _top_eigenvalue(G)
     else:
@@ -188,7 +186,7 @@ def _descend(G, A, B, lam, which, n_steps, step_scale, tol, record_every, ratio=
     L_A, L_B = _lipschitz(s2, lam, which, prod)
     rho = float(ratio) if ratio is not None else L_B / L_A  # the first step's ratio
     C0 = _imbalance(prod, rho)
-    drift = 0.0 if (ratio is not None and which == "eq1") else float("nan")
+    drift = 0.0 if (ratio is not None and which == "eq1") else np.nan
     f = _objective_from_products(x2, B, lam, which, prod)
     history, converged, f_rec, t = [f], False, f, 0
     while t < n_steps:
@@ -328,9 +326,10 @@ def cosine_spread(item_embeddings, n_neighbours: int = 10) -> dict:
     if len(Bs) < 2:
         raise InvalidValue(f"item_embeddings must hold at least 2 runs, got {len(Bs)}")
     S = [item_item_cosine(B) for B in Bs]
-    p = S[0].shape[0]
-    if any(s.shape != (p, p) for s in S):
+    shapes = {s.shape for s in S}
+    if len(shapes) != 1:
         raise InvalidValue("item_embeddings must all have the same number of rows")
+    ((p, _),) = shapes
     N = [top_k_neighbours(B, n_neighbours) for B in Bs]
     iu = np.triu_indices(p, k=1)
     diffs, overlaps = [], []
