@@ -351,7 +351,7 @@ def item_item_cosine_diff(B1, B2) -> float:
     S1, S2 = item_item_cosine(B1), item_item_cosine(B2)
     if S1.shape != S2.shape:
         raise InvalidValue(f"B1 and B2 must have the same number of rows, got {S1.shape[0]} and {S2.shape[0]}")
-    iu = np.triu_indices(S1.shape[0], k=1)
+    iu = np.triu_indices(len(S1), k=1)
     return float(np.mean(np.abs(S1[iu] - S2[iu])))
 
 
