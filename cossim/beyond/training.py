@@ -35,6 +35,7 @@ import numpy as np
 
 from .._validation import (
     InvalidValue,
+    as_dense_matrix,
     as_matrix,
     check_choice,
     check_gram_factors,
@@ -152,11 +153,11 @@ def _initial_factors(p: int, k: int, seed, init_scale, A0, B0):
     if A0 is None:
         A = rng.standard_normal((p, k)) * scale_A / np.sqrt(p)
     else:
-        A = np.array(as_matrix(A0, "A0", allow_sparse=False))
+        A = np.array(as_dense_matrix(A0, "A0"))
     if B0 is None:
         B = rng.standard_normal((p, k)) * scale_B / np.sqrt(p)
     else:
-        B = np.array(as_matrix(B0, "B0", allow_sparse=False))
+        B = np.array(as_dense_matrix(B0, "B0"))
     for name, M in (("A0", A), ("B0", B)):
         if M.shape != (p, k):
             raise InvalidValue(f"{name} has shape {M.shape}, expected {(p, k)}")
