@@ -43,6 +43,7 @@ from scipy.special import log_expit
 from .._validation import (
     InvalidType,
     InvalidValue,
+    as_dense_matrix,
     as_factor,
     as_matrix,
     check_int,
@@ -138,7 +139,7 @@ def negative_distribution(X, beta: float) -> np.ndarray:
 
 def _square(M, name: str) -> np.ndarray:
     """A dense, square float matrix (item × item), with errors naming `name`."""
-    M = as_matrix(M, name, allow_sparse=False)
+    M = as_dense_matrix(M, name)
     if M.shape[0] != M.shape[1]:
         raise InvalidValue(f"{name} must be square (items × items), got shape {M.shape}")
     return M

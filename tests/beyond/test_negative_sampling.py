@@ -409,8 +409,10 @@ def test_popularity_bias_rounds_the_head_up_and_breaks_ties_by_index():
     head[sorted(range(40), key=lambda i: (-pop40[i], i))[:8]] = True
     top = np.argsort(-(S40 - 1e9 * np.eye(40)), axis=1, kind="stable")[:, :5]
     assert ns.popularity_bias(S40, pop40, n_neighbours=5, top_share=0.2) == pytest.approx(head[top].mean(), rel=1e-15)
-    with pytest.raises(InvalidValue, match="top_share"):
-        ns.popularity_bias(S, pop, top_share=1.01)
+    with pytest.raises(InvalidValue, match="^top_share must satisfy"):
+        ns.popularity_bias(S, pop, n_neighbours=2, top_share=1.01)
+    with pytest.raises(InvalidValue, match="^top_share must satisfy"):
+        ns.popularity_bias(S, pop, n_neighbours=2, top_share=0.0)
 
 
 def test_activity_weights_default_power_and_messages():
@@ -426,6 +428,10 @@ def test_fit_sgns_messages(small):
     _, _, C, q, A, B = small
     with pytest.raises(InvalidValue, match="^init has 3 columns, expected k=2"):
         ns.fit_sgns(C, q, 2, init=(A, B))
+    with pytest.raises(InvalidValue, match="^A has 8 rows, expected 9"):
+        ns.fit_sgns(C, q, 3, init=(A[:8], B[:8]))
+    with pytest.raises(InvalidType, match="^C must be a dense array"):
+        ns.fit_sgns(sp.csr_matrix(C), q, 3)
     with pytest.raises(InvalidValue, match="^C must be square"):
         ns.fit_sgns(C[:, :5], q, 2)
     with pytest.raises(InvalidValue, match="^n_neg must satisfy"):
