@@ -38,6 +38,7 @@ import numpy as np
 from .._validation import (
     InvalidType,
     InvalidValue,
+    as_dense_matrix,
     as_factor,
     as_matrix,
     check_choice,
@@ -112,7 +113,7 @@ def _best_a(ridge: _Ridge, Bn):
 
 
 def _check_g(G) -> np.ndarray:
-    G = as_matrix(G, "G", allow_sparse=False)
+    G = as_dense_matrix(G, "G")
     if G.shape[0] != G.shape[1]:
         raise InvalidValue(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
     return G
@@ -301,9 +302,8 @@ def two_tower_gradient(X, model: TwoTower):
 
 def _scale_start(X, A0, B0, user_norm, item_norm) -> float:
     """The scalar s minimising the loss at (A0, B0), or 1 if the loss does not depend on s."""
-    one = np.ones(A0.shape[1])
-    _, _, _, ds1 = _two_tower_value_grad(X, A0, B0, one, user_norm, item_norm)
-    _, _, _, ds0 = _two_tower_value_grad(X, A0, B0, 0 * one, user_norm, item_norm)
+    _, _, _, ds1 = _two_tower_value_grad(X, A0, B0, np.ones(A0.shape[1]), user_norm, item_norm)
+    _, _, _, ds0 = _two_tower_value_grad(X, A0, B0, np.zeros(A0.shape[1]), user_norm, item_norm)
     curvature = float(ds1.sum() - ds0.sum())                      # the loss is quadratic in s
     return -float(ds0.sum()) / curvature if curvature > 0 else 1.0
 

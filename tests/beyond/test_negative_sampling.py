@@ -461,3 +461,16 @@ def test_pmi_start_solver_by_rank(small):
     for k in (p - 1, p):
         A, B = ns._pmi_start(C, q, k, 5)
         assert np.array_equal(A, U[:, :k] * np.sqrt(s[:k])) and np.array_equal(B, Vt[:k].T * np.sqrt(s[:k]))
+
+
+def test_pair_losses_factor_checks():
+    A = B = np.ones((3, 2))
+    pairs, negatives = np.array([[0, 1]]), np.array([[2]])
+    with pytest.raises(InvalidValue, match="^B has 4 rows, expected 3"):
+        ns.sgns_pair_losses(A, np.ones((4, 2)), pairs, negatives)
+    with pytest.raises(InvalidValue, match="^B has 3 columns, expected 2"):
+        ns.sgns_sampled_loss(A, np.ones((3, 3)), pairs, negatives)
+    with pytest.raises(InvalidType, match="^A must be a dense array"):
+        ns.sgns_pair_losses(sp.csr_matrix(A), B, pairs, negatives)
+    with pytest.raises(InvalidType, match="^B must be a dense array"):
+        ns.sgns_pair_losses(A, sp.csr_matrix(B), pairs, negatives)

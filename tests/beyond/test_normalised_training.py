@@ -466,3 +466,43 @@ def test_rescaling_check_default_cosine_tolerance_and_messages(small):
 def test_rescaling_check_makes_no_deprecated_numpy_call(small):
     X, _, A, B = small
     nt.two_tower_rescaling_check(X, nt.TwoTower(A, B, np.ones(3), "unit", True, False), [np.ones(3)])
+
+
+def _scores_basis(X, A, B, user_norm, item_norm):
+    """N(XA) B̃ᵀ: the scores at scale 1 (users with no item score 0)."""
+    H = X @ A
+    if user_norm == "layer":
+        H = H - H.mean(axis=1, keepdims=True)
+    norm = np.linalg.norm(H, axis=1, keepdims=True)
+    Hn = H / np.where(norm > 0, norm, 1.0) * (np.sqrt(A.shape[1]) if user_norm == "layer" else 1.0)
+    Bn = B / np.linalg.norm(B, axis=1, keepdims=True) if item_norm else B
+    return Hn @ Bn.T
+
+
+@pytest.mark.parametrize("user_norm, item_norm", [("layer", True), ("layer", False), ("unit", False)])
+def test_scale_start_for_every_normalisation(small, user_norm, item_norm):
+    X, _, A, B = small
+    P = _scores_basis(X, A, B, user_norm, item_norm)
+    assert nt._scale_start(X, A, B, user_norm, item_norm) == pytest.approx(np.sum(X * P) / np.sum(P * P), rel=1e-12)
+
+
+@pytest.mark.parametrize("gain", [False, True])
+def test_fit_two_tower_is_lbfgs_from_the_least_squares_scale(small, gain):
+    """Two L-BFGS steps of fit_two_tower equal those of the loss started at s* (the closed form), with
+    a scalar scale or a gain of k entries (each with its own gradient)."""
+    from cossim.beyond._fitting import lbfgs
+
+    X, _, A, B = small
+    P = _scores_basis(X, A, B, "layer", True)
+    s_star = np.sum(X * P) / np.sum(P * P)
+
+    def fun(a, b, s):
+        v, dA, dB, ds = nt._two_tower_value_grad(X, a, b, np.full(3, s), "layer", True)
+        return v, [dA, dB, ds if gain else float(ds.sum())]
+
+    (A1, B1, s1), info = lbfgs(fun, [A, B, np.full(3, s_star) if gain else s_star], max_iter=2, tol=1e-12)
+    fit = nt.fit_two_tower(X, 3, user_norm="layer", item_norm=True, gain=gain, init=(A, B), max_iter=2)
+    assert_allclose(fit.A, A1, rtol=1e-7, atol=1e-9)
+    assert_allclose(fit.scale, np.full(3, s1), rtol=1e-7)
+    assert fit.info.n_iter == info.n_iter == 2
+
