@@ -82,3 +82,14 @@ EQUIVALENT.update({
     _RD + "x_robustness_summary__mutmut_14": "pandas tests groupby's sort for truth: None keeps the groups in order "
                                              "of first appearance, exactly like False",
 })
+
+# ---- cossim.beyond.training, negative_sampling, normalised_training (issue 13, §3.2's remedies)
+_TR, _NS = "cossim.beyond.training.", "cossim.beyond.negative_sampling."
+EQUIVALENT.update({
+    _TR + "x__check_init_scale__mutmut_11": "the except clause replaces check_real's error by _check_init_scale's own "
+                                            "message, so the name passed to check_real is never shown",
+    _NS + "x__check_distributions__mutmut_26": "|Σq − 1| never equals double(1e-9): near 1 it is a multiple of 2⁻⁵³, "
+                                               "which 1e-9 is not, and elsewhere it exceeds 1/2",
+    _NS + "x__pmi_start__mutmut_41": "ARPACK normalises v0, and doubling it is exact in binary: the same unit start "
+                                     "vector, bit for bit",
+})

@@ -43,6 +43,7 @@ from scipy.special import log_expit
 from .._validation import (
     InvalidType,
     InvalidValue,
+    as_dense_matrix,
     as_factor,
     as_matrix,
     check_int,
@@ -94,7 +95,7 @@ def activity_weights(X, power: float = 1.0) -> np.ndarray:
     """
     X = as_matrix(X, "X")
     power = check_lambda(power, "power")
-    counts = np.asarray((X != 0).sum(axis=1)).ravel().astype(np.float64)
+    counts = np.asarray((X != 0).sum(axis=1), dtype=np.float64).ravel()
     active = counts > 0
     if not active.any():
         raise InvalidValue("X has no non-zero entry")
@@ -131,14 +132,14 @@ def negative_distribution(X, beta: float) -> np.ndarray:
     """
     X = as_matrix(X, "X")
     beta = check_real(beta, "beta")
-    counts = np.maximum(np.asarray((X != 0).sum(axis=0)).ravel().astype(np.float64), 1.0)
+    counts = np.maximum(np.asarray((X != 0).sum(axis=0)).ravel(), 1.0)  # float64: the int counts meet 1.0
     q = np.exp(beta * (np.log(counts) - np.log(counts).max()))
     return q / q.sum()
 
 
 def _square(M, name: str) -> np.ndarray:
     """A dense, square float matrix (item × item), with errors naming `name`."""
-    M = as_matrix(M, name, allow_sparse=False)
+    M = as_dense_matrix(M, name)
     if M.shape[0] != M.shape[1]:
         raise InvalidValue(f"{name} must be square (items × items), got shape {M.shape}")
     return M
@@ -161,15 +162,24 @@ def cooccurrence(G) -> np.ndarray:
     return C / total
 
 
-def _check_sgns(C, q, A, B, n_neg, lam):
+def _check_distributions(C, q, n_neg, lam):
+    """C (square), q (a probability vector over its items), n_neg > 0 and λ ≥ 0."""
     C = _square(C, "C")
-    p = C.shape[0]
+    p = len(C)
     q = check_vector(q, "q", min_size=p, low=0)
     if q.size != p or abs(q.sum() - 1.0) > 1e-9:
         raise InvalidValue(f"q must be a probability vector of length {p}")
+    return C, q, check_real(n_neg, "n_neg", 0, low_open=True), check_lambda(lam)
+
+
+def _check_factors(A, B, p: int):
     A = as_factor(A, "A", rows=p)
-    B = as_factor(B, "B", rows=p, cols=A.shape[1])
-    return C, q, A, B, check_real(n_neg, "n_neg", 0, low_open=True), check_lambda(lam)
+    return A, as_factor(B, "B", rows=p, cols=A.shape[1])
+
+
+def _check_sgns(C, q, A, B, n_neg, lam):
+    C, q, n_neg, lam = _check_distributions(C, q, n_neg, lam)
+    return (C, q, *_check_factors(A, B, len(C)), n_neg, lam)
 
 
 def _negative_weights(C, q, n_neg):
@@ -227,6 +237,30 @@ def sample_pairs(C, n_pairs: int, rng) -> np.ndarray:
     return np.stack(np.unravel_index(flat, C.shape), axis=1)
 
 
+def _check_pairs(A, B, pairs, negatives):
+    """Float64 factors and integer index arrays of a draw (see :func:`sgns_pair_losses`)."""
+    A = as_factor(A, "A")
+    B = as_factor(B, "B", rows=A.shape[0], cols=A.shape[1])
+    pairs, negatives = np.asarray(pairs), np.asarray(negatives)
+    if pairs.ndim != 2 or pairs.shape[1] != 2 or negatives.ndim != 2 \
+            or negatives.shape[0] != pairs.shape[0] or pairs.shape[0] == 0:
+        raise InvalidValue("pairs must be (m, 2) and negatives (m, n_neg), m >= 1")
+    for name, idx in (("pairs", pairs), ("negatives", negatives)):
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise InvalidType(f"{name} must hold integer item indices")
+        if idx.size and (idx.min() < 0 or idx.max() >= A.shape[0]):
+            raise InvalidValue(f"{name} holds an item index out of range")
+    return A, B, pairs, negatives
+
+
+def _pair_losses(A, B, pairs, negatives) -> np.ndarray:
+    i, j = pairs[:, 0], pairs[:, 1]
+    # einsum's sublist form: m = 0, l = 1, k = 2
+    pos = log_expit(np.einsum(A[i], [0, 2], B[j], [0, 2], [0]))
+    neg = log_expit(-np.einsum(A[i], [0, 2], B[negatives], [0, 1, 2], [0, 1])).sum(axis=1)
+    return -(pos + neg)
+
+
 def sgns_pair_losses(A, B, pairs, negatives) -> np.ndarray:
     """Loss of each drawn pair: ``−log σ(a_i·b_j) − Σ_l log σ(−a_i·b_l)`` over its negatives l.
 
@@ -242,21 +276,7 @@ def sgns_pair_losses(A, B, pairs, negatives) -> np.ndarray:
     -------
     ndarray, shape (m,)
     """
-    A = as_factor(A, "A")
-    B = as_factor(B, "B", rows=A.shape[0], cols=A.shape[1])
-    pairs, negatives = np.asarray(pairs), np.asarray(negatives)
-    if pairs.ndim != 2 or pairs.shape[1] != 2 or negatives.ndim != 2 \
-            or negatives.shape[0] != pairs.shape[0] or pairs.shape[0] == 0:
-        raise InvalidValue("pairs must be (m, 2) and negatives (m, n_neg), m >= 1")
-    for name, idx in (("pairs", pairs), ("negatives", negatives)):
-        if not np.issubdtype(idx.dtype, np.integer):
-            raise InvalidType(f"{name} must hold integer item indices")
-        if idx.size and (idx.min() < 0 or idx.max() >= A.shape[0]):
-            raise InvalidValue(f"{name} holds an item index out of range")
-    i, j = pairs[:, 0], pairs[:, 1]
-    pos = log_expit(np.einsum("mk,mk->m", A[i], B[j]))
-    neg = log_expit(-np.einsum("mk,mlk->ml", A[i], B[negatives])).sum(axis=1)
-    return -(pos + neg)
+    return _pair_losses(*_check_pairs(A, B, pairs, negatives))
 
 
 def sgns_sampled_loss(A, B, pairs, negatives, lam: float = 0.0) -> float:
@@ -265,9 +285,9 @@ def sgns_sampled_loss(A, B, pairs, negatives, lam: float = 0.0) -> float:
     Its expectation over the draws (pairs ∝ C, negatives ∝ q, ``n_neg`` per
     pair) is :func:`sgns_objective`.
     """
-    losses = sgns_pair_losses(A, B, pairs, negatives)
+    A, B, pairs, negatives = _check_pairs(A, B, pairs, negatives)
     lam = check_lambda(lam)
-    A, B = np.asarray(A, dtype=np.float64), np.asarray(B, dtype=np.float64)
+    losses = _pair_losses(A, B, pairs, negatives)
     return float(np.mean(losses)) + lam * (float(np.sum(A * A)) + float(np.sum(B * B)))
 
 
@@ -291,7 +311,7 @@ def _pmi_start(C, q, k, n_neg):
     floor = np.log(ratio[positive].min()) if positive.any() else 0.0
     S = np.full(C.shape, floor)
     S[positive] = np.log(ratio[positive])
-    p = S.shape[0]
+    p = len(S)
     if k < p - 1:   # ARPACK from a fixed start vector: deterministic
         U, s, Vt = scipy.sparse.linalg.svds(S, k=k, v0=np.full(p, 1.0 / np.sqrt(p)))
         order = np.argsort(s)[::-1]
@@ -331,17 +351,18 @@ def fit_sgns(C, q, k: int, *, n_neg: float = 5, lam: float = 1e-6, init="pmi", s
     -------
     SGNSModel
     """
-    C = _square(C, "C")
-    k = check_rank(k, C.shape[0])
+    C, q, n_neg, lam = _check_distributions(C, q, n_neg, lam)
+    p = len(C)
+    k = check_rank(k, p)
     if isinstance(init, str) and init == "pmi":
-        A0, B0 = _pmi_start(C, check_vector(q, "q", low=0), k, check_real(n_neg, "n_neg", 0, low_open=True))
+        A0, B0 = _pmi_start(C, q, k, n_neg)
     elif isinstance(init, str) and init == "random":
-        A0, B0 = 0.1 * np.random.default_rng(seed).standard_normal((2, C.shape[0], k))
+        A0, B0 = 0.1 * np.random.default_rng(seed).standard_normal((2, p, k))
     elif isinstance(init, tuple) and len(init) == 2:
         A0, B0 = init
     else:
         raise InvalidValue("init must be 'pmi', 'random' or a pair (A, B)")
-    C, q, A0, B0, n_neg, lam = _check_sgns(C, q, A0, B0, n_neg, lam)
+    A0, B0 = _check_factors(A0, B0, p)
     if A0.shape[1] != k:
         raise InvalidValue(f"init has {A0.shape[1]} columns, expected k={k}")
     W = _negative_weights(C, q, n_neg)
@@ -367,10 +388,10 @@ def popularity_bias(S, popularity, n_neighbours: int = 10, top_share: float = 0.
         In (0, 1].
     """
     S = check_square(S)
-    pop = check_vector(popularity, "popularity", min_size=S.shape[0])
-    if pop.size != S.shape[0]:
-        raise InvalidValue(f"popularity has {pop.size} entries, expected {S.shape[0]}")
+    p = len(S)
+    pop = check_vector(popularity, "popularity", min_size=p)
+    if pop.size != p:
+        raise InvalidValue(f"popularity has {pop.size} entries, expected {p}")
     top_share = check_real(top_share, "top_share", 0, 1, low_open=True)
-    head = np.zeros(S.shape[0], dtype=bool)
-    head[np.argsort(-pop, kind="stable")[:int(np.ceil(top_share * S.shape[0]))]] = True
+    head = np.isin(np.arange(p), np.argsort(-pop, stable=True)[:int(np.ceil(top_share * p))])
     return float(head[top_n_from_similarity(S, n_neighbours)].mean())

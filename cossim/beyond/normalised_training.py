@@ -38,6 +38,7 @@ import numpy as np
 from .._validation import (
     InvalidType,
     InvalidValue,
+    as_dense_matrix,
     as_factor,
     as_matrix,
     check_choice,
@@ -72,7 +73,7 @@ USER_NORMS = ("unit", "layer")
 
 def _normalise_backward(g, En, inv):
     """Gradient through ``E → E/‖E‖`` per row: ``(g − En⟨En, g⟩)/‖E‖``."""
-    return (g - En * np.einsum("ij,ij->i", En, g)[:, None]) * inv[:, None]
+    return (g - En * np.einsum(En, [0, 1], g, [0, 1], [0])[:, None]) * inv[:, None]  # "ij,ij->i"
 
 
 # --------------------------------------------------------------------------
@@ -103,7 +104,7 @@ def _ridge(G, lam) -> _Ridge:
     with one_blas_thread():
         w, V = np.linalg.eigh(0.5 * (G + G.T))
     w = np.clip(w, 0.0, None)
-    shrink = np.divide(w, w + lam, out=np.zeros_like(w), where=(w + lam) > 0)
+    shrink = w / np.where(w + lam > 0, w + lam, np.inf)  # 0 where w + λ = 0 (λ = 0, G singular)
     return _Ridge((V * shrink) @ V.T, (V * (w * shrink)) @ V.T, float(np.trace(G)))
 
 
@@ -112,7 +113,7 @@ def _best_a(ridge: _Ridge, Bn):
 
 
 def _check_g(G) -> np.ndarray:
-    G = as_matrix(G, "G", allow_sparse=False)
+    G = as_dense_matrix(G, "G")
     if G.shape[0] != G.shape[1]:
         raise InvalidValue(f"G must be square (p × p, the Gram matrix XᵀX), got shape {G.shape}")
     return G
@@ -124,7 +125,7 @@ def unit_item_best_a(G, B, lam) -> np.ndarray:
     Requires ``B̃ = Ω_B B`` of full column rank (and ``G + λI`` invertible).
     """
     G = _check_g(G)
-    B = as_factor(B, "B", rows=G.shape[0])
+    B = as_factor(B, "B", rows=len(G))
     Bn, _ = unit_rows(B)
     if np.linalg.matrix_rank(Bn) < Bn.shape[1]:
         raise InvalidValue("B must have full column rank after normalising its rows")
@@ -182,7 +183,7 @@ def fit_unit_items(G, lam, init, *, max_iter: int = 300, tol: float = 1e-15):
     if not starts:
         raise InvalidValue("init must hold at least one start")
     G = _check_g(G)
-    starts = [as_factor(B0, "init", rows=G.shape[0]) for B0 in starts]
+    starts = [as_factor(B0, "init", rows=len(G)) for B0 in starts]
     lam = check_lambda(lam)
     max_iter, tol = check_int(max_iter, "max_iter", 1), check_real(tol, "tol", 0)
     ridge = _ridge(G, lam)
@@ -240,7 +241,7 @@ def _user_backward(g, Hn, inv, user_norm):
     if user_norm == "unit":
         return _normalise_backward(g, Hn, inv)
     k = Hn.shape[1]                        # LN: y = √k (h − μ)/‖h − μ‖
-    g = g - Hn * (np.einsum("ij,ij->i", Hn, g) / k)[:, None]
+    g = g - Hn * (np.einsum(Hn, [0, 1], g, [0, 1], [0]) / k)[:, None]
     g = g * inv[:, None]
     return g - g.mean(axis=1, keepdims=True)
 
@@ -299,6 +300,14 @@ def two_tower_gradient(X, model: TwoTower):
     return dA, dB, (ds if model.gain else float(ds.sum()))
 
 
+def _scale_start(X, A0, B0, user_norm, item_norm) -> float:
+    """The scalar s minimising the loss at (A0, B0), or 1 if the loss does not depend on s."""
+    _, _, _, ds1 = _two_tower_value_grad(X, A0, B0, np.ones(A0.shape[1]), user_norm, item_norm)
+    _, _, _, ds0 = _two_tower_value_grad(X, A0, B0, np.zeros(A0.shape[1]), user_norm, item_norm)
+    curvature = float(ds1.sum() - ds0.sum())                      # the loss is quadratic in s
+    return -float(ds0.sum()) / curvature if curvature > 0 else 1.0
+
+
 def fit_two_tower(X, k: int, *, user_norm: str = "unit", item_norm: bool = True, gain: bool = False,
                   init=None, seed: int = 0, max_iter: int = 200, tol: float = 1e-12) -> TwoTower:
     """Fit a two-tower model with a normalised user tower by full-batch L-BFGS.
@@ -320,29 +329,25 @@ def fit_two_tower(X, k: int, *, user_norm: str = "unit", item_norm: bool = True,
     X = as_matrix(X, "X")
     n, p = X.shape
     user_norm = check_choice(user_norm, "user_norm", USER_NORMS)
+    k = check_rank(k, p)
     if init is None:
         rng = np.random.default_rng(seed)
-        k = check_rank(k, p)
         init = (rng.standard_normal((p, k)) / np.sqrt(p), rng.standard_normal((p, k)))
     A0 = as_factor(init[0], "init[0]", rows=p)
     B0 = as_factor(init[1], "init[1]", rows=p, cols=A0.shape[1])
-    if A0.shape[1] != check_rank(k, p):
+    if A0.shape[1] != k:
         raise InvalidValue(f"init has {A0.shape[1]} columns, expected k={k}")
     item_norm, gain = bool(item_norm), bool(gain)
-    one = np.ones(k)
-    _, _, _, ds1 = _two_tower_value_grad(X, A0, B0, one, user_norm, item_norm)
-    _, _, _, ds0 = _two_tower_value_grad(X, A0, B0, 0 * one, user_norm, item_norm)
-    curvature = float(ds1.sum() - ds0.sum())                      # the loss is quadratic in s
-    s0 = -float(ds0.sum()) / curvature if curvature > 0 else 1.0
+    s0 = _scale_start(X, A0, B0, user_norm, item_norm)
     scale0 = np.full(k, s0) if gain else s0
 
     def fun(A, B, s):
-        v, dA, dB, ds = _two_tower_value_grad(X, A, B, s if gain else np.full(k, s), user_norm, item_norm)
+        v, dA, dB, ds = _two_tower_value_grad(X, A, B, np.full(k, s), user_norm, item_norm)  # s: (k,) or a float
         return v, [dA, dB, ds if gain else float(ds.sum())]
 
     (A, B, s), info = lbfgs(fun, [A0, B0, scale0], max_iter=check_int(max_iter, "max_iter", 1),
                             tol=check_real(tol, "tol", 0))
-    return TwoTower(A, B, s if gain else np.full(k, s), user_norm, item_norm, gain, info)
+    return TwoTower(A, B, np.full(k, s), user_norm, item_norm, gain, info)
 
 
 def rescale_two_tower(model: TwoTower, d) -> TwoTower:

@@ -35,9 +35,10 @@ import numpy as np
 
 from .._validation import (
     InvalidValue,
-    as_factor,
+    as_dense_matrix,
     as_matrix,
     check_choice,
+    check_gram_factors,
     check_int,
     check_lambda,
     check_rank,
@@ -125,9 +126,7 @@ def block_lipschitz(G, A, B, lam, objective, sigma_max=None):
     """
     objective = check_choice(objective, "objective", OBJECTIVES)
     lam = check_lambda(lam)
-    G = as_matrix(G, "G", allow_sparse=False)
-    A = as_factor(A, "A", rows=G.shape[0])
-    B = as_factor(B, "B", rows=G.shape[0], cols=A.shape[1])
+    G, A, B = check_gram_factors(G, A, B)
     if sigma_max is None:
         s2 = _top_eigenvalue(G)
     else:
@@ -154,11 +153,11 @@ def _initial_factors(p: int, k: int, seed, init_scale, A0, B0):
     if A0 is None:
         A = rng.standard_normal((p, k)) * scale_A / np.sqrt(p)
     else:
-        A = np.array(as_matrix(A0, "A0", allow_sparse=False))
+        A = np.array(as_dense_matrix(A0, "A0"))
     if B0 is None:
         B = rng.standard_normal((p, k)) * scale_B / np.sqrt(p)
     else:
-        B = np.array(as_matrix(B0, "B0", allow_sparse=False))
+        B = np.array(as_dense_matrix(B0, "B0"))
     for name, M in (("A0", A), ("B0", B)):
         if M.shape != (p, k):
             raise InvalidValue(f"{name} has shape {M.shape}, expected {(p, k)}")
@@ -188,7 +187,7 @@ def _descend(G, A, B, lam, which, n_steps, step_scale, tol, record_every, ratio=
     L_A, L_B = _lipschitz(s2, lam, which, prod)
     rho = float(ratio) if ratio is not None else L_B / L_A  # the first step's ratio
     C0 = _imbalance(prod, rho)
-    drift = 0.0 if (ratio is not None and which == "eq1") else float("nan")
+    drift = 0.0 if (ratio is not None and which == "eq1") else np.nan
     f = _objective_from_products(x2, B, lam, which, prod)
     history, converged, f_rec, t = [f], False, f, 0
     while t < n_steps:
@@ -328,9 +327,10 @@ def cosine_spread(item_embeddings, n_neighbours: int = 10) -> dict:
     if len(Bs) < 2:
         raise InvalidValue(f"item_embeddings must hold at least 2 runs, got {len(Bs)}")
     S = [item_item_cosine(B) for B in Bs]
-    p = S[0].shape[0]
-    if any(s.shape != (p, p) for s in S):
+    shapes = {s.shape for s in S}
+    if len(shapes) != 1:
         raise InvalidValue("item_embeddings must all have the same number of rows")
+    ((p, _),) = shapes
     N = [top_k_neighbours(B, n_neighbours) for B in Bs]
     iu = np.triu_indices(p, k=1)
     diffs, overlaps = [], []
@@ -352,7 +352,7 @@ def item_item_cosine_diff(B1, B2) -> float:
     S1, S2 = item_item_cosine(B1), item_item_cosine(B2)
     if S1.shape != S2.shape:
         raise InvalidValue(f"B1 and B2 must have the same number of rows, got {S1.shape[0]} and {S2.shape[0]}")
-    iu = np.triu_indices(S1.shape[0], k=1)
+    iu = np.triu_indices(len(S1), k=1)
     return float(np.mean(np.abs(S1[iu] - S2[iu])))
 
 
