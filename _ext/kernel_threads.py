@@ -1,8 +1,10 @@
 """Sphinx extension: the kernels that execute the chapters use one BLAS/OpenMP thread each.
 
 Why: on a machine that is busy with other work, multi-threaded OpenBLAS slows down 10–20
-times (its threads wait for each other while other processes hold the cores), and the
-book's build took 19.5 minutes instead of about 8 (issue 16, target 5). MyST-NB starts
+times (its threads wait for each other while other processes hold the cores): issue 16
+reports a build of 19.5 minutes on a busy machine, and a build measured with two threads
+per kernel executed the chapters in 701 s against 373 s with one (benchmarks/README.md).
+MyST-NB starts
 each chapter's kernel with the environment of the build, so setting the thread variables
 here, before any kernel starts, reaches every kernel. A variable the user has set is kept.
 The chapters' numbers do not depend on the thread count (tests/book/test_determinism.py
