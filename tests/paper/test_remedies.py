@@ -218,13 +218,19 @@ def test_propensity_weights_floor_is_positive():
             cossim.propensity_weights(X, floor=floor)
 
 
+@pytest.mark.parametrize("name", ["projected_user_embeddings", "projected_user_cosine"])
+@pytest.mark.parametrize("a_shape, b_shape, match", [
+    ((5, 2), (4, 2), "^A has 5 rows, expected 4$"),
+    ((4, 2), (5, 2), "^B has 5 rows, expected 4$"),
+    ((4, 2), (4, 3), "^B has 3 columns, expected 2$"),
+])
+def test_user_projections_check_the_factor_shapes(name, a_shape, b_shape, match):
+    """X is 3 × 4, so A and B need 4 rows and the same number of columns."""
+    with pytest.raises(ValueError, match=match):
+        getattr(cossim, name)(np.ones((3, 4)), np.ones(a_shape), np.ones(b_shape))
+
+
 @pytest.mark.parametrize("call, match", [
-    (lambda: cossim.projected_user_embeddings(np.ones((3, 4)), np.ones((5, 2)), np.ones((4, 2))),
-     "^A has 5 rows, expected 4$"),
-    (lambda: cossim.projected_user_embeddings(np.ones((3, 4)), np.ones((4, 2)), np.ones((5, 2))),
-     "^B has 5 rows, expected 4$"),
-    (lambda: cossim.projected_user_embeddings(np.ones((3, 4)), np.ones((4, 2)), np.ones((4, 3))),
-     "^B has 3 columns, expected 2$"),
     (lambda: cossim.rescaling_check(np.sum, np.sum, np.ones(3), np.ones((3, 1)), [[1.0]]), "^A must be 2-D"),
     (lambda: cossim.rescaling_check(np.sum, np.sum, np.ones((3, 1)), np.ones((2, 1)), [[1.0]]),
      "^B has 2 rows, expected 3$"),
@@ -280,12 +286,6 @@ def test_recovery_scores_default_of_ten_neighbours():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: cossim.projected_user_cosine(np.ones((3, 4)), np.ones((5, 2)), np.ones((4, 2))),
-     "^A has 5 rows, expected 4$"),
-    (lambda: cossim.projected_user_cosine(np.ones((3, 4)), np.ones((4, 2)), np.ones((5, 2))),
-     "^B has 5 rows, expected 4$"),
-    (lambda: cossim.projected_user_cosine(np.ones((3, 4)), np.ones((4, 2)), np.ones((4, 3))),
-     "^B has 3 columns, expected 2$"),
     (lambda: cossim.projected_item_cosine(np.ones(3), np.ones((3, 1))), "^A must be 2-D"),
     (lambda: cossim.projected_item_cosine(np.ones((3, 1)), np.ones((2, 1))), "^B has 2 rows, expected 3$"),
     (lambda: cossim.spectrum_from_gram(np.ones((2, 3)), 1), "^G must be square, got shape \\(2, 3\\)$"),
