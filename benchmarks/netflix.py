@@ -277,18 +277,12 @@ ORDER = ["data", "fit", "neighbours", "arpack_ref", "arpack", "lobpcg", "rsvd5",
 # ---------------------------------------------------------------------------
 
 
-def _checkout_env() -> dict:
-    """The environment with this checkout first on PYTHONPATH: a stage measures the cossim
-    next to this script, whichever cossim is installed."""
-    root = str(Path(__file__).resolve().parents[1])
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-
 def run_stage(name, data: Path, work: Path, quick: bool, timeout: float) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--stage", name, "--data", str(data),
            "--work", str(work)] + (["--quick"] if quick else [])
     print(f"  running netflix {name} ...", flush=True)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_checkout_env())
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=suite.checkout_env())
     except subprocess.TimeoutExpired:
         return dict(seconds=float("nan"), peak_mib=float("nan"), note=f"TIMEOUT after {timeout:.0f} s")
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]

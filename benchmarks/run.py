@@ -353,7 +353,7 @@ STAGES = {name[len("stage_"):]: fn for name, fn in globals().items() if name.sta
 # ---------------------------------------------------------------------------
 
 
-def _checkout_env() -> dict:
+def checkout_env() -> dict:
     """The environment with this checkout first on PYTHONPATH: a stage measures the cossim
     next to this script, whichever cossim is installed."""
     root = str(Path(__file__).resolve().parents[1])
@@ -366,7 +366,7 @@ def run_stage(name: str, work: Path, quick: bool, timeout: float) -> dict:
     print(f"  running {name} ...", flush=True)
     t = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_checkout_env())
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=checkout_env())
     except subprocess.TimeoutExpired:
         return dict(seconds=float("nan"), peak_mib=float("nan"), note=f"TIMEOUT after {timeout:.0f} s")
     wall = time.perf_counter() - t
