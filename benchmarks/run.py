@@ -280,7 +280,9 @@ def stage_scale_sklearn30(work: Path, sz):
 
 # --- the book ---------------------------------------------------------------
 
-_EXEC_RE = re.compile(r"([^\s:]+\.(?:md|ipynb))(?::\d+)?: Executed notebook in ([\d.]+) seconds")
+# MyST-NB's own message (one chapter at a time), and _ext/parallel_execution.py's
+_EXEC_RE = re.compile(r"([^\s:]+\.(?:md|ipynb))(?::\d+)?: Executed notebook in ([\d.]+) seconds"
+                      r"|executed (\S+) in ([\d.]+) s \(")
 
 
 def _book_build(out: Path, config: Path | None = None, log_name: str | None = None):
@@ -292,7 +294,8 @@ def _book_build(out: Path, config: Path | None = None, log_name: str | None = No
     sec = time.perf_counter() - t
     log = proc.stdout + proc.stderr
     (out.parent / ((log_name or out.name) + ".log")).write_text(log)
-    chapters = {Path(m.group(1)).stem: float(m.group(2)) for m in _EXEC_RE.finditer(log)}
+    chapters = {Path(m.group(1) or m.group(3)).stem: float(m.group(2) or m.group(4))
+                for m in _EXEC_RE.finditer(log)}
     status = "ok" if proc.returncode == 0 else f"FAILED (exit {proc.returncode})"
     return sec, chapters, status
 

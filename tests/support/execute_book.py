@@ -38,12 +38,14 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `support` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import yaml  # noqa: E402
+
 from support.book import BOOK, ROOT, chapters_in_toc  # noqa: E402
 
-#: Chapters that take longest at full scale start first, so two workers finish together
-#: (measured 2026-11-29: 108, 80, 73, 49, 40, 38 and 36 s with one BLAS thread each).
-LONGEST_FIRST = ("07_movielens", "04_experiments", "09_libraries", "03_remedies", "04_2_discussion",
-                 "03_2_remedies_in_training", "06_training_dynamics")
+#: Chapters that take longest at full scale start first, so two workers finish together: the
+#: order the book's own build uses (``parallel_execution_first`` in _config.yml).
+LONGEST_FIRST = tuple(Path(name).name for name in yaml.safe_load(
+    (ROOT / "_config.yml").read_text(encoding="utf-8"))["sphinx"]["config"]["parallel_execution_first"])
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 RESULTS = "results.json"
 
@@ -144,8 +146,6 @@ def render_book(out_dir: Path, cache_dir: Path):
     Returns (html_dir, returncode, log).
     """
     import shutil
-
-    import yaml
 
     out_dir = Path(out_dir)
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))

@@ -32,10 +32,11 @@ kernelspec:
 
 
 def build_sphinx_project(tmp_path: Path, conf: str, pages: dict[str, str],
-                         warnings_are_errors: bool = False) -> tuple[Path, subprocess.CompletedProcess]:
+                         warnings_are_errors: bool = False,
+                         quiet: bool = True) -> tuple[Path, subprocess.CompletedProcess]:
     """Write ``conf.py`` and `pages` (``{file name: text}``) to ``tmp_path/src`` and build HTML.
 
-    Runs ``python -m sphinx -b html -q`` (with ``-W`` if `warnings_are_errors`) with the
+    Runs ``python -m sphinx -b html`` (``-q`` if `quiet`, ``-W`` if `warnings_are_errors`) with the
     repository first on PYTHONPATH, so that conf.py and the notebooks' kernels import this
     checkout's ``cossim``. Returns the output folder ``tmp_path/html`` and the finished process
     (its return code and stderr are the test's to judge).
@@ -48,5 +49,5 @@ def build_sphinx_project(tmp_path: Path, conf: str, pages: dict[str, str],
     out = tmp_path / "html"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     command = [sys.executable, "-m", "sphinx", "-b", "html", *(["-W"] if warnings_are_errors else []),
-               "-q", str(src), str(out)]
+               *(["-q"] if quiet else []), str(src), str(out)]
     return out, subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
