@@ -35,6 +35,7 @@ import html.parser
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -166,11 +167,13 @@ def ran(lab, browser, reader, tmp_path_factory):
     cannot be driven is recorded with its error (and a screenshot); the others still run.
 
     A screenshot of each chapter after Run All and ``summary.json`` (per chapter: cells,
-    rendered Markdown cells, outputs by type, images) go to $COSSIM_LAB_SHOTS if set.
+    rendered Markdown cells, outputs by type, images, seconds per step) go to
+    $COSSIM_LAB_SHOTS if set.
     """
     shots = Path(os.environ.get("COSSIM_LAB_SHOTS") or tmp_path_factory.mktemp("lab-shots"))
     shots.mkdir(parents=True, exist_ok=True)
     results, summary = {}, {}
+    t0 = time.monotonic()
     for stem in CONVERTED:
         path = reader / "book" / f"{stem}.md"
         before = path.read_bytes()
@@ -179,14 +182,18 @@ def ran(lab, browser, reader, tmp_path_factory):
                                       service_workers="block")
         bu.NetworkGuard().install(context)  # the browser stays on this machine
         page = context.new_page()
+        clock = _Clock(t0)
         try:
             jl.open_chapter(page, lab, stem, n_cells)
+            clock.lap("open")
             jl.run_all(page, RUN_TIMEOUT_S)
+            clock.lap("run")
             data = page.evaluate(jl.COLLECT_JS)
             page.screenshot(path=str(shots / f"{stem}.png"))
             jl.save(page, path)
+            clock.lap("collect_save")
             results[stem] = Ran(data, before, path.read_bytes(), None)
-            summary[stem] = jl.summarise(data)
+            summary[stem] = {**jl.summarise(data), "seconds": clock.laps}
         except Exception as exc:  # noqa: BLE001 - reported by every test of the chapter
             page.screenshot(path=str(shots / f"{stem}.png"))
             results[stem] = Ran(None, before, None, f"{type(exc).__name__}: {exc} "
@@ -196,6 +203,18 @@ def ran(lab, browser, reader, tmp_path_factory):
     # what each chapter showed, for a person to read (COSSIM_LAB_SHOTS keeps it)
     (shots / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return results
+
+
+class _Clock:
+    """Seconds of each step of one chapter, and when it started (from the phase's start)."""
+
+    def __init__(self, t0: float):
+        self.last = time.monotonic()
+        self.laps = {"started_at": round(self.last - t0, 1)}
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name], self.last = round(now - self.last, 1), now
 
 
 def chapter(ran, stem) -> Ran:
