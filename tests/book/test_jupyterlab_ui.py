@@ -36,7 +36,6 @@ Without Chromium, Playwright or JupyterLab the tests skip with the reason; with
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import html.parser
 import json
 import os
@@ -197,12 +196,19 @@ def drive(browser, lab, path: Path, shots: Path, t0: float) -> tuple[Ran, dict |
         return Ran(data, before, path.read_bytes(), None), {**jl.summarise(data),
                                                              "seconds": clock.laps}
     except Exception as exc:  # noqa: BLE001 - reported by every test of the chapter
-        with contextlib.suppress(Exception):  # a dead page must not hide the first error
-            page.screenshot(path=str(shots / f"{stem}.png"))
         return Ran(None, before, None, f"{type(exc).__name__}: {exc} "
-                   f"(screenshot {shots / stem}.png; server log {lab.log_path})"), None
+                   f"({_screenshot(page, shots / f'{stem}.png')}; server log {lab.log_path})"), None
     finally:
         context.close()
+
+
+def _screenshot(page, path: Path) -> str:
+    """Where the screenshot of a failed chapter went (a dead page must not hide the error)."""
+    try:
+        page.screenshot(path=str(path))
+    except Exception as exc:  # noqa: BLE001 - the chapter's own error is the one to report
+        return f"no screenshot: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return f"screenshot {path}"
 
 
 def drive_from(todo: queue.SimpleQueue, chromium: str, lab, shots: Path, t0: float) -> dict:
