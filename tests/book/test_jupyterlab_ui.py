@@ -62,7 +62,7 @@ RUN_TIMEOUT_S = 1800
 #: the server and the kernels, used 273 s of CPU over the phase's 262 s), since a kernel
 #: runs one cell at a time while the browser waits for it. Two at a time the phase took
 #: 159 s and 175 s in two runs, for about the same CPU (263 s and 279 s: 1.65 and 1.60
-#: cores). A third worker would find no idle core.
+#: cores; the machine was 1.70 and 1.76 cores busy, so a third worker was not tried).
 CONCURRENT_PAGES = 2
 #: Taken first, so that the workers finish together: the slowest chapters at the test
 #: parameters (about 30 s each from opening to saved, the others 10 to 21 s).
