@@ -1,15 +1,15 @@
 """The README's JupyterLab path, in the real JupyterLab UI (issue 14, items 1 and 3).
 
-For every notebook page, the test starts ``jupyter lab`` on 127.0.0.1 with a
-token, a free port and a temporary HOME and Jupyter config/data/runtime folders, after
-running the README's one-time ``jupytext-config set-default-viewer markdown myst``
-against that home (tests/support/jupyterlab.py). It serves a copy of ``book/`` (and the
-project's ``jupytext.toml``), so the working tree is untouched; a chapter with small test
+The test starts one ``jupyter lab`` on 127.0.0.1 with a token, a free port and a
+temporary HOME and Jupyter config/data/runtime folders, after running the README's
+one-time ``jupytext-config set-default-viewer markdown myst`` against that home
+(tests/support/jupyterlab.py). It serves a copy of ``book/`` (and the project's
+``jupytext.toml``), so the working tree is untouched; a chapter with small test
 parameters (tests/support/chapter_params.py) gets them written into its ``parameters``
-cell in that copy. Headless Debian Chromium, driven by Playwright, opens the chapter
-from the file browser as the README says (double-click ``book``, then the chapter),
-chooses *Run → Run All Cells*, waits until every cell ran and the kernel is idle, and
-requires:
+cell in that copy. For every notebook page, in a fresh browser context, headless Debian
+Chromium driven by Playwright opens the chapter from the file browser as the README says
+(double-click ``book``, then the chapter), chooses *Run → Run All Cells*, waits until
+every cell ran and the kernel is idle, and requires:
 
 * no error output (and no ``{eval}`` role that failed to evaluate);
 * at least as many images as the chapter's HTML page has in its main content (read
@@ -18,7 +18,11 @@ requires:
   left in it (jupyterlab-myst renders directives, math and ``{eval}`` roles);
 * after *Save* (Ctrl+S), the chapter's file byte-for-byte as it was.
 
-The server is stopped (kernels, then its process group) when the module ends.
+Two chapters are driven at a time (``CONCURRENT_PAGES``; the machine has two cores and
+one chapter at a time kept one busy), each worker thread with its own Playwright and
+Chromium, both on the one server with a kernel per chapter; the results do not depend on
+which chapter finished first. The server is stopped (kernels, then its process group)
+when the module ends.
 
 Every notebook page quotes its numbers with ``{eval}`` roles over
 ``cossim.report.shown`` namespaces and shows its figures as cell outputs with ``mystnb``
@@ -31,10 +35,13 @@ Without Chromium, Playwright or JupyterLab the tests skip with the reason; with
 
 from __future__ import annotations
 
+import concurrent.futures
 import html.parser
 import json
 import os
+import queue
 import shutil
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -49,6 +56,17 @@ from support.chapter_params import CHAPTER_PARAMS
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
 RUN_TIMEOUT_S = 1800
+
+#: Chapters driven at once. The machine (and CI) has 2 cores; driving one chapter at a
+#: time kept only about one busy (measured: the pytest process tree, that is Chromium,
+#: the server and the kernels, used 273 s of CPU over the phase's 262 s), since a kernel
+#: runs one cell at a time while the browser waits for it. Two at a time the phase took
+#: 159 s and 175 s in two runs, for about the same CPU (263 s and 279 s: 1.65 and 1.60
+#: cores; the machine was 1.70 and 1.76 cores busy, so a third worker was not tried).
+CONCURRENT_PAGES = 2
+#: Taken first, so that the workers finish together: the slowest chapters at the test
+#: parameters (about 30 s each from opening to saved, the others 10 to 21 s).
+SLOWEST = ("04_experiments", "03_2_remedies_in_training")
 
 
 def notebook_pages() -> list[str]:
@@ -148,54 +166,105 @@ def lab(chromium_path, reader, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path):
-    with bu.launch_chromium(chromium_path) as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
 def html_images(built_book):
     html, returncode, log = built_book
     assert returncode == 0, "the book does not build:\n" + log[-3000:]
     return {stem: html_image_count(html, stem) for stem in CONVERTED}
 
 
-@pytest.fixture(scope="module")
-def ran(lab, browser, reader, tmp_path_factory):
-    """Each converted chapter opened, run and saved once: {stem: Ran}. A chapter that
-    cannot be driven is recorded with its error (and a screenshot); the others still run.
+def drive(browser, lab, path: Path, shots: Path, t0: float) -> tuple[Ran, dict | None]:
+    """Open, run, read, screenshot and save one chapter in a fresh browser context.
 
-    A screenshot of each chapter after Run All and ``summary.json`` (per chapter: cells,
-    rendered Markdown cells, outputs by type, images) go to $COSSIM_LAB_SHOTS if set.
+    Returns its :class:`Ran` and its ``summary.json`` entry (None when it failed: the
+    error, with the screenshot's path, is in the :class:`Ran`).
+    """
+    stem, before = path.stem, path.read_bytes()
+    n_cells = len(jupytext.read(path).cells)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  service_workers="block")
+    bu.NetworkGuard().install(context)  # the browser stays on this machine
+    page = context.new_page()
+    clock = _Clock(t0)
+    try:
+        jl.open_chapter(page, lab, stem, n_cells)
+        clock.lap("open")
+        jl.run_all(page, RUN_TIMEOUT_S)
+        clock.lap("run")
+        data = page.evaluate(jl.COLLECT_JS)
+        page.screenshot(path=str(shots / f"{stem}.png"))
+        jl.save(page, path)
+        clock.lap("collect_save")
+        return Ran(data, before, path.read_bytes(), None), {**jl.summarise(data),
+                                                             "seconds": clock.laps}
+    except Exception as exc:  # noqa: BLE001 - reported by every test of the chapter
+        return Ran(None, before, None, f"{type(exc).__name__}: {exc} "
+                   f"({_screenshot(page, shots / f'{stem}.png')}; server log {lab.log_path})"), None
+    finally:
+        context.close()
+
+
+def _screenshot(page, path: Path) -> str:
+    """Where the screenshot of a failed chapter went (a dead page must not hide the error)."""
+    try:
+        page.screenshot(path=str(path))
+    except Exception as exc:  # noqa: BLE001 - the chapter's own error is the one to report
+        return f"no screenshot: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return f"screenshot {path}"
+
+
+def drive_from(todo: queue.SimpleQueue, chromium: str, lab, shots: Path, t0: float) -> dict:
+    """One worker thread: its own Playwright and Chromium (Playwright's sync API is not
+    thread-safe), driving chapters taken from `todo` until none is left; {stem: drive(...)}."""
+    out = {}
+    with bu.launch_chromium(chromium) as browser:
+        while True:
+            try:
+                path = todo.get_nowait()
+            except queue.Empty:
+                return out
+            out[path.stem] = drive(browser, lab, path, shots, t0)
+
+
+@pytest.fixture(scope="module")
+def ran(lab, chromium_path, reader, tmp_path_factory):
+    """Each converted chapter opened, run and saved once: {stem: Ran}, in the book's order
+    whichever finished first. A chapter that cannot be driven is recorded with its error
+    (and a screenshot); the others still run.
+
+    :data:`CONCURRENT_PAGES` workers, each with its own Chromium, share the one server
+    (a kernel per chapter) and take the chapters :data:`SLOWEST` first, then in the
+    book's order. A screenshot of each chapter after Run All and ``summary.json`` (per
+    chapter: cells, rendered Markdown cells, outputs by type, images, seconds per step)
+    go to $COSSIM_LAB_SHOTS if set.
     """
     shots = Path(os.environ.get("COSSIM_LAB_SHOTS") or tmp_path_factory.mktemp("lab-shots"))
     shots.mkdir(parents=True, exist_ok=True)
-    results, summary = {}, {}
-    for stem in CONVERTED:
-        path = reader / "book" / f"{stem}.md"
-        before = path.read_bytes()
-        n_cells = len(jupytext.read(path).cells)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                      service_workers="block")
-        bu.NetworkGuard().install(context)  # the browser stays on this machine
-        page = context.new_page()
-        try:
-            jl.open_chapter(page, lab, stem, n_cells)
-            jl.run_all(page, RUN_TIMEOUT_S)
-            data = page.evaluate(jl.COLLECT_JS)
-            page.screenshot(path=str(shots / f"{stem}.png"))
-            jl.save(page, path)
-            results[stem] = Ran(data, before, path.read_bytes(), None)
-            summary[stem] = jl.summarise(data)
-        except Exception as exc:  # noqa: BLE001 - reported by every test of the chapter
-            page.screenshot(path=str(shots / f"{stem}.png"))
-            results[stem] = Ran(None, before, None, f"{type(exc).__name__}: {exc} "
-                                f"(screenshot {shots / stem}.png; server log {lab.log_path})")
-        finally:
-            context.close()
+    todo = queue.SimpleQueue()
+    for stem in sorted(CONVERTED, key=lambda s: s not in SLOWEST):  # stable: book order after
+        todo.put(reader / "book" / f"{stem}.md")
+    t0, done = time.monotonic(), {}
+    with concurrent.futures.ThreadPoolExecutor(CONCURRENT_PAGES) as pool:
+        workers = [pool.submit(drive_from, todo, chromium_path, lab, shots, t0)
+                   for _ in range(CONCURRENT_PAGES)]
+        for worker in workers:
+            done.update(worker.result())  # re-raises a worker's skip or crash here
+    results = {stem: done[stem][0] for stem in CONVERTED}
+    summary = {stem: done[stem][1] for stem in CONVERTED if done[stem][1] is not None}
     # what each chapter showed, for a person to read (COSSIM_LAB_SHOTS keeps it)
     (shots / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return results
+
+
+class _Clock:
+    """Seconds of each step of one chapter, and when it started (from the phase's start)."""
+
+    def __init__(self, t0: float):
+        self.last = time.monotonic()
+        self.laps = {"started_at": round(self.last - t0, 1)}
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name], self.last = round(now - self.last, 1), now
 
 
 def chapter(ran, stem) -> Ran:
