@@ -99,11 +99,13 @@ def test_two_executions_give_identical_outputs(tmp_path):
     chapters that draw seeded random numbers twice more, at their small test parameters.
     """
     from support.chapter_params import CHAPTER_PARAMS
-    from support.execute_book import execute_chapters
+    from support.execute_book import execute_jobs
 
-    params = {stem: CHAPTER_PARAMS[stem] for stem in SEEDED_CHAPTERS}
-    runs = [execute_chapters(tmp_path / name, SEEDED_CHAPTERS, params, workers=2)
-            for name in ("first", "second")]
+    # both runs of a chapter side by side (two workers), so the workers finish together
+    jobs = [(stem, tmp_path / name, CHAPTER_PARAMS[stem])
+            for stem in SEEDED_CHAPTERS for name in ("first", "second")]
+    results = execute_jobs(jobs, workers=2)
+    runs = [{r["stem"]: r for r in results[i::2]} for i in (0, 1)]
     for stem in SEEDED_CHAPTERS:
         for run in runs:
             assert run[stem]["error"] is None, f"{stem}: {run[stem]['error']}"

@@ -92,22 +92,27 @@ def execute_chapters(out_dir: Path, stems=None, parameters=None, workers: int = 
     defaults, the paper's full scale). A chapter that raises is recorded with its error;
     the others still run.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stems = list(stems or notebook_pages())
     parameters = parameters or {}
+    jobs = [(stem, Path(out_dir), parameters.get(stem, {})) for stem in (stems or notebook_pages())]
+    return {r["stem"]: r for r in execute_jobs(jobs, workers)}
+
+
+def execute_jobs(jobs, workers: int = 2) -> list[dict]:
+    """Run each ``(stem, out_dir, parameters)`` of `jobs` with papermill, `workers` at a time
+    in the order given, each kernel with one BLAS thread; the results in the same order."""
+    for _, out_dir, _ in jobs:
+        out_dir.mkdir(parents=True, exist_ok=True)
     saved = {k: os.environ.get(k) for k in THREAD_VARS}
     os.environ.update({k: "1" for k in THREAD_VARS})  # each kernel inherits one BLAS thread
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda s: _execute_one(s, out_dir, parameters.get(s, {})), stems))
+            return list(pool.map(lambda job: _execute_one(*job), jobs))
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return {r["stem"]: r for r in results}
 
 
 def cache_executed(out_dir: Path, results: dict, cache_dir: Path) -> None:
