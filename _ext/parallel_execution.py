@@ -13,7 +13,8 @@ How: when MyST-NB's execution mode is ``force`` and more than one worker is conf
 2. at ``env-before-read-docs`` every notebook Sphinx is about to read is read with
    MyST-NB's own reader and executed, ``parallel_execution_workers`` at a time, by
    jupyter-cache's ``single_nb_execution``: the call MyST-NB's ``force`` mode makes, with
-   the same working directory, cell timeout and allow-errors setting. The build's main
+   the same working directory, cell timeout and allow-errors setting (the page's own
+   ``mystnb`` metadata merged in, as MyST-NB merges it). The build's main
    thread writes each result into that cache and prints a line as each notebook
    finishes; on an error or Ctrl-C it starts no more and kills the running kernels;
 3. MyST-NB then reads each page, finds its executed notebook in the cache (keyed by the
@@ -86,8 +87,10 @@ def switch_to_build_cache(app) -> None:
 
 
 def notebook_to_execute(env, docname: str):
-    """The notebook of `docname` exactly as MyST-NB will read it, or None if MyST-NB would not
-    take it from the cache (not a notebook, excluded, or its own execution mode)."""
+    """(notebook, configuration) of `docname` exactly as MyST-NB will read them (the page's
+    own ``mystnb`` metadata merged in), or None if MyST-NB would not take the page from the
+    cache: not a notebook, excluded from execution, or with its own execution mode."""
+    from myst_nb.core.nb_to_tokens import nb_node_to_dict
     from myst_nb.core.read import create_nb_reader
 
     config = env.parallel_execution["config"]
@@ -100,14 +103,20 @@ def notebook_to_execute(env, docname: str):
     if any(posix.match(pattern) for pattern in config.execution_excludepatterns):
         return None
     notebook = reader.read(text)
-    if "execution_mode" in notebook.metadata.get(config.metadata_key, {}):
+    overrides = nb_node_to_dict(notebook.metadata.get(config.metadata_key, {}))
+    if "execution_mode" in overrides:
         return None
+    overrides.pop("output_folder", None)  # as MyST-NB: never set per page
+    try:
+        config = config.copy(**overrides)
+    except Exception:  # noqa: BLE001 - MyST-NB warns about it when it reads the page
+        pass
     kernel = notebook.metadata.get("kernelspec", {}).get("name")
     for pattern, alias in (config.kernel_rgx_aliases or {}).items():
         if kernel is not None and re.fullmatch(pattern, kernel):
             notebook.metadata["kernelspec"]["name"] = alias
             break
-    return notebook
+    return notebook, config
 
 
 def tracked_kernel_manager(kernels: list):
@@ -149,24 +158,23 @@ def execute_before_reading(app, env, docnames) -> None:
     state = getattr(env, "parallel_execution", None)
     if not state:
         return
-    config = state["config"]
-    notebooks = {}
+    pages = {}  # docname: (notebook, its configuration)
     for name in execution_order(docnames, app.config.parallel_execution_first):
-        notebook = notebook_to_execute(env, name)
-        if notebook is not None:
-            notebooks[name] = notebook
-    if not notebooks:
+        page = notebook_to_execute(env, name)
+        if page is not None:
+            pages[name] = page
+    if not pages:
         return
-    workers = min(worker_count(app.config.parallel_execution_workers), len(notebooks))
-    LOGGER.info(f"executing {len(notebooks)} notebooks, {workers} at a time: {', '.join(notebooks)}")
+    workers = min(worker_count(app.config.parallel_execution_workers), len(pages))
+    LOGGER.info(f"executing {len(pages)} notebooks, {workers} at a time: {', '.join(pages)}")
     kernels = []
     with ThreadPoolExecutor(max_workers=workers) as pool:  # the work is in the kernels
         running = {}
-        for name, notebook in notebooks.items():  # the pool starts them in this order
+        for name, (notebook, config) in pages.items():  # the pool starts them in this order
             cwd = None if config.execution_in_temp else str(Path(env.doc2path(name)).parent.resolve())
             running[pool.submit(execute_notebook, notebook, cwd, config, kernels)] = name
         try:
-            _collect(running, notebooks, env, state["cache"], config)
+            _collect(running, pages, env, state["cache"])
         except BaseException:  # an error, or Ctrl-C: start nothing more, stop what runs
             for future in running:
                 future.cancel()
@@ -174,7 +182,7 @@ def execute_before_reading(app, env, docnames) -> None:
             raise
 
 
-def _collect(running: dict, notebooks: dict, env, cache_path: str, config) -> None:
+def _collect(running: dict, pages: dict, env, cache_path: str) -> None:
     """Cache each executed notebook as it finishes (from this thread only) and report progress."""
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
@@ -185,6 +193,7 @@ def _collect(running: dict, notebooks: dict, env, cache_path: str, config) -> No
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in finished:
             name = running.pop(future)
+            notebook, config = pages[name]
             result = future.result()
             if result.err is not None:
                 # the cell's error (its source and traceback); the whole stack if asked
@@ -193,7 +202,7 @@ def _collect(running: dict, notebooks: dict, env, cache_path: str, config) -> No
                 if config.execution_raise_on_error:
                     raise ExtensionError(text)
                 LOGGER.warning(text, type="mystnb", subtype="exec")
-            cache.cache_notebook_bundle(CacheBundleIn(notebooks[name], str(env.doc2path(name)),
+            cache.cache_notebook_bundle(CacheBundleIn(notebook, str(env.doc2path(name)),
                                                       data={"execution_seconds": result.time}),
                                         check_validity=False, overwrite=True)
             LOGGER.info(f"executed {name} in {result.time:.1f} s ({total - len(running)} of {total} "

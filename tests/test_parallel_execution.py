@@ -108,6 +108,31 @@ def test_two_pages_execute_at_the_same_time_and_each_once(tmp_path):
     assert sorted((marks / "runs.txt").read_text().split()) == ["a", "b"]
 
 
+def with_mystnb(text: str, settings: str) -> str:
+    """`text` (a page) with a ``mystnb:`` block of page settings in its front matter."""
+    return text.replace("kernelspec:", f"mystnb:\n{settings}kernelspec:", 1)
+
+
+@pytest.mark.book
+def test_a_pages_own_settings_are_used(tmp_path):
+    """A page that allows errors is rendered with its error; a page with its own execution
+    mode is left to MyST-NB (here: not executed at all)."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    runs = str(marks / "runs.txt")
+    pages = {"index.md": "# Index\n\n```{toctree}\nlenient\nskipped\nplain\n```\n",
+             "lenient.md": with_mystnb(page("Lenient", f"open({runs!r}, 'a').write('lenient\\n')\n"
+                                                      "1 / 0"), "  execution_allow_errors: true\n"),
+             "skipped.md": with_mystnb(page("Skipped", f"open({runs!r}, 'a').write('skipped\\n')"),
+                                       "  execution_mode: 'off'\n"),
+             "plain.md": page("Plain", f"open({runs!r}, 'a').write('plain\\n')\nprint('plain ran')")}
+    out, result = build_sphinx_project(tmp_path, conf(2), pages, quiet=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "executing 2 notebooks, 2 at a time: lenient, plain" in result.stdout
+    assert "ZeroDivisionError" in (out / "lenient.html").read_text(encoding="utf-8")
+    assert sorted((marks / "runs.txt").read_text().split()) == ["lenient", "plain"]
+
+
 @pytest.mark.book
 def test_a_failing_cell_stops_the_build_and_names_the_page(tmp_path):
     marks = tmp_path / "marks"
