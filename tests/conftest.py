@@ -4,7 +4,7 @@ The book is executed once per session: when any collected test needs it, a backg
 process (``tests/support/execute_book.py``) starts right after collection, runs every
 chapter once with papermill at the paper's scale and renders the book from those
 executed notebooks, while the unit tests run beside it. The tests that need the book
-run last and wait for it.
+run last and wait for it (``_phase_key`` orders them so that work of their own runs first).
 """
 
 import json
@@ -30,13 +30,33 @@ def pytest_collection_modifyitems(session, config, items):
     needs_book = [item for item in items if wanted & set(getattr(item, "fixturenames", ()))]
     if not needs_book or config.option.collectonly:
         return
-    items.sort(key=lambda item: item.get_closest_marker("book") is not None
-               or item.get_closest_marker("browser") is not None)
+    items.sort(key=_phase_key(items, {id(item) for item in needs_book}))
     out = Path(tempfile.mkdtemp(prefix="cossim-book-"))
     log = open(out / "execute_book.log", "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
     process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / "execute_book.py"),
                                 str(out)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     config.stash[_BACKGROUND] = {"process": process, "out": out, "log": log}
+
+
+def _phase_key(items, waiting: set):
+    """Sort key (stable): unit tests; then the book's and browser's tests that build or run
+    on their own; then modules whose first tests do work of their own before any waits for
+    the book (the JupyterLab UI test drives JupyterLab while the book finishes); then the
+    modules that wait for it from the start. A module is never split, so its module-scoped
+    fixtures (a JupyterLab server, a browser) are set up once."""
+    first = {}
+    for item in items:
+        first.setdefault(item.module, id(item) in waiting)
+    modules_waiting = {item.module for item in items if id(item) in waiting}
+
+    def phase(item) -> int:
+        if item.get_closest_marker("book") is None and item.get_closest_marker("browser") is None:
+            return 0
+        if item.module not in modules_waiting:
+            return 1
+        return 3 if first[item.module] else 2
+
+    return phase
 
 
 def pytest_unconfigure(config):
