@@ -40,21 +40,23 @@ def pytest_collection_modifyitems(session, config, items):
 
 def _phase_key(items, waiting: set):
     """Sort key (stable): unit tests; then the book's and browser's tests that build or run
-    on their own; then modules whose first tests do work of their own before any waits for
-    the book (the JupyterLab UI test drives JupyterLab while the book finishes); then the
-    modules that wait for it from the start. A module is never split, so its module-scoped
-    fixtures (a JupyterLab server, a browser) are set up once."""
-    first = {}
+    on their own; then the modules that wait for the book, those with the most tests before
+    their first wait first (the JupyterLab UI test drives JupyterLab while the book
+    finishes). A module is never split, so its module-scoped fixtures (a JupyterLab
+    server, a browser) are set up once."""
+    before_wait, waited = {}, set()
     for item in items:
-        first.setdefault(item.module, id(item) in waiting)
-    modules_waiting = {item.module for item in items if id(item) in waiting}
+        if id(item) in waiting:
+            waited.add(item.module)
+        elif item.module not in waited:
+            before_wait[item.module] = before_wait.get(item.module, 0) + 1
 
-    def phase(item) -> int:
+    def phase(item) -> tuple:
         if item.get_closest_marker("book") is None and item.get_closest_marker("browser") is None:
-            return 0
-        if item.module not in modules_waiting:
-            return 1
-        return 3 if first[item.module] else 2
+            return (0, 0)
+        if item.module not in waited:
+            return (1, 0)
+        return (2, -before_wait.get(item.module, 0))
 
     return phase
 
