@@ -42,21 +42,24 @@ def _phase_key(items, waiting: set):
     """Sort key (stable): unit tests; then the book's and browser's tests that build or run
     on their own; then the modules that wait for the book, those with the most tests before
     their first wait first (the JupyterLab UI test drives JupyterLab while the book
-    finishes). A module is never split, so its module-scoped fixtures (a JupyterLab
+    finishes). The marked tests of a waiting module share one phase; this project marks
+    whole modules, so each runs in one piece and its module-scoped fixtures (a JupyterLab
     server, a browser) are set up once."""
     before_wait, waited = {}, set()
     for item in items:
+        module = getattr(item, "module", None)
         if id(item) in waiting:
-            waited.add(item.module)
-        elif item.module not in waited:
-            before_wait[item.module] = before_wait.get(item.module, 0) + 1
+            waited.add(module)
+        elif module not in waited:
+            before_wait[module] = before_wait.get(module, 0) + 1
 
     def phase(item) -> tuple:
         if item.get_closest_marker("book") is None and item.get_closest_marker("browser") is None:
             return (0, 0)
-        if item.module not in waited:
+        module = getattr(item, "module", None)
+        if module not in waited:
             return (1, 0)
-        return (2, -before_wait.get(item.module, 0))
+        return (2, -before_wait.get(module, 0))
 
     return phase
 
