@@ -179,6 +179,9 @@ def execute_before_reading(app, env, docnames) -> None:
             for future in running:
                 future.cancel()
             kill_kernels(kernels)
+            # and again until every worker is done: a kernel may have been starting just now
+            while wait(running, timeout=0.5).not_done:
+                kill_kernels(kernels)
             raise
 
 
