@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
+from sphinx.errors import ExtensionError
 from support.book import ROOT
 from support.sphinx_project import CONF_EXECUTE, NOTEBOOK_FRONT_MATTER, build_sphinx_project
 
@@ -29,7 +30,7 @@ def test_worker_count():
     assert parallel_execution.worker_count(3) == 3
     assert parallel_execution.worker_count(0) == parallel_execution.available_cpus() >= 1
     for bad in (-1, 1.5, "2"):
-        with pytest.raises(Exception, match="parallel_execution_workers must be an integer >= 0"):
+        with pytest.raises(ExtensionError, match="parallel_execution_workers must be an integer >= 0"):
             parallel_execution.worker_count(bad)
 
 
