@@ -14,7 +14,13 @@ import pytest
 import yaml
 from sphinx.errors import ExtensionError
 from support.book import ROOT
-from support.sphinx_project import CONF_EXECUTE, NOTEBOOK_FRONT_MATTER, build_sphinx_project
+from support.sphinx_project import (
+    CONF_EXECUTE,
+    NOTEBOOK_FRONT_MATTER,
+    build_sphinx_project,
+    checkout_env,
+    write_sphinx_project,
+)
 
 _spec = importlib.util.spec_from_file_location("parallel_execution", ROOT / "_ext" / "parallel_execution.py")
 parallel_execution = importlib.util.module_from_spec(_spec)
@@ -165,17 +171,12 @@ def test_ctrl_c_stops_the_build_and_its_kernels(tmp_path):
     sleeper = "import os, pathlib, time\npathlib.Path({!r}).write_text(str(os.getpid()))\ntime.sleep(600)"
     pages = {"index.md": "# Index\n\n```{toctree}\na\nb\nc\n```\n",
              **{f"{n}.md": page(n, sleeper.format(str(marks / n))) for n in "abc"}}
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "conf.py").write_text(conf(2) + "nb_execution_timeout = 900\n")
-    for name, text in pages.items():
-        (src / name).write_text(text)
+    src = write_sphinx_project(tmp_path, conf(2) + "nb_execution_timeout = 900\n", pages)
     # a terminal's foreground job: SIGINT raises KeyboardInterrupt (even if pytest's parent ignores it)
     run = ("import runpy, signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
            f"sys.argv = ['sphinx', '-b', 'html', {str(src)!r}, {str(tmp_path / 'html')!r}]\n"
            "runpy.run_module('sphinx', run_name='__main__')")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    build = subprocess.Popen([sys.executable, "-c", run], start_new_session=True, env=env,
+    build = subprocess.Popen([sys.executable, "-c", run], start_new_session=True, env=checkout_env(),
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 240
