@@ -8,6 +8,27 @@ import numpy as np
 
 from cossim._validation import InvalidType, InvalidValue
 
+#: The MIME-type prefix under which MyST-NB stores a glued value that is not shown
+#: (``myst_nb.ext.glue.GLUE_PREFIX``; tests/report/test_glue.py checks they agree).
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def glue_hidden(name: str, value) -> None:
+    """Send what ``myst_nb.glue(name, value, display=False)`` sends, without importing MyST-NB.
+
+    The same display message: `value`'s formatted mime bundle with every type
+    prefixed by :data:`GLUE_PREFIX`, and ``{"name": name, "mime_prefix": GLUE_PREFIX}``
+    under the metadata key ``scrapbook``, where the book build looks for glued
+    values. MyST-NB's module imports nbformat, which imports jsonschema and its
+    optional format checkers; that cost every kernel about 1.3 s at its first glue.
+    """
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+
+    bundle, metadata = format_display_data(value)
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    display({GLUE_PREFIX + mime: data for mime, data in bundle.items()}, raw=True, metadata=metadata)
+
 
 class Shown:
     """A number as the prose shows it: `value` formatted once with `spec`.
@@ -66,8 +87,6 @@ def shown(name: str, values: Mapping[str, tuple[object, str]]) -> ShownNumbers:
     ShownNumbers
         One :class:`Shown` attribute per entry; ``_name`` is `name`.
     """
-    from myst_nb import glue
-
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
         raise InvalidValue(f"shown: the namespace name must be an identifier, got {name!r}")
     out = {}
@@ -78,5 +97,5 @@ def shown(name: str, values: Mapping[str, tuple[object, str]]) -> ShownNumbers:
             raise InvalidType(f"shown: {key!r} must map to (value, format spec), got {pair!r}")
         out[key] = Shown(*pair)
     for key, number in out.items():
-        glue(f"{name}.{key}", number, display=False)
+        glue_hidden(f"{name}.{key}", number)
     return ShownNumbers(name, out)

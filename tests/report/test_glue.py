@@ -1,6 +1,8 @@
 """cossim.report.glue: `shown`, the numbers of the chapters' {eval} roles, glued for the built book."""
 
-import myst_nb
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -8,8 +10,49 @@ import pytest
 @pytest.fixture
 def glued(monkeypatch):
     calls = []
-    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=True: calls.append((name, value, display)))
+    monkeypatch.setattr("cossim.report.glue.glue_hidden",
+                        lambda name, value: calls.append((name, value, False)))
     return calls
+
+
+class _Rich:
+    """A value with several representations and its own metadata, like the ledger's glued record."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"application/vnd.example+json": '{"a": 1}', "text/html": "<b>x</b>", "text/plain": "x"}
+
+    def _repr_png_(self):
+        return b"\x89PNG\r\n\x1a\n", {"width": 3}
+
+
+@pytest.mark.parametrize("value", [0.5, "text", np.float64(2.5), _Rich()], ids=["float", "str", "numpy", "rich"])
+def test_glue_hidden_sends_exactly_what_myst_nb_glue_sends(monkeypatch, value):
+    import IPython.display
+    import myst_nb
+    import myst_nb.ext.glue
+
+    from cossim.report.glue import glue_hidden
+
+    sent = {"ours": [], "myst_nb": []}
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: sent["ours"].append((objs, kw)))
+    monkeypatch.setattr(myst_nb.ext.glue, "ipy_display", lambda *objs, **kw: sent["myst_nb"].append((objs, kw)))
+    glue_hidden("ns.key", value)
+    myst_nb.glue("ns.key", value, display=False)
+    assert len(sent["ours"]) == 1 and sent["ours"] == sent["myst_nb"]
+    (bundle,), kw = sent["ours"][0]
+    assert kw["raw"] is True and kw["metadata"]["scrapbook"] == {"name": "ns.key",
+                                                                 "mime_prefix": myst_nb.ext.glue.GLUE_PREFIX}
+    assert bundle and all(mime.startswith(myst_nb.ext.glue.GLUE_PREFIX) for mime in bundle)
+
+
+def test_shown_and_check_do_not_import_myst_nb_or_nbformat():
+    # the reason glue_hidden exists: nbformat's import (through jsonschema) cost every kernel ~1.3 s
+    code = ("import sys; from cossim.report import shown; from cossim.report.ledger import check; "
+            "shown('n', {'a': (1, 'd')}); check('ch4-panel-order-varies', measured=3, at_least=2, show=True); "
+            "print(sorted(m for m in ('nbformat', 'jsonschema', 'myst_nb') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_report_is_not_imported_by_the_package():

@@ -170,10 +170,11 @@ def _in_kernel() -> bool:
 
 def _show(record: Record) -> None:
     from IPython.display import display
-    from myst_nb import glue
+
+    from cossim.report.glue import glue_hidden
 
     display({"text/html": record._repr_html_(), "text/plain": record.summary()}, raw=True)
-    glue(f"claim:{record.claim.id}", _Glued(record), display=False)
+    glue_hidden(f"claim:{record.claim.id}", _Glued(record))
 
 
 class _Glued:
