@@ -17,7 +17,10 @@ so every replicate forms one Gram matrix and two eigen-decompositions
 (unweighted, and inverse-propensity weighted for remedy 3b); the raw
 item–item cosine is read off the same Gram matrix. The AUCs of a replicate
 are computed on a grid (:func:`cossim.beyond.genre_yardsticks.grid_aucs`),
-whose error bound is returned with the replicates.
+whose error bound is returned with the replicates. What depends only on the
+pairs and labels is prepared once per call, and the inner loops use the
+kernels of :mod:`cossim.beyond._bootstrap_kernels`; the numbers are those of
+the straightforward computation, bit for bit (tests compare them exactly).
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from ..linalg.similarity import cosine_similarity
 from ..linalg.spectrum import Spectrum, orient_columns
 from ..paper.models import eq1_factors, eq2_factors
 from ..paper.optim import gram_matrix
-from .genre_yardsticks import DEFAULT_BINS, GenrePairs, grid_aucs, positive_pairs
-from .movielens import neighbour_jaccard
+from ._bootstrap_kernels import GridPlan, grid_plan, mean_jaccard, planned_grid_aucs, resampled_gram, top_n_rows
+from .genre_yardsticks import DEFAULT_BINS, GenrePairs, positive_pairs
 
 __all__ = [
     "CHOICES",
@@ -144,10 +147,22 @@ def top_n(S, n: int) -> np.ndarray:
     n = check_int(n, "n_neighbours", 1, p - 1)
     T = np.array(S, dtype=np.float64)
     np.fill_diagonal(T, -np.inf)
-    part = np.argpartition(-T, n - 1, axis=1)[:, :n]
-    vals = np.take_along_axis(T, part, axis=1)
-    order = np.lexsort((part, -vals), axis=1)
-    return np.take_along_axis(part, order, axis=1)
+    return top_n_rows(T, n)
+
+
+def _item_factors(G, n_users: int, k: int, lam1, lam2):
+    """Item factors B of the six fitted choices of :data:`CHOICES` (all but the raw cosine), and diag G."""
+    n_users = check_int(n_users, "n_users", 1)
+    spec = _top_eigen(G, k)
+    out = {f"Eq. (1), γ = {g:g}": eq1_factors(spec, lam1, g).B for g in (0.0, 0.5, 1.0)}
+    out["Eq. (1), D = dMat(σ)^−½"] = eq1_factors(spec, lam1, "inv_sqrt_sigma").B
+    out["Eq. (2)"] = eq2_factors(spec, lam2).B
+    counts = np.diag(G).copy()
+    w = (np.maximum(counts, 1.0) / n_users) ** -0.5
+    spec_w = _top_eigen(G * w[:, None] * w[None, :], k)
+    lam_w = lam1 * (spec_w.sigma[0] / spec.sigma[0]) ** 2
+    out[IPS] = eq1_factors(spec_w, lam_w, 0.5).B
+    return out, counts
 
 
 def choices_from_gram(G, n_users: int, k: int, lam1, lam2) -> dict:
@@ -157,20 +172,62 @@ def choices_from_gram(G, n_users: int, k: int, lam1, lam2) -> dict:
     (whose IPS weights are ``(c_i / n)^{−½}`` with c_i = G_ii, the item's
     count for 0/1 data), plus the raw item–item cosine ``G_ij / √(G_ii G_jj)``.
     """
-    n_users = check_int(n_users, "n_users", 1)
-    spec = _top_eigen(G, k)
-    out = {f"Eq. (1), γ = {g:g}": cosine_similarity(eq1_factors(spec, lam1, g).B) for g in (0.0, 0.5, 1.0)}
-    out["Eq. (1), D = dMat(σ)^−½"] = cosine_similarity(eq1_factors(spec, lam1, "inv_sqrt_sigma").B)
-    out["Eq. (2)"] = cosine_similarity(eq2_factors(spec, lam2).B)
-    counts = np.diag(G).copy()
-    w = (np.maximum(counts, 1.0) / n_users) ** -0.5
-    spec_w = _top_eigen(G * w[:, None] * w[None, :], k)
-    lam_w = lam1 * (spec_w.sigma[0] / spec.sigma[0]) ** 2
-    out[IPS] = cosine_similarity(eq1_factors(spec_w, lam_w, 0.5).B)
+    factors, counts = _item_factors(G, n_users, k, lam1, lam2)
+    out = {name: cosine_similarity(B) for name, B in factors.items()}
     norm = np.sqrt(counts)
-    raw = np.divide(G, np.outer(norm, norm), out=np.zeros_like(G), where=np.outer(norm, norm) > 0)
-    out[RAW] = np.clip(raw, -1.0, 1.0)
+    outer = np.outer(norm, norm)
+    raw = np.divide(G, outer, out=np.zeros_like(G), where=outer > 0)
+    out[RAW] = np.clip(raw, -1.0, 1.0, out=raw)
     return out
+
+
+class _PairPlan(NamedTuple):
+    """What the scores of every resample share: the pairs' places in a p × p matrix, labels, strata."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    flat: np.ndarray     # rows * p + cols
+    grid: GridPlan
+    n_neighbours: int
+
+
+def _pair_plan(pairs: GenrePairs, p: int, min_jaccard, n_neighbours: int, bins: int) -> _PairPlan:
+    labels = [positive_pairs(pairs), positive_pairs(pairs, min_jaccard)]
+    grid = grid_plan(labels, pairs.strata, np.size(pairs.rows), bins=bins)
+    n = check_int(n_neighbours, "n_neighbours", 1, p - 1)
+    rows, cols = np.asarray(pairs.rows, np.int64), np.asarray(pairs.cols, np.int64)
+    if rows.size and (min(rows.min(), cols.min()) < 0 or max(rows.max(), cols.max()) >= p):
+        raise InvalidValue(f"pairs refer to items outside the {p} items of G")
+    return _PairPlan(rows, cols, rows * p + cols, grid, n)
+
+
+def _statistics(G, n_users: int, plan: _PairPlan, k: int, lam1, lam2):
+    """:func:`genre_statistics` with the pairs' work done once (`plan`); the same numbers, bit for bit.
+
+    One p × p cosine at a time; the raw cosine only at the pairs.
+    """
+    factors, counts = _item_factors(G, n_users, k, lam1, lam2)
+    stable = {name for pair in STABILITY for name in pair}
+    stats, bound, nb = {}, 0.0, {}
+    for name in CHOICES:
+        if name == RAW:
+            norm = np.sqrt(counts)
+            outer = norm[plan.rows] * norm[plan.cols]
+            scores = np.divide(np.take(G, plan.flat), outer, out=np.zeros(outer.shape), where=outer > 0)
+            np.clip(scores, -1.0, 1.0, out=scores)
+        else:
+            S = cosine_similarity(factors[name])
+            scores = np.take(S, plan.flat)
+            if name in stable:                    # S is not needed after: its diagonal is overwritten
+                np.fill_diagonal(S, -np.inf)
+                nb[name] = top_n_rows(S, plan.n_neighbours)
+        aucs, b = planned_grid_aucs(scores, plan.grid)
+        bound = max(bound, b)
+        for (i, j), measure in zip([(0, 0), (1, 0), (0, 1), (1, 1)], MEASURES):
+            stats[(measure, name)] = float(aucs[i, j])
+    for a, b in STABILITY:
+        stats[("top-n Jaccard", f"{a} vs {b}")] = mean_jaccard(nb[a], nb[b])
+    return stats, bound
 
 
 def genre_statistics(G, n_users: int, pairs: GenrePairs, k: int, lam1, lam2, *, min_jaccard=0.5,
@@ -186,18 +243,8 @@ def genre_statistics(G, n_users: int, pairs: GenrePairs, k: int, lam1, lam2, *, 
     bound : float
         Largest error bound of the grid AUCs.
     """
-    S = choices_from_gram(G, n_users, k, lam1, lam2)
-    labels = [positive_pairs(pairs), positive_pairs(pairs, min_jaccard)]
-    stats, bound = {}, 0.0
-    for name in CHOICES:
-        aucs, b = grid_aucs(S[name][pairs.rows, pairs.cols], labels, pairs.strata, bins=bins)
-        bound = max(bound, b)
-        for (i, j), measure in zip([(0, 0), (1, 0), (0, 1), (1, 1)], MEASURES):
-            stats[(measure, name)] = float(aucs[i, j])
-    nb = {name: top_n(S[name], n_neighbours) for pair in STABILITY for name in pair}
-    for a, b in STABILITY:
-        stats[("top-n Jaccard", f"{a} vs {b}")] = float(neighbour_jaccard(nb[a], nb[b]).mean())
-    return stats, bound
+    plan = _pair_plan(pairs, np.shape(G)[0], min_jaccard, n_neighbours, bins)
+    return _statistics(G, n_users, plan, k, lam1, lam2)
 
 
 def user_bootstrap(X, pairs: GenrePairs, k: int, lam1, lam2, *, n_boot: int = 200, seed: int = 0,
@@ -227,15 +274,18 @@ def user_bootstrap(X, pairs: GenrePairs, k: int, lam1, lam2, *, n_boot: int = 20
     seed = check_int(seed, "seed", 0)
     if pairs.counts.size != X.shape[1]:
         raise InvalidValue(f"pairs cover {pairs.counts.size} items but X has {X.shape[1]} columns")
-    kw = dict(min_jaccard=min_jaccard, n_neighbours=n_neighbours, bins=bins)
+    plan = _pair_plan(pairs, X.shape[1], min_jaccard, n_neighbours, bins)   # once for all resamples
     n = X.shape[0]
-    stats, bound = genre_statistics(gram_matrix(X), n, pairs, k, lam1, lam2, **kw)
+    stats, bound = _statistics(gram_matrix(X), n, plan, k, lam1, lam2)
     names = list(stats)
     rng = np.random.default_rng(seed)
     reps = np.empty((n_boot, len(names)))
+    dense = n < 2**24 and n * X.shape[1] <= 2**25       # float32 copy of X: at most 128 MB
+    X32 = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=np.float32) if dense else None
     for b in range(n_boot):
-        Xb = X[rng.integers(0, n, n)]
-        sb, bb = genre_statistics(gram_matrix(Xb), n, pairs, k, lam1, lam2, **kw)
+        draws = rng.integers(0, n, n)
+        Gb = resampled_gram(X32, draws) if dense else gram_matrix(X[draws])
+        sb, bb = _statistics(Gb, n, plan, k, lam1, lam2)
         reps[b] = [sb[name] for name in names]
         bound = max(bound, bb)
     return UserBootstrap(names, np.array([stats[name] for name in names]), reps, bound, seed)

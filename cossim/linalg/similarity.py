@@ -124,7 +124,8 @@ def cosine_similarity(E, F=None) -> np.ndarray:
                 f"E and F must have the same number of columns, got {E.shape[1]} and {F.shape[1]}"
             )
         Fn = row_normalize(F)
-    return np.clip(En @ Fn.T, -1.0, 1.0)
+    C = En @ Fn.T
+    return np.clip(C, -1.0, 1.0, out=C)  # in place: no second p × p array
 
 
 def item_item_cosine(B) -> np.ndarray:

@@ -6,8 +6,8 @@ from numpy.testing import assert_allclose
 
 import cossim
 from cossim.beyond import movielens_bootstrap as MB
-from cossim.beyond.genre_yardsticks import genre_pairs, yardstick_auc
-from cossim.beyond.movielens import load_movielens, neighbours_from_cosine, similarity_choices
+from cossim.beyond.genre_yardsticks import genre_pairs, grid_aucs, positive_pairs, yardstick_auc
+from cossim.beyond.movielens import load_movielens, neighbour_jaccard, neighbours_from_cosine, similarity_choices
 
 K, LAM1, LAM2 = 8, 400.0, 10.0
 
@@ -60,6 +60,68 @@ def test_bootstrap_is_seeded_and_resamples_users(small):
     Xb = X[rng.integers(0, X.shape[0], X.shape[0])]
     first, _ = MB.genre_statistics(cossim.gram_matrix(Xb), X.shape[0], pairs, K, LAM1, LAM2, n_neighbours=5)
     assert_allclose(b1.replicates[0], [first[n] for n in b1.names], atol=0)
+
+
+def _reference_top_n(S, n):
+    """Each row's top n by a partial sort of the whole row (the rule `top_n` must reproduce)."""
+    T = np.array(S, dtype=np.float64)
+    np.fill_diagonal(T, -np.inf)
+    part = np.argpartition(-T, n - 1, axis=1)[:, :n]
+    vals = np.take_along_axis(T, part, axis=1)
+    return np.take_along_axis(part, np.lexsort((part, -vals), axis=1), axis=1)
+
+
+def _reference_statistics(G, n_users, pairs, k, lam1, lam2, min_jaccard, n, bins):
+    """`genre_statistics` computed the straightforward way, with the public functions one by one."""
+    S = MB.choices_from_gram(G, n_users, k, lam1, lam2)
+    labels = [positive_pairs(pairs), positive_pairs(pairs, min_jaccard)]
+    stats, bound = {}, 0.0
+    for name in MB.CHOICES:
+        aucs, b = grid_aucs(S[name][pairs.rows, pairs.cols], labels, pairs.strata, bins=bins)
+        bound = max(bound, b)
+        for (i, j), measure in zip([(0, 0), (1, 0), (0, 1), (1, 1)], MB.MEASURES):
+            stats[(measure, name)] = float(aucs[i, j])
+    for a, b in MB.STABILITY:
+        nb = neighbour_jaccard(_reference_top_n(S[a], n), _reference_top_n(S[b], n))
+        stats[("top-n Jaccard", f"{a} vs {b}")] = float(nb.mean())
+    return stats, bound
+
+
+def _tied_data(seed):
+    """Binary X with repeated and empty item columns (cosine ties, zero rows) and random genres."""
+    rng = np.random.default_rng(seed)
+    X = (rng.random((90, 150)) < 0.15).astype(float)
+    X[:, 20:26] = X[:, [3]]                  # six copies of item 3: ties at the n-th neighbour
+    X[:, 40] = 0.0                           # an item nobody consumed
+    genres = rng.random((150, 5)) < 0.3
+    genres[:, 0] |= ~genres.any(axis=1)
+    return X, genre_pairs(genres)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_statistics_and_bootstrap_equal_the_reference_exactly(seed):
+    """The fast path (plans, kernels, resampled Gram) gives the straightforward numbers bit for bit."""
+    X, pairs = _tied_data(seed)
+    args, kw = (5, 40.0, 3.0), dict(min_jaccard=0.5, n_neighbours=4, bins=64)
+    ref = _reference_statistics(cossim.gram_matrix(X), 90, pairs, *args, 0.5, 4, 64)
+    assert MB.genre_statistics(cossim.gram_matrix(X), 90, pairs, *args, **kw) == ref
+    boot = MB.user_bootstrap(X, pairs, *args, n_boot=3, seed=seed, **kw)
+    rng, reps, bound = np.random.default_rng(seed), [], ref[1]
+    for _ in range(3):
+        stats, b = _reference_statistics(cossim.gram_matrix(X[rng.integers(0, 90, 90)]), 90, pairs, *args, 0.5, 4, 64)
+        reps.append([stats[name] for name in boot.names])
+        bound = max(bound, b)
+    assert boot.names == list(ref[0])
+    assert np.array_equal(boot.estimate, [ref[0][name] for name in boot.names])
+    assert np.array_equal(boot.replicates, reps) and boot.bin_error == bound and boot.seed == seed
+    assert not np.array_equal(boot.replicates[0], boot.replicates[1])
+
+
+def test_top_n_equals_the_partial_sort_with_ties():
+    X, _ = _tied_data(0)
+    S = MB.choices_from_gram(cossim.gram_matrix(X), 90, 5, 40.0, 3.0)["Eq. (1), γ = 0"]
+    for n in (1, 4, 6, 7):
+        assert np.array_equal(MB.top_n(S, n), _reference_top_n(S, n))
 
 
 def test_interval_by_hand():
