@@ -81,30 +81,33 @@ def heatmap_png(S, *, vmin=-1.0, vmax=1.0, pixels: int = 250, boundaries=()) -> 
     return buf.getvalue()
 
 
-def _prediction_change(X, fac, XA_ref, B_ref, lam: float, user_block: int):
-    """max |X A_γ B_γᵀ − X A_½ B_½ᵀ| over all entries, and the Eq. (1) objective of (A_γ, B_γ).
+def _prediction_changes(X, factors, ref, lam: float, user_block: int):
+    """For each factor pair (A_γ, B_γ): max |X A_γ B_γᵀ − X A_ref B_refᵀ| and the Eq. (1) objective.
 
-    Both from the same blocks of users. The first is 0 by construction (an
-    identity of the family); the second is compared with :func:`eq1_optimum`.
+    The first is 0 by construction (an identity of the family); the second is
+    compared with :func:`eq1_optimum`. Blocks of users are the outer loop, so
+    each block of X is made dense, and its reference predictions are computed,
+    once for all pairs; each pair's sums still run over the blocks in order.
     """
-    XA = np.asarray(X @ fac.A)
-    change, loss = 0.0, 0.0
-    for a in range(0, XA.shape[0], user_block):
-        pred = XA[a:a + user_block] @ fac.B.T
-        change = max(change, float(np.abs(pred - XA_ref[a:a + user_block] @ B_ref.T).max()))
-        block = X[a:a + user_block]
-        block = block.toarray() if hasattr(block, "toarray") else np.asarray(block)
-        loss += float(np.sum((block - pred) ** 2))
-    penalty = lam * float(np.sum((fac.A.T @ fac.A) * (fac.B.T @ fac.B)))  # λ ‖A Bᵀ‖²_F
-    return change, loss + penalty
+    change, loss = [0.0] * len(factors), [0.0] * len(factors)
+    for a in range(0, X.shape[0], user_block):
+        rows = X[a:a + user_block]
+        ref_pred = np.asarray(rows @ ref.A) @ ref.B.T
+        block = rows.toarray() if hasattr(rows, "toarray") else np.asarray(rows)
+        for i, fac in enumerate(factors):
+            pred = np.asarray(rows @ fac.A) @ fac.B.T
+            change[i] = max(change[i], float(np.abs(pred - ref_pred).max()))
+            loss[i] += float(np.sum((block - pred) ** 2))
+    penalty = [lam * float(np.sum((f.A.T @ f.A) * (f.B.T @ f.B))) for f in factors]  # λ ‖A Bᵀ‖²_F
+    return change, [r + q for r, q in zip(loss, penalty)]
 
 
 def eq1_objective(X, A, B, lam: float, *, user_block: int = 4096) -> float:
     """The Eq. (1) objective ``‖X − X A Bᵀ‖²_F + λ ‖A Bᵀ‖²_F``, in blocks of users."""
     X = as_matrix(X, "X")
-    ref = SimpleNamespace(A=np.asarray(A, float), B=np.asarray(B, float))
-    return _prediction_change(X, ref, np.zeros((X.shape[0], 1)), np.zeros((ref.B.shape[0], 1)),
-                              float(lam), check_int(user_block, "user_block", 1))[1]
+    fac = SimpleNamespace(A=np.asarray(A, float), B=np.asarray(B, float))
+    zero = SimpleNamespace(A=np.zeros((fac.A.shape[0], 1)), B=np.zeros((fac.B.shape[0], 1)))
+    return _prediction_changes(X, [fac], zero, float(lam), check_int(user_block, "user_block", 1))[1][0]
 
 
 def _squared_frobenius(X) -> float:
@@ -180,13 +183,11 @@ def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
         raise InvalidValue(f"items must be indices in range({p})")
     sorted_labels = labels[order]
     boundaries = np.flatnonzero(np.diff(sorted_labels)) + 1
-    ref = eq1_factors(spectrum, lam, 0.5)
-    XA_ref = np.asarray(X @ ref.A)
-    heat, auc, max_change, objective = [], [], 0.0, []
+    factors = [eq1_factors(spectrum, lam, float(g)) for g in gammas]
+    heat, auc = [], []
     nb = {i: [] for i in items}
     nbc = {i: [] for i in items}
-    for g in gammas:
-        fac = eq1_factors(spectrum, lam, float(g))
+    for fac in factors:
         S = cosine_similarity(fac.B)
         heat.append(heatmap_png(S[np.ix_(order, order)], pixels=pixels, boundaries=boundaries))
         auc.append(cluster_auc(S, labels))
@@ -195,12 +196,10 @@ def explorer_frames(X, spectrum, lam, labels, order, *, gammas=None, items=(),
             for i, top in zip(items, tops):
                 nb[i].append(top)
                 nbc[i].append(S[i, top])
-        change, loss = _prediction_change(X, fac, XA_ref, ref.B, float(lam), user_block)
-        max_change = max(max_change, change)
-        objective.append(loss)
+    changes, objective = _prediction_changes(X, factors, eq1_factors(spectrum, lam, 0.5), float(lam), user_block)
     return ExplorerFrames(gammas, heat, {i: np.array(v) for i, v in nb.items()},
                           {i: np.array(v) for i, v in nbc.items()}, np.array(auc),
-                          max_change, np.array(objective), eq1_optimum(X, spectrum, lam),
+                          max(changes), np.array(objective), eq1_optimum(X, spectrum, lam),
                           labels, order)
 
 
