@@ -90,14 +90,21 @@ def _normalise_backward(G, En, inv):
 
 def _cosine_value_grad(G, A, B, scale, lam, trace_G):
     """Value of the cosine objective (from the Gram matrix) and its gradient."""
-    return _cosine_value_grad_with(G, A, B, scale, lam, trace_G, G @ unit_rows(A)[0])
+    return _cosine_value_grad_with(G, B, scale, lam, trace_G, _a_products(G, A))
 
 
-def _cosine_value_grad_with(G, A, B, scale, lam, trace_G, GA):
-    """:func:`_cosine_value_grad` given ``GA = G Aₙ`` for the unit rows Aₙ of A (saves one product)."""
+def _a_products(G, A):
+    """What the objective needs of A alone: ``(Aₙ, 1/‖A_j‖, GAₙ, AₙᵀGAₙ, AₙᵀAₙ)``, Aₙ the unit rows."""
     An, inv_a = unit_rows(A)
+    GA = G @ An
+    return An, inv_a, GA, An.T @ GA, An.T @ An
+
+
+def _cosine_value_grad_with(G, B, scale, lam, trace_G, a_products):
+    """:func:`_cosine_value_grad` given :func:`_a_products` ``(G, A)`` (computed once per A)."""
+    An, inv_a, GA, AtGA, AtA = a_products
     Bn, inv_b = unit_rows(B)
-    AtGA, AtA, BtB = An.T @ GA, An.T @ An, Bn.T @ Bn
+    BtB = Bn.T @ Bn
     cross = float(np.sum(GA * Bn))  # tr(Anᵀ G Bn)
     quad = float(np.sum(AtGA * BtB)) + lam * float(np.sum(AtA * BtB))
     value = trace_G - 2.0 * scale * cross + scale**2 * quad
@@ -203,18 +210,7 @@ def best_unit_rows(M, C, scale) -> np.ndarray:
     lo = 0.5 * np.log(np.maximum(w[:, 0], tiny))
     hi = 0.5 * np.log(np.maximum(w.sum(axis=1), tiny))
     shift = (mu - mu[0])[None, :]
-    for _ in range(30):  # the bracket is at most ~40 wide in log g: width < 4e-8 after 30 halvings
-        mid = 0.5 * (lo + hi)
-        big = (w / (shift + np.exp(mid)[:, None]) ** 2).sum(axis=1) > 1.0
-        lo, hi = np.where(big, mid, lo), np.where(big, hi, mid)
-    gap = np.exp(lo)
-    with np.errstate(divide="ignore", invalid="ignore"):  # rows with c = 0 keep their gap
-        for _ in range(4):  # Newton on 1/‖b‖ − 1, from the side ‖b‖ ≥ 1 where it is monotone
-            d = shift + gap[:, None]
-            phi = (w / d**2).sum(axis=1)
-            dphi = -2.0 * (w / d**3).sum(axis=1)
-            step = (phi**-0.5 - 1.0) / (-0.5 * phi**-1.5 * dphi)
-            gap = np.where(np.isfinite(step) & (gap - step > 0), gap - step, gap)
+    gap = _unit_gap(w, shift, lo, hi)
     out = Ch / (scale * (shift + gap[:, None]))
     # rows with ĉ ⊥ the first eigenvector (the "hard case") or c = 0 fall short of
     # unit length: complete them along that eigenvector, which costs nothing more
@@ -223,6 +219,30 @@ def best_unit_rows(M, C, scale) -> np.ndarray:
     hard = short > 1e-10
     out[hard, 0] += np.sqrt(short[hard])
     return (out / np.linalg.norm(out, axis=1, keepdims=True)) @ Q.T
+
+
+def _unit_gap(w, shift, lo, hi):
+    """The gap g = μ_1 − ν of :func:`best_unit_rows` per row, bracketed in log g by (lo, hi).
+
+    ``w / (shift + g)²`` is formed in two preallocated (p, k) buffers, with the
+    same operations on the same operands as the expression itself: the
+    evaluations are bit-identical, without a fresh temporary per step.
+    """
+    buf, d = np.empty(w.shape), np.empty(w.shape)
+    for _ in range(30):  # the bracket is at most ~40 wide in log g: width < 4e-8 after 30 halvings
+        mid = 0.5 * (lo + hi)
+        np.add(shift, np.exp(mid)[:, None], out=buf)
+        big = np.divide(w, np.square(buf, out=buf), out=buf).sum(axis=1) > 1.0  # Σ w/(shift + e^mid)²
+        lo, hi = np.where(big, mid, lo), np.where(big, hi, mid)
+    gap = np.exp(lo)
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows with c = 0 keep their gap
+        for _ in range(4):  # Newton on 1/‖b‖ − 1, from the side ‖b‖ ≥ 1 where it is monotone
+            np.add(shift, gap[:, None], out=d)
+            phi = np.divide(w, np.square(d, out=buf), out=buf).sum(axis=1)  # Σ w/d²
+            dphi = -2.0 * np.divide(w, np.power(d, 3, out=buf), out=buf).sum(axis=1)  # −2 Σ w/d³
+            step = (phi**-0.5 - 1.0) / (-0.5 * phi**-1.5 * dphi)
+            gap = np.where(np.isfinite(step) & (gap - step > 0), gap - step, gap)
+    return gap
 
 
 def direction_gradient_norm(G, A, B, scale, lam) -> float:
@@ -365,12 +385,12 @@ class _ExactBProblem(_JointProblem):
         return A, self._best_b(A, float(theta[-1]))[0], float(theta[-1])
 
     def _best_b(self, A, s):
-        An, _ = unit_rows(A)
-        GA = self.G @ An
-        return best_unit_rows(An.T @ GA + self.lam * (An.T @ An), GA, s), GA
+        a_products = _a_products(self.G, A)
+        _, _, GA, AtGA, AtA = a_products
+        return best_unit_rows(AtGA + self.lam * AtA, GA, s), a_products
 
     def __call__(self, theta):
         A, s = theta[:self.size].reshape(self.shape), float(theta[-1])
-        B, GA = self._best_b(A, s)
-        value, gA, _, gs, _, _ = _cosine_value_grad_with(self.G, A, B, s, self.lam, self.trace_G, GA)
+        B, a_products = self._best_b(A, s)
+        value, gA, _, gs, _, _ = _cosine_value_grad_with(self.G, B, s, self.lam, self.trace_G, a_products)
         return value, np.concatenate([gA.ravel(), [gs]])

@@ -414,3 +414,74 @@ def test_best_unit_rows_near_the_hard_case():
     for b, c in zip(B, C):
         assert f(b, c) <= min(f(u, c) for u in circle[::50]) + 1e-12
         assert_allclose(b[1], 0.5 if c[0] < 1e-5 else b[1], rtol=1e-6)
+
+
+def _reference_gap(w, shift, lo, hi):
+    """The bisection and Newton steps of best_unit_rows written as plain expressions (fresh temporaries)."""
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        big = (w / (shift + np.exp(mid)[:, None]) ** 2).sum(axis=1) > 1.0
+        lo, hi = np.where(big, mid, lo), np.where(big, hi, mid)
+    gap = np.exp(lo)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(4):
+            d = shift + gap[:, None]
+            phi = (w / d**2).sum(axis=1)
+            dphi = -2.0 * (w / d**3).sum(axis=1)
+            step = (phi**-0.5 - 1.0) / (-0.5 * phi**-1.5 * dphi)
+            gap = np.where(np.isfinite(step) & (gap - step > 0), gap - step, gap)
+    return gap
+
+
+@pytest.mark.parametrize("scale", [0.7, -2.5, 1e-3])
+def test_unit_gap_buffers_give_the_bits_of_the_plain_expressions(scale):
+    # the buffered secular-equation solve must reproduce every bit of the plain one: an
+    # L-BFGS trajectory (Chapter 3's fits) depends on every bit of each evaluation
+    cm = cossim.paper.cosine_model
+    rng = np.random.default_rng(3)
+    R = rng.standard_normal((6, 6))
+    mu = np.linalg.eigvalsh(R @ R.T)
+    C = rng.standard_normal((300, 6)) * rng.uniform(1e-3, 1e3, (300, 1))
+    C[:3] = 0.0
+    w = C**2 / scale**2
+    tiny = np.finfo(np.float64).tiny
+    lo = 0.5 * np.log(np.maximum(w[:, 0], tiny))
+    hi = 0.5 * np.log(np.maximum(w.sum(axis=1), tiny))
+    shift = (mu - mu[0])[None, :]
+    gap = cm._unit_gap(w, shift, lo, hi)
+    assert np.array_equal(gap, _reference_gap(w, shift, lo, hi))
+    assert not np.array_equal(gap, _reference_gap(w, shift, lo, hi * (1 + 1e-9)))  # the check can fail
+
+
+def _reference_value_grad(G, A, B, s, lam, trace_G):
+    """The cosine objective and its gradient as plain expressions, every product formed anew."""
+    An, inv_a = cossim.linalg.similarity.unit_rows(A)
+    Bn, inv_b = cossim.linalg.similarity.unit_rows(B)
+    GA = G @ An
+    AtGA, AtA, BtB = An.T @ GA, An.T @ An, Bn.T @ Bn
+    cross = float(np.sum(GA * Bn))
+    quad = float(np.sum(AtGA * BtB)) + lam * float(np.sum(AtA * BtB))
+    value = trace_G - 2.0 * s * cross + s**2 * quad
+    gAn = -2.0 * s * (G @ Bn) + 2.0 * s**2 * (GA @ BtB + lam * (An @ BtB))
+    gBn = -2.0 * s * GA + 2.0 * s**2 * (Bn @ AtGA + lam * (Bn @ AtA))
+    back = lambda g, En, inv: (g - En * np.einsum("ij,ij->i", En, g)[:, None]) * inv[:, None]  # noqa: E731
+    return value, back(gAn, An, inv_a), back(gBn, Bn, inv_b), -2.0 * cross + 2.0 * s * quad
+
+
+def test_exact_b_evaluation_has_the_bits_of_the_plain_computation():
+    cm = cossim.paper.cosine_model
+    X, A, _ = _problem(n=80, p=30, k=5, seed=4)
+    G, lam, s = X.T @ X, 3.0, 0.8
+    trace_G = float(np.trace(G))
+    problem = cm._ExactBProblem(G, lam, A.shape, trace_G)
+    value, grad = problem(problem.pack(A, None, s))
+    An = cossim.linalg.similarity.unit_rows(A)[0]
+    GA = G @ An
+    B = cm.best_unit_rows(An.T @ GA + lam * (An.T @ An), GA, s)
+    ref = _reference_value_grad(G, A, B, s, lam, trace_G)
+    assert value == ref[0]
+    assert np.array_equal(grad, np.concatenate([ref[1].ravel(), [ref[3]]]))
+    joint = cm._JointProblem(G, lam, A.shape, trace_G)
+    value, grad = joint(joint.pack(A, B, s))
+    assert value == ref[0]
+    assert np.array_equal(grad, np.concatenate([ref[1].ravel(), ref[2].ravel(), [ref[3]]]))
