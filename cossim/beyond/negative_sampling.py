@@ -53,8 +53,7 @@ from .._validation import (
     check_vector,
 )
 from ..linalg.gram import gram_matrix
-from ..linalg.similarity import top_n_from_similarity
-from ..paper.metrics import check_square
+from ..paper.metrics import _nearest_mask, check_square
 from ..paper.remedies import propensity_weights
 from ._fitting import FitInfo, lbfgs
 
@@ -393,5 +392,8 @@ def popularity_bias(S, popularity, n_neighbours: int = 10, top_share: float = 0.
     if pop.size != p:
         raise InvalidValue(f"popularity has {pop.size} entries, expected {p}")
     top_share = check_real(top_share, "top_share", 0, 1, low_open=True)
+    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
     head = np.isin(np.arange(p), np.argsort(-pop, stable=True)[:int(np.ceil(top_share * p))])
-    return float(head[top_n_from_similarity(S, n_neighbours)].mean())
+    # the neighbour lists of linalg.similarity.top_n_from_similarity as a mask, from a partition of each row instead
+    # of a sort: the same sets, and a count of head items is exact in any order
+    return float(np.count_nonzero(_nearest_mask(S, n_neighbours) & head) / (p * n_neighbours))

@@ -9,6 +9,7 @@ from scipy.special import log_expit
 import cossim
 from cossim._validation import InvalidType, InvalidValue
 from cossim.beyond import negative_sampling as ns
+from cossim.linalg.similarity import top_n_from_similarity
 
 
 @pytest.fixture(scope="module")
@@ -474,3 +475,24 @@ def test_pair_losses_factor_checks():
         ns.sgns_pair_losses(sp.csr_matrix(A), B, pairs, negatives)
     with pytest.raises(InvalidType, match="^B must be a dense array"):
         ns.sgns_pair_losses(A, sp.csr_matrix(B), pairs, negatives)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_popularity_bias_equals_the_mean_over_sorted_neighbour_lists_exactly(ties):
+    # the partition-based count must give every bit of the plain definition: the head share of
+    # the lists of top_n_from_similarity (stable sort, ties by the smaller index)
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        p = int(rng.integers(3, 40))
+        S = rng.standard_normal((p, p))
+        S = np.round(S) if ties else S
+        pop = rng.integers(0, 4, p).astype(float)
+        n, share = int(rng.integers(1, p)), float(rng.uniform(0.05, 1.0))
+        head = np.isin(np.arange(p), np.argsort(-pop, stable=True)[:int(np.ceil(share * p))])
+        plain = float(head[top_n_from_similarity(S, n)].mean())
+        assert ns.popularity_bias(S, pop, n, share) == plain
+
+
+def test_popularity_bias_rejects_a_bad_neighbour_count():
+    with pytest.raises(InvalidValue, match="n_neighbours"):
+        ns.popularity_bias(np.eye(3), [1.0, 2.0, 3.0], n_neighbours=3)
