@@ -118,7 +118,8 @@ def _deep_value_grad(w, mats, lam):
         left = prefix[j - 1] if j > 0 else None
         g = (gA @ suffix.T) if left is None else left.T @ (gA @ suffix.T)
         grads.append(g + 2.0 * lam * enc[j])
-        suffix = enc[j] @ suffix
+        if j:  # W_j…W_L is needed for the next factor only
+            suffix = enc[j] @ suffix
     return value, grads[::-1] + [gB]
 
 

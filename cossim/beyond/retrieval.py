@@ -74,8 +74,9 @@ def item_similarity(B, score: str = "cosine") -> np.ndarray:
 
 
 def _block_recall(scores, train_block, test_block, n):
-    scores = np.where(train_block.toarray() > 0, -np.inf, scores)
-    top = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+    """Recalls of one block of users; `scores` is the block's own fresh product and is overwritten."""
+    np.copyto(scores, -np.inf, where=train_block.toarray() > 0)
+    top = np.argpartition(np.negative(scores, out=scores), n - 1, axis=1)[:, :n]  # the values of −scores
     test = test_block.toarray() > 0
     hits = np.take_along_axis(test, top, axis=1).sum(axis=1)
     n_test = test.sum(axis=1)

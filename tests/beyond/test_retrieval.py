@@ -70,3 +70,18 @@ def test_item_similarity():
 def test_bad_input(data, call):
     with pytest.raises(InvalidValue):
         call(data)
+
+
+def test_block_recall_overwrites_its_scores_with_the_values_of_the_plain_expressions():
+    # training items masked to −inf and the list taken from −scores: the same recalls as the plain
+    # np.where/negation expressions, including tied scores (rounded) and users with no test item
+    rng = np.random.default_rng(2)
+    X = sp.csr_matrix((rng.random((40, 30)) < 0.3).astype(float))
+    X_train, X_test = cossim.holdout_split(X, 0.3, seed=1)
+    scores = np.round(rng.standard_normal((40, 30)), 1)
+    plain = np.where(X_train.toarray() > 0, -np.inf, scores)
+    top = np.argpartition(-plain, 4, axis=1)[:, :5]
+    test = X_test.toarray() > 0
+    hits, n_test = np.take_along_axis(test, top, axis=1).sum(axis=1), test.sum(axis=1)
+    expected = hits[n_test > 0] / np.minimum(5, n_test[n_test > 0])
+    assert np.array_equal(rt._block_recall(scores.copy(), X_train, X_test, 5), expected)
