@@ -26,7 +26,7 @@ import numpy as np
 
 from .._validation import InvalidType, InvalidValue, as_matrix, check_labels, check_lambda, check_rank
 from ..linalg.spectrum import top_singular
-from ..paper.metrics import cluster_auc, neighbour_purity, order_items
+from ..paper.metrics import _LabelScores, order_items
 from ..paper.simulation import SimulationSettings, simulate_with
 from .panels import (
     PANEL_DEFINITIONS,
@@ -125,9 +125,14 @@ def check_figure1_labels(labels, p: int, name: str = "labels") -> np.ndarray:
 
 
 def _score(similarities: dict, labels, n_neighbours: int) -> dict:
-    """The two cluster-recovery scores of each panel."""
-    return {name: {"auc": cluster_auc(S, labels),
-                   "neighbour_purity": neighbour_purity(S, labels, n_neighbours)}
+    """The two cluster-recovery scores of each panel (:func:`cossim.cluster_auc`,
+    :func:`cossim.neighbour_purity`), with what depends on the labels alone computed once.
+
+    `labels` and `n_neighbours` are checked by the caller; every S is a finite
+    p × p float64 array built by :func:`similarities_from_factors`.
+    """
+    scores = _LabelScores(labels)
+    return {name: {"auc": scores.auc(S), "neighbour_purity": scores.purity(S, n_neighbours)}
             for name, S in similarities.items()}
 
 

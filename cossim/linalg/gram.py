@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 import scipy.linalg.blas
+import scipy.sparse as sp
 
 from .._validation import InvalidValue, as_matrix, is_sparse
 
@@ -27,10 +28,14 @@ def _exact_in_float32(values, n: int) -> bool:
     """True if every entry of XᵀX is an integer below 2²⁴, so float32 sums are exact."""
     if values.size == 0:
         return True
-    if not np.all(values == np.round(values)):
+    lo, hi = values.min(), values.max()
+    if lo == hi:  # one stored value (e.g. 0/1 data): check it alone, skip the pass of round
+        if lo != np.round(lo):
+            return False
+    elif not np.all(values == np.round(values)):
         return False
-    # in Python integers: exact, and no overflow for entries near 1e200
-    return int(np.max(np.abs(values))) ** 2 * n < 2**24
+    # max |x| = max(|min|, |max|); in Python integers: exact, and no overflow near 1e200
+    return int(max(abs(lo), abs(hi))) ** 2 * n < 2**24
 
 
 #: Unit roundoff ×2 of float64 (machine epsilon).
@@ -62,16 +67,52 @@ def _gram(X):
     syrk = scipy.linalg.blas.ssyrk if single else scipy.linalg.blas.dsyrk
     G = np.zeros((p, p), dtype=dtype, order="F")  # Fortran order: syrk adds into it in place
     rows = max(1, min(n, 2**22 // p))  # a dense block of at most 4 M entries
-    for start in range(0, n, rows):
-        block = X[start:start + rows]
-        if is_sparse(block):
-            block = block.toarray()
-        block = np.ascontiguousarray(block, dtype=dtype)
+    for block in _dense_row_blocks(X, rows, dtype):
         # block.T is Fortran-ordered without a copy: G += block.T @ block (upper triangle,
         # syrk's defaults trans=0, lower=0)
         G = syrk(1.0, block.T, beta=1.0, c=G, overwrite_c=True)
     G = np.asarray(np.triu(G), dtype=np.float64)
     return _finite(G + np.triu(G, 1).T)
+
+
+def _dense_row_blocks(X, rows: int, dtype):
+    """X in dense C-contiguous row blocks of `rows` rows and `dtype`, one buffer reused.
+
+    The values of ``np.ascontiguousarray(X[start:stop].toarray(), dtype)``:
+    a sparse block is densified in float64 by scipy (duplicates summed as
+    there) and then rounded to `dtype`, or, when X is canonical (no
+    duplicates, so there is nothing to sum), its stored values are rounded
+    first, which gives the same numbers. Writing into one buffer instead of
+    three fresh arrays per block (a row slice of X, its float64 densification
+    and the cast) spares most of the page faults. Each block is only valid
+    until the next one is produced.
+    """
+    n, p = X.shape
+    if not is_sparse(X):
+        buf = None if X.dtype == dtype else np.empty((min(rows, n), p), dtype=dtype)
+        for start in range(0, n, rows):
+            block = X[start:start + rows]
+            if buf is None:
+                yield block  # C-contiguous already (as_matrix)
+            else:
+                out = buf[:len(block)]
+                np.copyto(out, block)  # the rounding of astype
+                yield out
+        return
+    direct = dtype == np.float64 or X.has_canonical_format
+    data = X.data if dtype == np.float64 or not direct else X.data.astype(dtype)
+    buf = np.empty((min(rows, n), p), dtype=data.dtype)
+    cast = None if direct else np.empty(buf.shape, dtype=dtype)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        a, b = X.indptr[start], X.indptr[stop]
+        block = sp.csr_matrix((data[a:b], X.indices[a:b], X.indptr[start:stop + 1] - a),
+                              shape=(stop - start, p), copy=False)
+        out = block.toarray(out=buf[:stop - start])  # (zeroes buf first)
+        if cast is not None:
+            out = cast[:stop - start]
+            np.copyto(out, buf[:stop - start])
+        yield out
 
 
 def _finite(G):

@@ -134,8 +134,23 @@ def _zero_unused_items(unused, sigma, V):
 _UNUSED_SLICE = 2**22
 
 
-def _unused_columns(X):
-    """Boolean mask of X's all-zero columns (in-memory X)."""
+#: Stored entries at least this large in magnitude have squares that do not underflow.
+_NO_UNDERFLOW = 2.0**-500
+
+
+def _unused_columns(X, G=None):
+    """Boolean mask of X's all-zero columns (in-memory X).
+
+    With ``G = XᵀX`` from :func:`_gram` and a sparse X whose stored entries
+    all have one sign and magnitude at least 2⁻⁵⁰⁰, ``G[i, i] = Σ_u x_ui²`` is
+    a sum of squares none of which underflows, so it is 0 exactly on the
+    columns without a stored entry: the mask is read off diag G (a min and a
+    max of the entries instead of a scatter of all of them).
+    """
+    if G is not None and is_sparse(X) and X.nnz:
+        lo, hi = X.data.min(), X.data.max()
+        if lo >= _NO_UNDERFLOW or hi <= -_NO_UNDERFLOW:
+            return np.diag(G) == 0
     if is_sparse(X):  # stored zeros do not count
         # in slices of the stored entries: the mask and bincount's int64 copy of the
         # indices stay small (at 100 M non-zeros, whole-array ones took 1 GB)
@@ -251,18 +266,21 @@ def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | 
     k = p if k is None else check_rank(k, p)
     if method == "auto":
         method = auto_method(p, k)
+    G = None
     if method == "gram":
-        sigma, V = _eigh_top(_gram(X), k)
+        G = _gram(X)
+        sigma, V = _eigh_top(G, k)
     elif method == "svd":
         sigma, V = _by_dense_svd(X, k)
     elif method == "arpack":
         sigma, V = _by_arpack(X, k, 0.0 if tol is None else tol)
     elif not _krylov_fits(p, k):
         # too small a problem for a Krylov basis: the Gram route is exact and cheaper
-        sigma, V = _eigh_top(_gram(X), k)
+        G = _gram(X)
+        sigma, V = _eigh_top(G, k)
     elif method == "iterative":
         sigma, V = _block_krylov(_xtx_times(X), p, k, DEFAULT_TOL if tol is None else tol)
     else:  # randomized
         sigma, V = _randomized(_xtx_times(X), p, k)
-    V = _zero_unused_items(_unused_columns(X), sigma, V)
+    V = _zero_unused_items(_unused_columns(X, G), sigma, V)
     return Spectrum(np.ascontiguousarray(sigma), orient_columns(V))

@@ -62,7 +62,12 @@ def rank_auc(scores, positive, *, what: str = "labels must give both positive an
 
 
 def _mann_whitney_u(scores, positive) -> float:
-    """Over all (positive, negative) pairs: the count of positive > negative, ties counting ½.
+    """Over all (positive, negative) pairs: the count of positive > negative, ties counting ½."""
+    return _u_statistic(scores[positive], scores[~positive])
+
+
+def _u_statistic(mine, negatives) -> float:
+    """The Mann–Whitney count of :func:`_mann_whitney_u` from the positives and the negatives.
 
     This is ``Σ_{positives} r − n₊(n₊ + 1)/2`` for the mid-ranks r of all
     scores. Each positive x counts the negatives below it and half of those
@@ -70,10 +75,10 @@ def _mann_whitney_u(scores, positive) -> float:
     argsort). The counts are summed in integers (twice the statistic is an
     integer), so the result is exact: a half-integer, exactly the numerator
     that mid-ranks summed in float64 give (``scipy.stats.rankdata``), for up to
-    2⁵³ pairs.
+    2⁵³ pairs. It does not depend on the order of either input.
     """
-    negatives = np.sort(scores[~positive])
-    mine = np.sort(scores[positive])  # sorted queries: faster binary searches
+    negatives = np.sort(negatives)
+    mine = np.sort(mine)  # sorted queries: faster binary searches
     below = np.searchsorted(negatives, mine)  # side="left": strictly below
     upto = np.searchsorted(negatives, mine, side="right")
     return (int(below.sum()) + int(upto.sum())) / 2  # intp sums: exact integers
@@ -99,9 +104,7 @@ def cluster_auc(S, labels) -> float:
     float
     """
     S, labels = _check_similarity(S, labels)
-    iu, ju = np.triu_indices_from(S, k=1)
-    return rank_auc(S[iu, ju], labels[iu] == labels[ju],
-                    what="labels must give both same-label and different-label pairs")
+    return _LabelScores(labels).auc(S)
 
 
 def neighbour_purity(S, labels, n_neighbours: int = 10) -> float:
@@ -117,11 +120,41 @@ def neighbour_purity(S, labels, n_neighbours: int = 10) -> float:
         ``1 <= n_neighbours <= p - 1``.
     """
     S, labels = _check_similarity(S, labels)
-    p = len(S)
-    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, p - 1)
-    nearest = _nearest_mask(S, n_neighbours)
-    same = nearest & (labels[None, :] == labels[:, None])
-    return float(np.count_nonzero(same) / (p * n_neighbours))
+    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, len(S) - 1)
+    return _LabelScores(labels, pairs=False).purity(S, n_neighbours)
+
+
+class _LabelScores:
+    """:func:`cluster_auc` and :func:`neighbour_purity` of many S against one set of labels.
+
+    What depends on the labels alone is computed once: the flat positions
+    ``i·p + j`` of the same-label and the different-label pairs i < j (in the
+    row-major order of ``numpy.triu_indices``) and the p × p same-label mask.
+    The methods take a valid S (finite, p × p) and a valid `n` (no checks).
+    """
+
+    def __init__(self, labels, *, pairs: bool = True):
+        self.same_label = labels[None, :] == labels[:, None]
+        if pairs:
+            iu, ju = np.triu_indices(labels.size, k=1)
+            flat = iu * labels.size + ju
+            same = self.same_label[iu, ju]
+            self.same_pairs, self.diff_pairs = flat[same], flat[~same]
+
+    def auc(self, S) -> float:
+        """:func:`cluster_auc`: the upper-triangle entries gathered by pair class."""
+        n_pos, n_neg = self.same_pairs.size, self.diff_pairs.size
+        if n_pos == 0 or n_neg == 0:
+            raise InvalidValue("labels must give both same-label and different-label pairs")
+        mine, negatives = np.take(S, self.same_pairs), np.take(S, self.diff_pairs)
+        if np.isnan(mine).any() or np.isnan(negatives).any():  # as in rank_auc
+            return np.nan
+        return _u_statistic(mine, negatives) / (n_pos * n_neg)
+
+    def purity(self, S, n: int) -> float:
+        """:func:`neighbour_purity` with `n` neighbours."""
+        same = _nearest_mask(S, n) & self.same_label
+        return float(np.count_nonzero(same) / (len(S) * n))
 
 
 def _nearest_mask(S, n: int) -> np.ndarray:
@@ -135,13 +168,41 @@ def _nearest_mask(S, n: int) -> np.ndarray:
     the items equal to it, the ones of smallest index.
     """
     p = len(S)
-    S = S.copy()
-    S[np.arange(p), np.arange(p)] = -np.inf  # exclude the item itself
-    kth = np.partition(S, p - n)[:, p - n, None]  # (along each row)
+    d = np.arange(p)
+    kth = _nth_largest_other(S, n)[:, None]  # finite: n <= p − 1 entries are not the item's
     above = S > kth
     tie = S == kth
+    above[d, d] = tie[d, d] = False  # the item itself (−inf above: never > or == kth)
     room = n - np.count_nonzero(above, axis=1)
-    return above | (tie & (np.cumsum(tie, axis=1) <= room[:, None]))
+    nearest = above | tie
+    # only rows with more ties than room need the first `room` ties by index
+    crowded = np.flatnonzero(np.count_nonzero(tie, axis=1) > room)
+    if crowded.size:
+        ties = tie[crowded]
+        nearest[crowded] = above[crowded] | (ties & (np.cumsum(ties, axis=1) <= room[crowded, None]))
+    return nearest
+
+
+def _nth_largest_other(S, n: int) -> np.ndarray:
+    """Each row's n-th largest entry off the diagonal (finite S, 1 <= n <= p − 1).
+
+    A row in which at least n entries equal its largest is done: its n-th
+    largest is that maximum (e.g. every row of a 0/1 matrix with large groups,
+    where a partition of the many ties is slow). The other rows are
+    partitioned (linear time) in place in a copy.
+    """
+    p = len(S)
+    work = S.copy()
+    work[np.arange(p), np.arange(p)] = -np.inf  # exclude the item itself
+    top = work.max(axis=1)
+    rows = np.flatnonzero(np.count_nonzero(work == top[:, None], axis=1) < n)
+    if rows.size == 0:
+        return top
+    if rows.size < p:
+        work = work[rows]
+    work.partition(p - n, axis=1)  # (in place, along each row)
+    top[rows] = work[:, p - n]
+    return top
 
 
 def order_items(labels, popularity) -> np.ndarray:

@@ -131,6 +131,25 @@ def gumbel_top_k(rng, log_weights, counts) -> sp.csr_matrix:
     return sp.csr_matrix((data, cols, indptr), shape=(m, p))
 
 
+class _GumbelWork:
+    """Arrays reused by the blocks of one sampler run (rows <= `m`, `p` columns).
+
+    A block of m × p keys needs a float64, two float32 and a boolean m × p
+    array; writing each block into the same ones spares the page faults of
+    fresh allocations. :meth:`rows` gives views of the first b rows
+    (C-contiguous).
+    """
+
+    def __init__(self, m: int, p: int, keys=None):
+        self.keys = np.empty((m, p)) if keys is None else keys
+        self.rounded = np.empty((m, p), dtype=np.float32)
+        self.sorted = np.empty((m, p), dtype=np.float32)
+        self.mask = np.empty((m, p), dtype=bool)
+
+    def rows(self, b: int) -> tuple:
+        return self.keys[:b], self.rounded[:b], self.sorted[:b], self.mask[:b]
+
+
 def kth_largest(keys, counts) -> np.ndarray:
     """Each row's ``counts[r]``-th largest entry of `keys` (+inf where ``counts[r] == 0``), exactly.
 
@@ -149,12 +168,22 @@ def kth_largest(keys, counts) -> np.ndarray:
         ``0 <= counts[r] <= p``.
     """
     m, p = keys.shape
+    work = _GumbelWork(m, p)
+    return _kth_largest(keys, counts, work.rounded, work.sorted)
+
+
+def _kth_largest(keys, counts, rounded, ordered) -> np.ndarray:
+    """:func:`kth_largest` with its two float32 arrays (m × p, C order) given."""
+    m, p = keys.shape
     rows = np.arange(m)
     rank = np.maximum(counts, 1)  # rows with count 0: any rank, overwritten below
-    rounded = keys.astype(np.float32)
-    t = np.sort(rounded, axis=1)[rows, p - rank][:, None]
+    np.copyto(rounded, keys)  # (the rounding of astype)
+    np.copyto(ordered, rounded)
+    ordered.sort(axis=1)
+    t = ordered[rows, p - rank][:, None]
     need = rank - np.count_nonzero(rounded > t, axis=1)  # >= 1
-    tie_rows, tie_cols = np.nonzero(rounded == t)  # row-major: grouped by row
+    # row-major positions: grouped by row (one flatnonzero: much faster than a 2-D nonzero)
+    tie_rows, tie_cols = np.divmod(np.flatnonzero(rounded == t), p)
     values = keys[tie_rows, tie_cols]
     order = np.lexsort((-values, tie_rows))  # within a row, by decreasing value
     first = np.searchsorted(tie_rows, rows)  # start of each row's group
@@ -170,17 +199,31 @@ def gumbel_top_k_columns(rng, log_weights, counts) -> np.ndarray:
     :func:`gumbel_top_k`, without building the sparse matrix (a caller that
     draws many blocks builds one matrix at the end).
     """
+    return _gumbel_columns(rng, log_weights, counts)
+
+
+def _gumbel_columns(rng, log_weights, counts, work: _GumbelWork | None = None) -> np.ndarray:
+    """:func:`gumbel_top_k_columns`, with the block's arrays taken from `work` if given.
+
+    Without `work` the noise is drawn as ``rng.standard_exponential(size=(m, p))``
+    into a fresh array; with it, into ``work.keys`` (``out=``: the same draws).
+    """
     m, p = log_weights.shape
+    if work is None:
+        work = _GumbelWork(m, p, keys=rng.standard_exponential(size=(m, p)))
+        keys, rounded, ordered, mask = work.rows(m)
+    else:
+        keys, rounded, ordered, mask = work.rows(m)
+        rng.standard_exponential(out=keys)
     # Gumbel keys log w - log E, built in place in the noise buffer;
     # E is floored so that log never sees an exact 0
-    keys = rng.standard_exponential(size=(m, p))
     np.maximum(keys, np.finfo(np.float64).tiny, out=keys)
     np.log(keys, out=keys)
     np.subtract(log_weights, keys, out=keys)
     # per-row threshold: the counts[r]-th largest key (rows with count 0 take nothing)
     rows = np.arange(m)
-    threshold = kth_largest(keys, counts)
-    mask = keys >= threshold[:, None]
+    threshold = _kth_largest(keys, counts, rounded, ordered)
+    np.greater_equal(keys, threshold[:, None], out=mask)
     drawn = mask.sum(axis=1)
     bad = np.flatnonzero(drawn != counts)
     for r in bad:  # exact ties of keys (probability 0): fall back to a sort of that row

@@ -28,7 +28,8 @@ from .._validation import InvalidType, InvalidValue
 from .sampling import (
     POPULARITY_SAMPLERS,
     _check_positive_float,  # one copy of the scalar check for both modules
-    gumbel_top_k_columns,
+    _gumbel_columns,
+    _GumbelWork,
     sample_power_law,
     sample_without_replacement,
 )
@@ -351,14 +352,20 @@ def _draw_interactions(rng, clusters, popularity, prefs, counts, block_size) -> 
     # items of positive popularity per cluster
     cluster_sizes = np.bincount(clusters[popularity > 0], minlength=n_clusters).astype(np.int64)
     blocks = []  # the drawn columns of each block of users
+    rows = min(block_size, prefs.shape[0])
+    work = _GumbelWork(rows, clusters.shape[0])  # every block's arrays, reused
+    logw_buffer = np.empty((rows, clusters.shape[0]))
     for start in range(0, prefs.shape[0], block_size):
         stop = min(start + block_size, prefs.shape[0])
-        logw = log_prefs[start:stop][:, clusters]
+        # log_prefs[start:stop][:, clusters], gathered by take (indices valid: "clip" skips
+        # the bounds checks)
+        logw = np.take(log_prefs[start:stop], clusters, axis=1, out=logw_buffer[:stop - start],
+                       mode="clip")
         logw += log_pop[None, :]
         # items with positive weight: those of clusters with positive preference
         available = (prefs[start:stop] > 0) @ cluster_sizes  # (bool @ int: an int count)
         counts[start:stop] = np.minimum(counts[start:stop], available)
-        blocks.append(gumbel_top_k_columns(rng, logw, counts[start:stop]))
+        blocks.append(_gumbel_columns(rng, logw, counts[start:stop], work))
     # one CSR matrix of all blocks (no per-block matrices to stack)
     cols = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int32)
     indptr = np.concatenate([[0], np.cumsum(counts)])  # scipy picks int32 when it fits

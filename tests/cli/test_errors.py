@@ -262,7 +262,7 @@ def test_bug_in_the_figure1_numerics_is_exit_3(tmp_path, capsys, monkeypatch):
     import cossim.figure1.pipeline as pipeline
 
     monkeypatch.delenv("COSSIM_DEBUG", raising=False)
-    monkeypatch.setattr(pipeline, "cluster_auc", _raise(ValueError("shapes do not align")))
+    monkeypatch.setattr(pipeline, "similarities_from_factors", _raise(ValueError("shapes do not align")))
     out = tmp_path / "out"
     assert main(["figure1", "--out", str(out), *SMALL]) == 3
     err = capsys.readouterr().err
@@ -300,7 +300,7 @@ import sys
 import cossim.figure1.pipeline as pipeline
 def broken(*args, **kwargs):
     raise ValueError("an internal inconsistency")
-pipeline.cluster_auc = broken
+pipeline.similarities_from_factors = broken
 from cossim.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """

@@ -217,3 +217,62 @@ def test_large_but_safe_entries_pass():
     X[0, 0] = 1e150
     assert_allclose(gram_matrix(X)[0, 0], 1e300, rtol=1e-15)
     assert not _exact_in_float32(np.array([1e200, 1.0]), 4)
+
+
+# ------------------------------------------- fast paths give the straightforward numbers exactly
+
+def _straight_blocks(X, rows, dtype):
+    """The blocks as the plain loop formed them: slice, densify in float64, cast."""
+    out = []
+    for start in range(0, X.shape[0], rows):
+        block = X[start:start + rows]
+        block = block.toarray() if sp.issparse(block) else block
+        out.append(np.ascontiguousarray(block, dtype=dtype))
+    return out
+
+
+def _with_duplicates():
+    """A CSR matrix with duplicate entries (not canonical): scipy sums them when densifying."""
+    # 0.637 + 0.27 summed in float64 and then rounded to float32 differs from the sum of
+    # the two float32 roundings: the order "sum, then cast" matters
+    data = np.array([0.637, 0.27, 0.5, 3.0, 1.0, 1.0, 4.0])
+    assert np.float32(data[0] + data[1]) != np.float32(data[0]) + np.float32(data[1])
+    indices = np.array([0, 0, 2, 1, 1, 3, 0])
+    indptr = np.array([0, 3, 3, 6, 7])
+    X = sp.csr_matrix((data, indices, indptr), shape=(4, 5))
+    assert not X.has_canonical_format
+    return X
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["canonical", "duplicates", "dense"])
+@pytest.mark.parametrize("rows", [1, 3, 4, 7])
+def test_dense_row_blocks_equal_slice_densify_cast(dtype, kind, rows):
+    rng = np.random.default_rng(11)
+    if kind == "duplicates":
+        X = _with_duplicates()
+    else:
+        X = sp.random(7, 6, density=0.5, random_state=2, format="csr")
+        X.data = np.round(X.data * 7) + rng.random(X.nnz) / 3  # non-integers: casts round
+        X = X if kind == "canonical" else X.toarray()
+    got = [b.copy() for b in gram_module._dense_row_blocks(X, rows, dtype)]
+    want = _straight_blocks(X, rows, dtype)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.flags.c_contiguous
+        assert_array_equal(g, w)
+
+
+def test_gram_with_duplicate_entries_sums_them():
+    X = _with_duplicates()
+    assert_array_equal(gram_matrix(X), X.toarray().T @ X.toarray())
+
+
+@pytest.mark.parametrize("values, n, exact", [
+    (np.array([0.5, 0.5]), 10, False),         # one stored value, not an integer
+    (np.array([2.0, 2.0, 2.0]), 2**22 - 1, True),
+    (np.array([2.0, 2.0]), 2**22, False),
+    (np.array([1.0, 1.5, 1.0]), 10, False),    # mixed values: the full pass
+])
+def test_float32_rule_for_one_stored_value(values, n, exact):
+    assert gram_module._exact_in_float32(values, n) is exact

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 import cossim
 
@@ -340,3 +340,29 @@ def test_orient_columns_returns_a_float64_copy_also_when_empty():
     V = np.zeros((2, 0))
     assert orient_columns(V) is not V
     np.testing.assert_array_equal(orient_columns(np.array([[1, -2], [0, 1]])), [[1.0, 2.0], [0.0, -1.0]])
+
+
+@pytest.mark.parametrize("case", ["binary", "negative", "stored_zero", "mixed_signs", "tiny", "dense"])
+def test_unused_columns_read_off_the_gram_diagonal_exactly(case):
+    """diag XᵀX finds the all-zero columns only when no square can underflow; else the scan."""
+    from cossim.linalg.gram import _gram
+    from cossim.linalg.spectrum import _unused_columns
+
+    X = sp.random(40, 12, density=0.2, random_state=7, format="csr")
+    X.data[:] = 1.0
+    X = X[:, [0, 1, 2, 3, 4, 5]]
+    X = sp.hstack([X, sp.csr_matrix((40, 3)), X[:, :3]], format="csr")  # three empty columns
+    if case == "negative":
+        X.data *= -2.5
+    elif case == "stored_zero":
+        X.data[0] = 0.0  # its column may be empty apart from this stored zero
+    elif case == "mixed_signs":
+        X.data[::2] *= -1
+    elif case == "tiny":
+        X.data[:] = 1e-200  # squares underflow to 0: diag G says nothing
+    elif case == "dense":
+        X = X.toarray()
+    G = _gram(X)
+    want = _unused_columns(X)
+    assert_array_equal(_unused_columns(X, G), want)
+    assert want[6:9].all()

@@ -278,3 +278,58 @@ def test_rank_auc_shape_message(scores, positive, match):
 def test_square_message():
     with pytest.raises(ValueError, match="^S must be square \\(items × items\\), got shape \\(3, 4\\)$"):
         cluster_auc(np.ones((3, 4)), [0, 1, 1])
+
+
+# ------------------------------------------- the scores of many S against one set of labels
+
+def _truth_like(labels, rng):
+    """0/1 same-label matrix with some rows perturbed: rows of many tied maxima and rows of few."""
+    S = (labels[:, None] == labels[None, :]).astype(float)
+    noisy = rng.random(len(labels)) < 0.3
+    S[noisy] += rng.standard_normal((noisy.sum(), len(labels))) * 0.1
+    return S
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_label_scores_equal_the_straightforward_scores_bit_for_bit(seed):
+    """_LabelScores (labels' pairs and mask computed once, used for several S) gives
+    cluster_auc's rankdata formula over the upper triangle and the purity of the sorted
+    neighbour lists, exactly, for 0/1 matrices (groups larger and smaller than n), mixed
+    rows, integer ties and continuous values."""
+    from cossim.linalg.similarity import top_n_from_similarity
+    from cossim.paper.metrics import _LabelScores
+
+    rng = np.random.default_rng(seed)
+    p = 90
+    labels = rng.integers(0, 3 + seed, p)
+    scores = _LabelScores(labels)
+    iu, ju = np.triu_indices(p, 1)
+    for S in (_truth_like(labels, rng), rng.integers(-2, 3, (p, p)).astype(float),
+              rng.standard_normal((p, p)), (labels[:, None] == labels[None, :]).astype(float)):
+        auc = _rankdata_auc(S[iu, ju], labels[iu] == labels[ju])
+        assert scores.auc(S) == auc == cluster_auc(S, labels)
+        for n in (1, 5, 17, p - 1):
+            expected = float(np.mean(labels[top_n_from_similarity(S, n)] == labels[:, None]))
+            assert scores.purity(S, n) == expected == neighbour_purity(S, labels, n)
+
+
+def test_nth_largest_other_equals_a_sort_of_each_row():
+    """The rows done by their tied maxima and the rows partitioned, against a full sort."""
+    from cossim.paper.metrics import _nth_largest_other
+
+    rng = np.random.default_rng(4)
+    p = 50
+    S = rng.integers(0, 4, (p, p)).astype(float)  # maxima tied many times in some rows
+    S[::3] = rng.standard_normal((len(S[::3]), p))  # and a single maximum in others
+    S[7, :] = 9.0  # a row whose largest entry is its own: excluded
+    S[7, 8:] = 1.0
+    off = np.where(np.eye(p, dtype=bool), -np.inf, S)
+    for n in (1, 2, 6, 20, p - 1):
+        assert_array_equal(_nth_largest_other(S, n), np.sort(off, axis=1)[:, p - n])
+
+
+def test_label_scores_messages():
+    from cossim.paper.metrics import _LabelScores
+
+    with pytest.raises(ValueError, match="^labels must give both same-label and different-label pairs$"):
+        _LabelScores(np.zeros(4, dtype=int)).auc(np.eye(4))

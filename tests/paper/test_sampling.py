@@ -389,3 +389,58 @@ def test_power_count_law_one_point_and_messages():
                                ((-0.5, 1, 2), InvalidValue, "^exponent must be finite and positive, got -0.5$")):
         with pytest.raises(error, match=match):
             power_count_law(*args)
+
+
+def _columns_one_row_at_a_time(rng, log_weights, counts):
+    """The straightforward Gumbel-top-k: fresh noise for the whole block, float64 keys, a
+    stable sort of each row (ties to the smaller index), the drawn columns in index order."""
+    noise = rng.standard_exponential(size=log_weights.shape)
+    keys = log_weights - np.log(np.maximum(noise, np.finfo(np.float64).tiny))
+    return np.concatenate([np.sort(np.argsort(-row, stable=True)[:c]) for row, c in zip(keys, counts)])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gumbel_columns_with_reused_arrays_equal_the_straightforward_draw(seed):
+    """Blocks of 7, 7 and 3 rows through one _GumbelWork (arrays dirty from the block before):
+    the draws of fresh arrays and of a plain float64 sort per row, bit for bit, including rows
+    that take nothing and rows that take every positive weight (exact ties: the next test)."""
+    from cossim.paper.sampling import _gumbel_columns, _GumbelWork, gumbel_top_k_columns
+
+    rng = np.random.default_rng(seed)
+    p = 40
+    blocks = []
+    for m in (7, 7, 3):
+        logw = np.log(rng.random((m, p)))
+        logw[rng.random((m, p)) < 0.2] = -np.inf
+        positive = np.isfinite(logw).sum(axis=1)
+        counts = np.array([rng.integers(0, n + 1) for n in positive], dtype=np.int64)
+        counts[0], counts[-1] = 0, positive[-1]
+        blocks.append((logw, counts))
+    work = _GumbelWork(7, p)
+    got = [_gumbel_columns(np.random.default_rng(100 + i), lw, c, work) for i, (lw, c) in enumerate(blocks)]
+    for i, (lw, c) in enumerate(blocks):
+        assert_array_equal(got[i], gumbel_top_k_columns(np.random.default_rng(100 + i), lw, c))
+        assert_array_equal(got[i], _columns_one_row_at_a_time(np.random.default_rng(100 + i), lw, c))
+
+
+class _ConstantNoise:
+    """A stand-in generator whose exponential noise is all ones: every key ties with its weight."""
+
+    def standard_exponential(self, size=None, out=None):
+        if out is None:
+            return np.ones(size)
+        out.fill(1.0)
+        return out
+
+
+def test_gumbel_columns_exact_ties_take_the_smaller_index():
+    from cossim.paper.sampling import _gumbel_columns, _GumbelWork
+
+    logw = np.zeros((3, 6))
+    logw[1, [0, 4]] = -np.inf
+    counts = np.array([2, 3, 6], dtype=np.int64)
+    work = _GumbelWork(3, 6)
+    work.keys.fill(np.nan)  # dirty arrays
+    cols = _gumbel_columns(_ConstantNoise(), logw, counts, work)
+    assert_array_equal(cols, _columns_one_row_at_a_time(_ConstantNoise(), logw, counts))
+    assert_array_equal(cols, [0, 1, 1, 2, 3, 0, 1, 2, 3, 4, 5])
