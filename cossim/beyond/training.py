@@ -29,6 +29,7 @@ Eq. (6) up to a rotation.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -53,6 +54,8 @@ from ..paper.models import (
     gradient_from_products,
     gram_products,
 )
+
+_TINY = np.finfo(np.float64).tiny
 
 __all__ = ["TrainingRun", "gradient_descent", "train_runs", "block_lipschitz", "cosine_spread",
            "item_item_cosine_diff", "relative_error", "OBJECTIVES"]
@@ -99,12 +102,25 @@ class TrainingRun(NamedTuple):
     drift_bound: float = float("nan")
 
 
-def _lipschitz(s2: float, lam: float, which: str, prod: GramProducts):
-    """``(L_A, L_B)`` from σ₁² and the k × k products (see :func:`block_lipschitz`)."""
-    nB = np.linalg.eigvalsh(prod.BtB)[-1]  # ‖BᵀB‖₂
+def _lipschitz(s2: float, lam: float, which: str, prod: GramProducts, buf=None):
+    """``(L_A, L_B)`` from σ₁² and the k × k products (see :func:`block_lipschitz`).
+
+    Both spectra come from one ``eigvalsh`` call on the stack ``[BᵀB, M]`` (`buf`, shape
+    (2, k, k), reused by a caller; default: a new one): the gufunc solves each matrix of the
+    stack as it would alone, so the values are those of two separate calls.
+    """
+    if buf is None:
+        buf = np.empty((2,) + prod.BtB.shape)
+    buf[0] = prod.BtB
     if which == "eq1":
-        return 2.0 * (s2 + lam) * nB, 2.0 * np.linalg.eigvalsh(prod.AtGA + lam * prod.AtA)[-1]
-    return 2.0 * s2 * (nB + lam), 2.0 * (np.linalg.eigvalsh(prod.AtGA)[-1] + lam)
+        np.add(prod.AtGA, lam * prod.AtA, out=buf[1])
+    else:
+        buf[1] = prod.AtGA
+    w = np.linalg.eigvalsh(buf)
+    nB, top = w[0, -1], w[1, -1]  # ‖BᵀB‖₂ and ‖M‖₂
+    if which == "eq1":
+        return 2.0 * (s2 + lam) * nB, 2.0 * top
+    return 2.0 * s2 * (nB + lam), 2.0 * (top + lam)
 
 
 def _top_eigenvalue(G) -> float:
@@ -171,48 +187,66 @@ def _imbalance(prod: GramProducts, ratio: float) -> np.ndarray:
 
 def _step_sizes(L_A, L_B, scale, ratio):
     """``(η_A, η_B)``: each block ``scale/L`` (ratio None) or a fixed ratio η_A/η_B = ρ."""
-    tiny = np.finfo(np.float64).tiny
+    tiny = _TINY
     if ratio is None:
         return scale / max(L_A, tiny), scale / max(L_B, tiny)
     eta_A = scale * min(1.0 / max(L_A, tiny), ratio / max(L_B, tiny))
     return eta_A, eta_A / ratio
 
 
+def _step_products(G, A, B, which: str) -> GramProducts:
+    """:func:`gram_products`, without ``AᵀA`` for Eq. (2): its objective, gradient and
+    Lipschitz constants never read it (:func:`_descend` forms it for the last point only)."""
+    if which == "eq1":
+        return gram_products(G, A, B)
+    GA = G @ A
+    return GramProducts(GA, A.T @ GA, B.T @ B, None)
+
+
 def _descend(G, A, B, lam, which, n_steps, step_scale, tol, record_every, ratio=None) -> TrainingRun:
-    """The loop of :func:`gradient_descent` on validated input (`ratio` None: block steps)."""
-    x2 = float(np.trace(G))
+    """The loop of :func:`gradient_descent` on validated input (`ratio` None: block steps).
+
+    The Lipschitz constants and the gradient at (A, B) are formed once per point: a rejected
+    step only halves the step sizes, and the constants of the start serve its first step.
+    """
+    x2 = float(G.trace())
     s2 = np.sqrt(_top_eigenvalue(G)) ** 2  # σ₁², rounded as σ₁ then squared
-    scale = step_scale
+    scale, buf = step_scale, np.empty((2, A.shape[1], A.shape[1]))
     prod = gram_products(G, A, B)
-    L_A, L_B = _lipschitz(s2, lam, which, prod)
-    rho = float(ratio) if ratio is not None else L_B / L_A  # the first step's ratio
+    L = _lipschitz(s2, lam, which, prod, buf)
+    rho = float(ratio) if ratio is not None else L[1] / L[0]  # the first step's ratio
     C0 = _imbalance(prod, rho)
     drift = 0.0 if (ratio is not None and which == "eq1") else np.nan
     f = _objective_from_products(x2, B, lam, which, prod)
-    history, converged, f_rec, t = [f], False, f, 0
+    history, converged, f_rec, t, grad = [f], False, f, 0, None
     while t < n_steps:
-        L_A, L_B = _lipschitz(s2, lam, which, prod)
-        dA, dB = gradient_from_products(A, B, G @ B, lam, which, prod)
-        eta_A, eta_B = _step_sizes(L_A, L_B, scale, ratio)
+        if grad is None:  # a new point (A, B)
+            if L is None:
+                L = _lipschitz(s2, lam, which, prod, buf)
+            grad = gradient_from_products(A, B, G @ B, lam, which, prod)
+        dA, dB = grad
+        eta_A, eta_B = _step_sizes(L[0], L[1], scale, ratio)
         A_new, B_new = A - eta_A * dA, B - eta_B * dB
-        prod_new = gram_products(G, A_new, B_new)
+        prod_new = _step_products(G, A_new, B_new, which)
         f_new = _objective_from_products(x2, B_new, lam, which, prod_new)
-        if not np.isfinite(f_new) or f_new > f + 1e-13 * abs(f):
+        if not math.isfinite(f_new) or f_new > f + 1e-13 * abs(f):
             scale /= 2.0  # safeguard: the simultaneous step overshot
             if scale < 1e-12:
                 break
             continue
         if drift == drift:  # second-order change of C in this step (Eq. (1), fixed ratio)
             drift += eta_A * float(np.linalg.norm(eta_A * (dA.T @ dA) - eta_B * (dB.T @ dB)))
-        A, B, f, prod = A_new, B_new, f_new, prod_new
+        A, B, f, prod, L, grad = A_new, B_new, f_new, prod_new, None, None
         t += 1
         scale = min(step_scale, scale * 1.01)  # let a halved step recover slowly
         if t % record_every == 0:
             history.append(f)
-            if tol > 0 and abs(f_rec - f) <= tol * max(abs(f), np.finfo(np.float64).tiny):
+            if tol > 0 and abs(f_rec - f) <= tol * max(abs(f), _TINY):
                 converged = True
                 break
             f_rec = f
+    if prod.AtA is None:
+        prod = prod._replace(AtA=A.T @ A)
     return TrainingRun(A, B, np.asarray(history), t, scale, converged, rho, C0,
                        _imbalance(prod, rho), drift)
 

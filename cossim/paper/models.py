@@ -279,12 +279,12 @@ def _residual_from_products(x2: float, cross: float, quad: float) -> float:
 
 def _eq1_penalty(AtA, BtB) -> float:
     """``‖ABᵀ‖²_F = tr(AᵀA · BᵀB)``, the penalty of Eq. (1) (without λ)."""
-    return float(np.sum(AtA * BtB))
+    return float((AtA * BtB).sum())
 
 
 def _eq2_penalty(xa2: float, B) -> float:
     """``‖XA‖²_F + ‖B‖²_F``, the penalty of Eq. (2) (without λ), given ``xa2 = ‖XA‖²_F``."""
-    return xa2 + float(np.sum(B * B))
+    return xa2 + float((B * B).sum())
 
 
 def squared_norm(X) -> float:
@@ -343,11 +343,12 @@ def gram_products(G, A, B) -> GramProducts:
 
 def _objective_from_products(x2: float, B, lam: float, which: str, prod: GramProducts) -> float:
     """Eq. (1) or Eq. (2) from ``x2 = tr G`` and the :class:`GramProducts` (no validation)."""
-    rec = _residual_from_products(x2, float(np.sum(prod.GA * B)), float(np.sum(prod.AtGA * prod.BtB)))
+    # ndarray methods: the same reductions as np.sum / np.trace, without their wrappers
+    rec = _residual_from_products(x2, float((prod.GA * B).sum()), float((prod.AtGA * prod.BtB).sum()))
     if which == "eq1":
         return rec + lam * _eq1_penalty(prod.AtA, prod.BtB)
     # ‖XA‖² = tr(AᵀXᵀXA)
-    return rec + lam * _eq2_penalty(float(np.trace(prod.AtGA)), B)
+    return rec + lam * _eq2_penalty(float(prod.AtGA.trace()), B)
 
 
 def objective_from_gram(G, A, B, lam, which: str = "eq1") -> float:
