@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import InvalidValue, as_matrix, check_choice, check_rank, check_real, is_sparse
+from .._validation import InvalidValue, as_factor, as_matrix, check_choice, check_rank, check_real, is_sparse
 from .dask import _check_dask, _dask_spectrum, _is_dask
 from .dense import _by_arpack, _by_dense_svd
 from .gram import _eigh_top, _gram
@@ -182,7 +182,8 @@ def auto_method(p: int, k: int) -> str:
     return "gram" if p <= GRAM_MAX_ITEMS or not _krylov_fits(p, k) else "iterative"
 
 
-def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | None = None) -> Spectrum:
+def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | None = None,
+                 gram=None) -> Spectrum:
     """Top-k singular values and right singular vectors of X.
 
     This is the SVD ``X = U Σ Vᵀ`` on which the closed forms of Eq. (5) and
@@ -222,6 +223,11 @@ def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | 
         Target relative accuracy of the singular values for ``"iterative"``
         (default ``DEFAULT_TOL`` = 1e-7) and the tolerance passed to ARPACK
         for ``"arpack"``; ignored by the other methods.
+    gram : ndarray, shape (p, p), optional
+        ``XᵀX`` as :func:`cossim.gram_matrix` returns it, for a caller that
+        already holds it: the ``"gram"`` route then uses it instead of
+        forming it again (same result); ignored by the other routes.
+        In-memory X only.
 
     Returns
     -------
@@ -251,6 +257,8 @@ def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | 
     method = check_choice(method, "method", METHODS)
     tol = _check_tol(tol)
     if _is_dask(X):
+        if gram is not None:
+            raise InvalidValue("gram is for in-memory X only")
         X = _check_dask(X)
         p = int(X.shape[1])
         k = p if k is None else check_rank(k, p)
@@ -264,11 +272,13 @@ def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | 
     X = as_matrix(X, "X")
     n, p = X.shape
     k = p if k is None else check_rank(k, p)
+    if gram is not None:
+        gram = as_factor(gram, "gram", rows=p, cols=p)
     if method == "auto":
         method = auto_method(p, k)
     G = None
     if method == "gram":
-        G = _gram(X)
+        G = _gram(X) if gram is None else gram
         sigma, V = _eigh_top(G, k)
     elif method == "svd":
         sigma, V = _by_dense_svd(X, k)
@@ -276,7 +286,7 @@ def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | 
         sigma, V = _by_arpack(X, k, 0.0 if tol is None else tol)
     elif not _krylov_fits(p, k):
         # too small a problem for a Krylov basis: the Gram route is exact and cheaper
-        G = _gram(X)
+        G = _gram(X) if gram is None else gram
         sigma, V = _eigh_top(G, k)
     elif method == "iterative":
         sigma, V = _block_krylov(_xtx_times(X), p, k, DEFAULT_TOL if tol is None else tol)

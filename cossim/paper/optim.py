@@ -131,6 +131,15 @@ def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
         Indices into `sigma` of the kept directions (default: all of `sigma`).
     """
     X = as_matrix(X, "X")
+    return _eq1_value_from_norm(X, None, sigma, lam, keep)
+
+
+def _eq1_value_from_norm(X, x2, sigma, lam, keep=None) -> float:
+    """:func:`eq1_optimal_value` of a validated X, with ``x2 = ‖X‖²_F`` if known (None: computed).
+
+    A caller that evaluates many subsets of one X (the chapter's competing subspaces) passes
+    ``squared_norm(X)`` once instead of re-reading X for each.
+    """
     lam = check_lambda(lam)
     s = check_vector(sigma, "sigma", min_size=0, low=0)
     idx = np.arange(s.size) if keep is None else np.asarray(keep)
@@ -141,7 +150,7 @@ def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
     gain = np.zeros_like(s2)
     pos = s2 > 0
     gain[pos] = s2[pos] ** 2 / (s2[pos] + lam)
-    return squared_norm(X) - float(gain.sum())
+    return (squared_norm(X) if x2 is None else x2) - float(gain.sum())
 
 
 def eq1_value_on_subspace(X, Q, lam, *, gram=None) -> float:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 import cossim
-from cossim.paper.models import objective_from_gram
+from cossim._validation import as_matrix
+from cossim.paper.models import objective_from_gram, squared_norm
+from cossim.paper.optim import _eq1_value_from_norm
 
 from .optimum import convergence, nullity
 from .tolerances import (
@@ -72,12 +74,14 @@ def subspace_values(X, spectrum, full_spec, lam1, rng, n_random, gram=None):
 
     random_values = [cossim.eq1_value_on_subspace(X, random_basis(), lam1, gram=G)
                      for _ in range(n_random)]
+    Xv = as_matrix(X, "X")
+    x2 = squared_norm(Xv)  # ‖X‖²_F once: eq1_optimal_value of each subset would re-read X
     subset_values = []
     for _ in range(n_random):
         keep = np.sort(rng.choice(p, rank, replace=False))
-        subset_values.append(cossim.eq1_optimal_value(X, full_spec.sigma, lam1, keep))
+        subset_values.append(_eq1_value_from_norm(Xv, x2, full_spec.sigma, lam1, keep))
     swap = np.r_[np.arange(rank - 1), rank]     # σ_{k+1} instead of σ_k
-    swap_value = cossim.eq1_optimal_value(X, full_spec.sigma, lam1, swap)
+    swap_value = _eq1_value_from_norm(Xv, x2, full_spec.sigma, lam1, swap)
     perturbed = {eps: cossim.eq1_value_on_subspace(X, random_basis(spectrum.V, eps),
                                                    lam1, gram=G)
                  for eps in (1e-3, 1e-2, 1e-1)}

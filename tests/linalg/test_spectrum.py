@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 import cossim
+from cossim._validation import InvalidValue
 
 
 def random_data(seed, n=60, p=15, density=0.3):
@@ -366,3 +367,20 @@ def test_unused_columns_read_off_the_gram_diagonal_exactly(case):
     want = _unused_columns(X)
     assert_array_equal(_unused_columns(X, G), want)
     assert want[6:9].all()
+
+
+@pytest.mark.parametrize("k", [3, None])
+def test_top_singular_with_a_given_gram_is_bit_identical(k):
+    rng = np.random.default_rng(5)
+    X = rng.poisson(0.5, (200, 40)).astype(float)
+    X[:, 7] = 0.0  # an unused item: V is zeroed there either way
+    G = cossim.gram_matrix(X)
+    a, b = cossim.top_singular(X, k), cossim.top_singular(X, k, gram=G)
+    assert np.array_equal(a.sigma, b.sigma) and np.array_equal(a.V, b.V)
+    assert np.array_equal(G, cossim.gram_matrix(X))  # the caller's G is not modified
+
+
+def test_top_singular_gram_is_checked():
+    X = np.random.default_rng(0).standard_normal((20, 6))
+    with pytest.raises(InvalidValue):
+        cossim.top_singular(X, 2, gram=np.eye(5))

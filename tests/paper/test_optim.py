@@ -5,6 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import cossim
+from cossim._validation import InvalidValue
 
 
 def small(seed=0, n=120, p=10):
@@ -182,3 +183,16 @@ def test_value_on_subspace_edge_cases():
     X[:, 5] = 0.0  # XᵀX has a zero row and column: exactly singular
     with pytest.raises(ValueError, match="singular; use lam > 0"):
         cossim.eq1_value_on_subspace(X, Q, 0.0)
+
+
+def test_optimal_value_from_a_given_norm_is_bit_identical():
+    from cossim.paper.models import squared_norm
+    from cossim.paper.optim import _eq1_value_from_norm
+    X = np.random.default_rng(2).standard_normal((50, 12))
+    spec = cossim.top_singular(X)
+    x2 = squared_norm(X)
+    for keep in (None, np.array([0, 3, 5]), np.array([11])):
+        assert _eq1_value_from_norm(X, x2, spec.sigma, 2.5, keep) == \
+            cossim.eq1_optimal_value(X, spec.sigma, 2.5, keep)
+    with pytest.raises(InvalidValue):
+        _eq1_value_from_norm(X, x2, spec.sigma, 2.5, np.array([0, 0]))
