@@ -162,6 +162,24 @@ def _unused_columns(X, G=None):
     return ~np.any(X != 0, axis=0)
 
 
+def _check_gram_of(X, gram):
+    """`gram` as a float array, or a one-line error when it cannot be XᵀX of this X.
+
+    A full comparison would cost what forming XᵀX costs; the trace is cheap:
+    ``tr(XᵀX) = ‖X‖²_F``, two sums of the same n·p squares in different orders,
+    so they differ by at most ``2 n ε ‖X‖²_F`` (each sum's rounding error is at
+    most ``n ε`` of the total). A matrix of another X, or a transposed or
+    rescaled one, fails this.
+    """
+    p = X.shape[1]
+    gram = as_factor(gram, "gram", rows=p, cols=p)
+    fro2 = float(X.multiply(X).sum()) if is_sparse(X) else float(np.square(X).sum())
+    if abs(float(np.trace(gram)) - fro2) > 2 * X.shape[0] * np.finfo(np.float64).eps * fro2:
+        raise InvalidValue(f"gram is not XᵀX of this X: its trace {float(np.trace(gram)):.6g} "
+                           f"differs from ‖X‖²_F = {fro2:.6g}")
+    return gram
+
+
 def _check_tol(tol):
     """`tol` as a float in [0, 1), or None (each method's default)."""
     if tol is None:
@@ -273,7 +291,7 @@ def top_singular(X, k: int | None = None, *, method: str = "auto", tol: float | 
     n, p = X.shape
     k = p if k is None else check_rank(k, p)
     if gram is not None:
-        gram = as_factor(gram, "gram", rows=p, cols=p)
+        gram = _check_gram_of(X, gram)
     if method == "auto":
         method = auto_method(p, k)
     G = None

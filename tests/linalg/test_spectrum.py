@@ -384,3 +384,18 @@ def test_top_singular_gram_is_checked():
     X = np.random.default_rng(0).standard_normal((20, 6))
     with pytest.raises(InvalidValue):
         cossim.top_singular(X, 2, gram=np.eye(5))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_gram_of_another_x_is_rejected(sparse):
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(6)
+    X = rng.poisson(0.5, (300, 30)).astype(float)
+    Xs = sp.csr_matrix(X) if sparse else X
+    G = cossim.gram_matrix(X)
+    cossim.top_singular(Xs, 4, gram=G)  # its own XᵀX passes, sparse or dense
+    other = rng.poisson(0.5, (300, 30)).astype(float)
+    for wrong in (cossim.gram_matrix(other), 1.01 * G, cossim.gram_matrix(X[:-1])):
+        with pytest.raises(InvalidValue, match="gram is not XᵀX of this X"):
+            cossim.top_singular(Xs, 4, gram=wrong)
