@@ -181,8 +181,16 @@ def _neighbour_sets(Q, svd: ScoreSVD, gammas, n: int, block: int):
     N_given = _neighbour_lists(Q, n, block)
     members = [V * s**g for g in gammas]
     N = [_neighbour_lists(Qg, n, block) for Qg in members]
-    N_half = _neighbour_lists(V * np.sqrt(s), n, block)
+    half = V * np.sqrt(s)
+    # γ = ½ on the grid gives the same array bit for bit (s**0.5 is √s): its lists are N's
+    same = [m for m, Qg in enumerate(members) if _same_bits(Qg, half)]
+    N_half = N[same[0]] if same else _neighbour_lists(half, n, block)
     return [unit_rows(Qg)[0] for Qg in members], N, N_given, N_half
+
+
+def _same_bits(A, B) -> bool:
+    """Are the float arrays A and B identical bit for bit (signed zeros included)?"""
+    return A.shape == B.shape and np.array_equal(A.view(np.uint64), B.view(np.uint64))
 
 
 def _stability(N, n: int):
@@ -196,17 +204,47 @@ def _stability(N, n: int):
     return union, inter.sum(axis=1) / n
 
 
-def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
-    """The `n_pairs` pairs i < j, i in rows a:b, whose cosine ranges most widely over γ.
+class _PairRanges:
+    """Each pair's smallest and largest cosine over the γ-family, one block of rows at a time.
 
-    Pairs with equal ranges are taken by the smaller (i, j), also at the cut.
+    Called as ``ranges(a, m, C)`` with the cosines C of rows ``a:a + len(C)`` of
+    every member m in turn (the `each` of :func:`max_cosine_change`). A running
+    minimum and maximum, with the first γ that attains each (strict comparisons),
+    equal ``min``, ``max``, ``argmin`` and ``argmax`` over the stacked members
+    without forming the stack. After the last member the block's `n_pairs`
+    widest pairs go to ``found`` (:func:`_widest_pairs`).
     """
-    C = np.stack([E[a:b] @ E.T for E in Qs])  # (|γ|, rows, p)
-    p = C.shape[2]
-    lo, hi = C.min(axis=0), C.max(axis=0)
-    glo, ghi = C.argmin(axis=0), C.argmax(axis=0)
+
+    def __init__(self, gammas, n_pairs: int):
+        self.gammas, self.n_pairs, self.found = gammas, n_pairs, []
+
+    def __call__(self, a: int, m: int, C) -> None:
+        if m == 0:
+            self.lo, self.hi = C.copy(), C.copy()
+            self.glo = np.zeros(C.shape, dtype=np.intp)
+            self.ghi = np.zeros(C.shape, dtype=np.intp)
+        else:
+            moved = C < self.lo
+            self.glo[moved] = m
+            np.minimum(self.lo, C, out=self.lo)
+            np.greater(C, self.hi, out=moved)
+            self.ghi[moved] = m
+            np.maximum(self.hi, C, out=self.hi)
+        if m == len(self.gammas) - 1:
+            self.found.extend(_widest_pairs(self.lo, self.hi, self.glo, self.ghi, self.gammas,
+                                            a, self.n_pairs))
+
+
+def _widest_pairs(lo, hi, glo, ghi, gammas, a: int, n_pairs: int) -> list:
+    """The `n_pairs` pairs i < j, i in rows ``a:a + len(lo)``, whose cosine ranges most widely.
+
+    `lo`, `hi` are each pair's smallest and largest cosine over γ, `glo`, `ghi`
+    the indices of the γ attaining them. Pairs with equal ranges are taken by
+    the smaller (i, j), also at the cut.
+    """
+    p = lo.shape[1]
     rng = hi - lo
-    rows = np.arange(a, b)[:, None]
+    rows = np.arange(a, a + lo.shape[0])[:, None]
     rng[np.arange(p)[None, :] <= rows] = -np.inf  # keep i < j only
     flat = rng.ravel()
     m = min(n_pairs, int(np.isfinite(flat).sum()))
@@ -226,17 +264,29 @@ def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
     return found
 
 
-def _most_variable_pairs(Qs, gammas, n_pairs: int, block: int) -> list:
-    """The item pairs whose cosine moves most over γ, as report entries, blockwise."""
-    best = []  # (range, i, j, cmin, cmax, gmin, gmax)
-    if n_pairs > 0:
-        for a in range(0, Qs[0].shape[0], block):
-            best.extend(_block_pairs(Qs, gammas, a, min(a + block, Qs[0].shape[0]), n_pairs))
-        best.sort(key=lambda t: (-t[0], t[1], t[2]))
-        best = best[:n_pairs]
+def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
+    """The `n_pairs` pairs i < j, i in rows a:b, whose cosine ranges most widely over γ."""
+    ranges = _PairRanges(gammas, n_pairs)
+    for m, E in enumerate(Qs):
+        ranges(a, m, E[a:b] @ E.T)
+    return ranges.found
+
+
+def _pair_entries(found, n_pairs: int) -> list:
+    """The `n_pairs` widest of the blocks' pairs, as report entries (ties by (i, j))."""
+    best = sorted(found, key=lambda t: (-t[0], t[1], t[2]))[:n_pairs] if n_pairs > 0 else []
     return [{"i": i, "j": j, "cos_range": r, "cos_min": lo_, "cos_max": hi_,
              "gamma_at_min": g1, "gamma_at_max": g2}
             for r, i, j, lo_, hi_, g1, g2 in best]
+
+
+def _most_variable_pairs(Qs, gammas, n_pairs: int, block: int) -> list:
+    """The item pairs whose cosine moves most over γ, as report entries, blockwise."""
+    found = []  # (range, i, j, cmin, cmax, gmin, gmax)
+    if n_pairs > 0:
+        for a in range(0, Qs[0].shape[0], block):
+            found.extend(_block_pairs(Qs, gammas, a, min(a + block, Qs[0].shape[0]), n_pairs))
+    return _pair_entries(found, n_pairs)
 
 
 def _sample_users(n: int, seed: int) -> np.ndarray:
@@ -255,12 +305,14 @@ def _score_change(P, Q, svd: ScoreSVD, gammas, users) -> float:
     return max_change
 
 
-def _family_vs_given(Q, E_members, N, N_given, block: int):
-    """Per γ: overlap with the given Q's neighbours and the largest cosine change from Q's."""
+def _family_vs_given(Q, E_members, N, N_given, gammas, n_pairs: int, block: int):
+    """Per γ: overlap with the given Q's neighbours and the largest cosine change from Q's;
+    and the `n_pairs` pairs whose cosine moves most over γ (from the same cosines)."""
     E_given = unit_rows(Q)[0]
     overlap = [float(neighbour_overlap(Ng, N_given).mean()) for Ng in N]
-    change = [c[0] for c in max_cosine_change(E_given, E_members, block)]
-    return overlap, change
+    ranges = _PairRanges(gammas, n_pairs) if n_pairs > 0 else None
+    change = [c[0] for c in max_cosine_change(E_given, E_members, block, each=ranges)]
+    return overlap, change, _pair_entries(ranges.found if ranges else [], n_pairs)
 
 
 def _gamma_conditions(Q, svd: ScoreSVD, gammas) -> list:
@@ -345,7 +397,8 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
                                     "gammas", min_size=2))
     svd = score_svd(P, Q)
     Es, N, N_given, N_half = _neighbour_sets(Q, svd, gammas, n_neighbours, block_size)
-    overlap_given, cos_change = _family_vs_given(Q, Es, N, N_given, block_size)
+    overlap_given, cos_change, pairs = _family_vs_given(Q, Es, N, N_given, gammas, n_pairs,
+                                                        block_size)
     union, stable = _stability(N, n_neighbours)
     users = _sample_users(P.shape[0], seed)
     probes = _probes(P, Q, N_given, max_condition, n_probes, seed, users, block_size)
@@ -361,7 +414,7 @@ def diagnose(P, Q, *, gammas=None, n_neighbours: int = 10, n_pairs: int = 10,
         stable_fraction_mean=float(stable.mean()), stable_fraction_min=float(stable.min()),
         union_size_mean=float(union.mean()), union_size_max=int(union.max()),
         most_variable_items=[int(i) for i in np.argsort(-union, stable=True)[: min(10, p)]],
-        most_variable_pairs=_most_variable_pairs(Es, gammas, n_pairs, block_size),
+        most_variable_pairs=pairs,
         max_score_change=_score_change(P, Q, svd, gammas, users),
         score_change_bound=probe_score_bound(P, Q, 1.0),
         max_condition=max_condition, n_probes=n_probes, seed=seed, probes=probes,

@@ -82,12 +82,15 @@ def random_condition_matrix(k: int, kappa: float, rng, *, diagonal: bool):
     return (O1 * d) @ O2.T, (O1 / d) @ O2.T
 
 
-def max_cosine_change(E_ref, members, block: int = 1024) -> list:
+def max_cosine_change(E_ref, members, block: int = 1024, *, each=None) -> list:
     """Per member E: ``max |cos_E(i, j) − cos_ref(i, j)|`` over pairs i ≠ j, and the pair.
 
     `E_ref` and every E of `members` are unit rows (zero rows stay zero); the
     reference cosines are formed once per block of `block` rows. Returns one
-    ``(change, i, j, cos_ref, cos_E)`` per member, with i < j.
+    ``(change, i, j, cos_ref, cos_E)`` per member, with i < j. If given,
+    ``each(a, m, C)`` is called with the cosines ``C`` of rows ``a:a + len(C)``
+    of member m (members in order within each block), so that a caller can use
+    them without forming them again; it must not modify C.
     """
     p = E_ref.shape[0]
     best = [(-1.0, 0, 1, 0.0, 0.0)] * len(members)
@@ -96,12 +99,15 @@ def max_cosine_change(E_ref, members, block: int = 1024) -> list:
         C_ref = E_ref[a:b] @ E_ref.T
         for m, E in enumerate(members):
             C = E[a:b] @ E.T
-            diff = np.abs(C - C_ref)
+            diff = np.subtract(C, C_ref)
+            np.abs(diff, out=diff)  # in place: |C − C_ref| without a second temporary
             diff[np.arange(b - a), np.arange(a, b)] = -1.0      # not the item itself
             r, j = np.unravel_index(int(np.argmax(diff)), diff.shape)
             if diff[r, j] > best[m][0]:
                 best[m] = (float(diff[r, j]), a + int(r), int(j), float(C_ref[r, j]),
                            float(C[r, j]))
+            if each is not None:
+                each(a, m, C)
     return [(c, min(i, j), max(i, j), c_ref, c_e) for c, i, j, c_ref, c_e in best]
 
 

@@ -10,6 +10,7 @@ import cossim
 from cossim._validation import InvalidValue
 from cossim.beyond import probes as PR
 from cossim.beyond.diagnostic import diagnose, score_svd
+from cossim.linalg.similarity import unit_rows
 
 
 def _factors(n=60, p=40, k=4, seed=0):
@@ -501,9 +502,9 @@ def test_the_block_size_reaches_every_blockwise_step(monkeypatch):
         seen["top_k"].add(block_size)
         return real_top(E, n, block_size=block_size)
 
-    def change(E, members, block=-1):
+    def change(E, members, block=-1, **kw):
         seen["change"].add(block)
-        return real_change(E, members, block)
+        return real_change(E, members, block, **kw)
 
     def probe(*args, block=-1, **kw):
         seen["probe"].add(block)
@@ -570,3 +571,95 @@ def test_equal_ranges_are_ordered_by_i_then_j():
     for block in (1, 4):
         got = _most_variable_pairs([E0, E1], np.array([0.0, 1.0]), 4, block)
         assert [(q["i"], q["j"]) for q in got] == [(0, 1), (0, 3), (1, 2), (2, 3)]
+
+
+# ------------------------------------- the fused sweep equals the straightforward computation
+
+def _stacked_block_pairs(Qs, gammas, a, b, n_pairs):
+    """The pair selection as first written: every member's cosines stacked, then min/max/arg*."""
+    C = np.stack([E[a:b] @ E.T for E in Qs])
+    p = C.shape[2]
+    lo, hi = C.min(axis=0), C.max(axis=0)
+    glo, ghi = C.argmin(axis=0), C.argmax(axis=0)
+    rng = hi - lo
+    rng[np.arange(p)[None, :] <= np.arange(a, b)[:, None]] = -np.inf
+    order = sorted(((float(rng[r, j]), a + r, j) for r in range(b - a) for j in range(p)
+                    if np.isfinite(rng[r, j])), key=lambda t: (-t[0], t[1], t[2]))[:n_pairs]
+    return [(x, i, j, float(lo[i - a, j]), float(hi[i - a, j]), float(gammas[glo[i - a, j]]),
+             float(gammas[ghi[i - a, j]])) for x, i, j in order]
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 50])
+@pytest.mark.parametrize("zero_row", [False, True])
+def test_running_ranges_equal_the_stacked_ones_bit_for_bit(block, zero_row):
+    """Running min/max with the first γ attaining them = min/max/argmin/argmax of the stack,
+    values compared by repr (signed zeros included), ties (duplicate rows) included."""
+    from cossim.beyond.diagnostic import _block_pairs
+
+    Qs, gammas = _members()
+    if zero_row:
+        Qs = [E.copy() for E in Qs]
+        for E in Qs:
+            E[4] = 0.0
+    for a in range(0, 7, block):
+        b = min(a + block, 7)
+        for n_pairs in (1, 4, 30):
+            assert repr(_block_pairs(Qs, gammas, a, b, n_pairs)) == \
+                repr(_stacked_block_pairs(Qs, gammas, a, b, n_pairs))
+
+
+@pytest.mark.parametrize("n_pairs", [0, 3, 40])
+def test_diagnose_pairs_and_changes_equal_the_separate_computations(n_pairs):
+    """diagnose forms each member's cosines once for the changes and the pair ranges: the
+    result is max_cosine_change and _most_variable_pairs computed separately, exactly."""
+    import cossim.beyond.diagnostic as D
+
+    rng = np.random.default_rng(5)
+    P, Q = rng.standard_normal((40, 4)), rng.standard_normal((30, 4))
+    Q[2] = 0.0
+    Q[9] = Q[8]
+    gammas = np.linspace(0.0, 1.0, 6)
+    for block in (4, 1024):
+        r = D.diagnose(P, Q, gammas=gammas, n_neighbours=3, n_pairs=n_pairs, block_size=block,
+                       n_probes=0)
+        svd = D.score_svd(P, Q)
+        Es = [unit_rows(svd.V * svd.s**g)[0] for g in gammas]
+        want_change = [c[0] for c in PR.max_cosine_change(unit_rows(Q)[0], Es, block)]
+        assert repr(r.cos_change_with_given) == repr(want_change)
+        assert repr(r.most_variable_pairs) == repr(D._most_variable_pairs(Es, gammas, n_pairs,
+                                                                           block))
+
+
+def test_max_cosine_change_hands_every_member_block_to_each():
+    rng = np.random.default_rng(0)
+    E = unit_rows(rng.standard_normal((9, 3)))[0]
+    Fs = [unit_rows(rng.standard_normal((9, 3)))[0] for _ in range(2)]
+    seen = []
+    got = PR.max_cosine_change(E, Fs, 4, each=lambda a, m, C: seen.append((a, m, C.copy())))
+    assert got == PR.max_cosine_change(E, Fs, 4)
+    assert [(a, m) for a, m, _ in seen] == [(0, 0), (0, 1), (4, 0), (4, 1), (8, 0), (8, 1)]
+    for a, m, C in seen:
+        assert np.array_equal(C, Fs[m][a:a + 4] @ Fs[m].T)
+
+
+def test_the_balanced_lists_are_reused_only_for_the_same_array(monkeypatch):
+    """γ = ½ on the grid: its neighbour lists serve as N_half (13 → 12 lists for 11 γ); off
+    the grid N_half is computed. Either way it equals the lists of V √S."""
+    import cossim.beyond.diagnostic as D
+
+    P, Q = _factors(p=25)
+    calls = []
+    real = D.top_k_neighbours
+
+    def spy(E, n, block_size=None):
+        calls.append(E)
+        return real(E, n, block_size=block_size)
+    monkeypatch.setattr(D, "top_k_neighbours", spy)
+    svd = D.score_svd(P, Q)
+    want = real(svd.V * np.sqrt(svd.s), 3)
+    for gammas, n_calls in ((np.linspace(0.0, 1.0, 11), 12), (np.linspace(0.0, 1.0, 4), 6)):
+        calls.clear()
+        _, N, _, N_half = D._neighbour_sets(Q, svd, gammas, 3, 1024)
+        assert len(calls) == n_calls and np.array_equal(N_half, want)
+    r = D.diagnose(P, Q, n_neighbours=3, n_probes=0)
+    assert r.overlap_with_balanced[5] == 1.0
