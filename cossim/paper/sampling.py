@@ -167,9 +167,8 @@ def kth_largest(keys, counts) -> np.ndarray:
     counts : ndarray of int64, shape (m,)
         ``0 <= counts[r] <= p``.
     """
-    m, p = keys.shape
-    work = _GumbelWork(m, p)
-    return _kth_largest(keys, counts, work.rounded, work.sorted)
+    shape = keys.shape
+    return _kth_largest(keys, counts, np.empty(shape, np.float32), np.empty(shape, np.float32))
 
 
 def _kth_largest(keys, counts, rounded, ordered) -> np.ndarray:

@@ -265,19 +265,26 @@ def test_sampled_users():
     assert _sample_users(50, 3).shape == (50,)
 
 
+def _spy_on_neighbour_lists(monkeypatch) -> list:
+    """Record (E, block_size) of every neighbour-list call diagnose makes; the lists are the real ones."""
+    import cossim.beyond.diagnostic as D
+
+    calls, real = [], D.top_k_neighbours
+
+    def spy(E, n, block_size=None):
+        calls.append((E, block_size))
+        return real(E, n, block_size=block_size)
+    monkeypatch.setattr(D, "top_k_neighbours", spy)
+    return calls
+
+
 def test_neighbour_lists_are_computed_in_blocks_of_the_given_size(monkeypatch):
     import cossim.beyond.diagnostic as D
 
-    sizes = []
-    real = D.top_k_neighbours
-
-    def spy(E, n, block_size=None):
-        sizes.append(block_size)
-        return real(E, n, block_size=block_size)
-    monkeypatch.setattr(D, "top_k_neighbours", spy)
+    calls = _spy_on_neighbour_lists(monkeypatch)
     P, Q = _factors(p=30)
     D.diagnose(P, Q, n_neighbours=3, block_size=7, n_probes=0)
-    assert sizes and set(sizes) == {7}
+    assert calls and {block_size for _, block_size in calls} == {7}
 
 
 def test_report_json_round_trip():
@@ -648,13 +655,8 @@ def test_the_balanced_lists_are_reused_only_for_the_same_array(monkeypatch):
     import cossim.beyond.diagnostic as D
 
     P, Q = _factors(p=25)
-    calls = []
     real = D.top_k_neighbours
-
-    def spy(E, n, block_size=None):
-        calls.append(E)
-        return real(E, n, block_size=block_size)
-    monkeypatch.setattr(D, "top_k_neighbours", spy)
+    calls = _spy_on_neighbour_lists(monkeypatch)
     svd = D.score_svd(P, Q)
     want = real(svd.V * np.sqrt(svd.s), 3)
     for gammas, n_calls in ((np.linspace(0.0, 1.0, 11), 12), (np.linspace(0.0, 1.0, 4), 6)):
