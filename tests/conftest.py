@@ -1,10 +1,16 @@
 """Session fixtures shared by every test module.
 
-The book is executed once per session: when any collected test needs it, a background
-process (``tests/support/execute_book.py``) starts right after collection, runs every
-chapter once with papermill at the paper's scale and renders the book from those
-executed notebooks, while the unit tests run beside it. The tests that need the book
-run last and wait for it (``_phase_key`` orders them so that work of their own runs first).
+Two pieces of work run in background processes that start right after collection, while
+the unit tests run beside them, when a collected test needs them:
+
+* the book (``tests/support/execute_book.py``): every chapter executed once with
+  papermill at the paper's scale, and the book rendered from those executed notebooks;
+* the JupyterLab run (``tests/support/drive_lab.py``): every notebook page opened, run
+  and saved in JupyterLab's UI, at a lower CPU priority, so that it takes the time the
+  others leave idle.
+
+The tests that need them run last and wait for them (``_phase_key`` orders them so that
+work of their own runs first).
 """
 
 import json
@@ -20,31 +26,42 @@ from support.book import ROOT
 #: Fixtures that need the executed book; the browser tests' ``book_html`` too, unless
 #: COSSIM_BOOK_HTML points them at a book built before.
 BOOK_FIXTURES = {"built_book", "executed_book"}
+#: The fixture that needs the JupyterLab run.
+LAB_FIXTURE = "lab_driven"
+#: Each background job: the script it runs, and the file it writes when it is done.
+JOBS = {"book": ("execute_book.py", "results.json"), "lab": ("drive_lab.py", "results.json")}
 _BACKGROUND = pytest.StashKey[dict]()
 
 
 @pytest.hookimpl(trylast=True)  # after `-m`/`-k` have deselected
 def pytest_collection_modifyitems(session, config, items):
-    """Run the book's tests last (stable order otherwise), and start executing the book."""
-    wanted = BOOK_FIXTURES | ({"book_html"} if not os.environ.get("COSSIM_BOOK_HTML") else set())
-    needs_book = [item for item in items if wanted & set(getattr(item, "fixturenames", ()))]
-    if not needs_book or config.option.collectonly:
+    """Run the tests that wait for background work last (stable order otherwise), and
+    start that work: the book's execution, the JupyterLab run, or both."""
+    book = BOOK_FIXTURES | ({"book_html"} if not os.environ.get("COSSIM_BOOK_HTML") else set())
+    wants = {"book": book, "lab": {LAB_FIXTURE}}
+    needs = {job: [item for item in items if fixtures & set(getattr(item, "fixturenames", ()))]
+             for job, fixtures in wants.items()}
+    waiting = {id(item) for waiters in needs.values() for item in waiters}
+    if not waiting or config.option.collectonly:
         return
-    items.sort(key=_phase_key(items, {id(item) for item in needs_book}))
-    out = Path(tempfile.mkdtemp(prefix="cossim-book-"))
-    log = open(out / "execute_book.log", "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
-    process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / "execute_book.py"),
-                                str(out)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    config.stash[_BACKGROUND] = {"process": process, "out": out, "log": log}
+    items.sort(key=_phase_key(items, waiting))
+    started = {}
+    for job in (job for job, waiters in needs.items() if waiters):
+        script, _ = JOBS[job]
+        out = Path(tempfile.mkdtemp(prefix=f"cossim-{job}-"))
+        log = open(out / f"{Path(script).stem}.log", "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
+        process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / script), str(out)],
+                                   stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        started[job] = {"process": process, "out": out, "log": log}
+    config.stash[_BACKGROUND] = started
 
 
 def _phase_key(items, waiting: set):
     """Sort key (stable): unit tests; then the book's and browser's tests that build or run
-    on their own; then the modules that wait for the book, those with the most tests before
-    their first wait first (the JupyterLab UI test drives JupyterLab while the book
-    finishes). The marked tests of a waiting module share one phase; this project marks
-    whole modules, so each runs in one piece and its module-scoped fixtures (a JupyterLab
-    server, a browser) are set up once."""
+    on their own; then the modules that wait for background work, those with the most tests
+    before their first wait first. The marked tests of a waiting module share one phase; this project marks
+    whole modules, so each runs in one piece and its module-scoped fixtures (a browser)
+    are set up once."""
     before_wait, waited = {}, set()
     for item in items:
         module = getattr(item, "module", None)
@@ -65,11 +82,29 @@ def _phase_key(items, waiting: set):
 
 
 def pytest_unconfigure(config):
-    background = config.stash.get(_BACKGROUND, None)
-    if background is not None:
-        if background["process"].poll() is None:
-            background["process"].kill()
-        background["log"].close()
+    for job in config.stash.get(_BACKGROUND, {}).values():
+        process = job["process"]
+        if process.poll() is None:
+            process.terminate()  # the JupyterLab run stops its server and kernels on SIGTERM
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        job["log"].close()
+
+
+def _finished(request, job: str) -> tuple[dict, Path]:
+    """Wait for a background job; its results and folder (a failed job fails the test)."""
+    started = request.config.stash.get(_BACKGROUND, {})
+    assert job in started, f"the background job {job!r} was not started at collection"
+    process, out = started[job]["process"], started[job]["out"]
+    process.wait(timeout=5400)
+    script, results = JOBS[job]
+    path = out / results
+    if not path.is_file():
+        log = (out / f"{Path(script).stem}.log").read_text(encoding="utf-8")
+        pytest.fail(f"{script} failed ({process.returncode}):\n{log[-5000:]}")
+    return json.loads(path.read_text(encoding="utf-8")), out
 
 
 @pytest.fixture(scope="session")
@@ -85,15 +120,7 @@ def executed_book(request):
     ``returncode`` and ``log`` describe the ``jupyter-book build -W -n --keep-going`` that
     rendered the executed notebooks; ``executed`` is the folder of executed notebooks.
     """
-    background = request.config.stash.get(_BACKGROUND, None)
-    assert background is not None, "the book's execution was not started at collection"
-    process, out = background["process"], background["out"]
-    process.wait(timeout=5400)
-    results = out / "results.json"
-    if not results.is_file():
-        log = (out / "execute_book.log").read_text(encoding="utf-8")
-        pytest.fail(f"executing the book failed ({process.returncode}):\n{log[-5000:]}")
-    summary = json.loads(results.read_text(encoding="utf-8"))
+    summary, out = _finished(request, "book")
     summary["log"] = (out / "render.log").read_text(encoding="utf-8")
     summary["executed"] = out / "executed"
     return summary
@@ -107,3 +134,11 @@ def built_book(executed_book):
     the return code themselves so a failed build is reported where it matters.
     """
     return Path(executed_book["html"]), executed_book["returncode"], executed_book["log"]
+
+
+@pytest.fixture(scope="session")
+def lab_driven(request):
+    """Every notebook page opened, run and saved once in JupyterLab's UI at its test
+    parameters: what ``tests/support/drive_lab.py`` recorded (see its docstring)."""
+    record, _ = _finished(request, "lab")
+    return record

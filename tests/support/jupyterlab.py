@@ -166,29 +166,48 @@ def open_chapter(page, lab: LabServer, stem: str, n_cells: int, timeout_ms: int 
     page.wait_for_function(KERNEL_IDLE_JS, arg=n_cells, timeout=timeout_ms, polling=500)
 
 
+def open_next_chapter(page, stem: str, n_cells: int, timeout_ms: int = 180_000) -> None:
+    """In a page where a chapter was opened from ``book`` and saved: *File → Close All
+    Tabs*, then double-click ``<stem>.md`` in the same file browser; wait as
+    :func:`open_chapter` does. A tab with unsaved changes would stop the closing at a
+    dialog, so only a saved chapter may be open."""
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^File$")).click(timeout=timeout_ms)
+    page.locator(".lm-Menu-item", has_text="Close All Tabs").first.click(timeout=timeout_ms)
+    page.wait_for_function("() => document.querySelector('.jp-NotebookPanel') === null",
+                           timeout=timeout_ms, polling=200)
+    _dir_item(page, f"{stem}.md").dblclick(timeout=timeout_ms)
+    page.wait_for_function(KERNEL_IDLE_JS, arg=n_cells, timeout=timeout_ms, polling=500)
+
+
 STATE_JS = r"""
 () => {
   const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
   const prompts = [...nb.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
   const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
-  return {prompts, status: indicator ? indicator.getAttribute('data-status') : null};
+  const failed = [...nb.querySelectorAll('.jp-OutputArea-output')].some(o => {
+    const mime = o.getAttribute('data-mime-type') || '';
+    return mime.includes('error') || (mime.includes('stderr') && o.textContent.includes('Traceback'));
+  });
+  return {prompts, status: indicator ? indicator.getAttribute('data-status') : null, failed};
 }
 """
 
 
 def run_all(page, timeout_s: float, start_s: float = 60.0) -> float:
-    """*Run → Run All Cells*; wait until every code cell ran and the kernel is idle."""
+    """*Run → Run All Cells*; wait until every code cell ran and the kernel is idle, or
+    until a cell failed (JupyterLab then runs none of the cells after it) and it is idle."""
     page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
     start = time.monotonic()
     while time.monotonic() - start < timeout_s:
-        time.sleep(1.0)
+        time.sleep(0.5)
         state = page.evaluate(STATE_JS)
         if not any(re.search(r"\[(\d+|\*)\]", p) for p in state["prompts"]) \
                 and time.monotonic() - start > start_s:
             raise TimeoutError(f"Run All Cells did not start within {start_s:.0f} s: {state}")
         done = all(re.search(r"\[\d+\]", p) for p in state["prompts"])
-        if done and state["status"] == "idle":
+        stopped = state["failed"] and not any("[*]" in p for p in state["prompts"])
+        if (done or stopped) and state["status"] == "idle":
             return time.monotonic() - start
     raise TimeoutError(f"Run All did not finish within {timeout_s:.0f} s: {page.evaluate(STATE_JS)}")
 
