@@ -58,11 +58,18 @@ def workdir(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="module")
+def converted(workdir):
+    """`jupytext --to ipynb book/<stem>.md` for every chapter, in one call (jupytext takes
+    several files; one process instead of one per chapter)."""
+    run([_tool("jupytext"), "--to", "ipynb", *(f"book/{stem}.md" for stem in CHAPTERS)], cwd=workdir)
+    return workdir
+
+
 @pytest.mark.parametrize("stem", CHAPTERS)
-def test_readme_conversion(workdir, stem):
+def test_readme_conversion(converted, stem):
     """`jupytext --to ipynb book/<stem>.md` writes a valid notebook with the chapter's cells."""
-    run([_tool("jupytext"), "--to", "ipynb", f"book/{stem}.md"], cwd=workdir)
-    notebook = workdir / "book" / f"{stem}.ipynb"
+    notebook = converted / "book" / f"{stem}.ipynb"
     assert notebook.is_file(), "jupytext did not write the notebook next to the chapter"
     nb = nbformat.read(notebook, as_version=4)
     nbformat.validate(nb)
@@ -73,7 +80,7 @@ def test_readme_conversion(workdir, stem):
     assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1
 
 
-def test_readme_execution_of_a_converted_chapter(workdir):
+def test_readme_execution_of_a_converted_chapter(converted):
     """`jupyter execute --inplace book/<stem>.ipynb` runs a converted chapter to the end.
 
     The command is the same for every chapter, so it runs one (the introduction, the
@@ -81,10 +88,9 @@ def test_readme_execution_of_a_converted_chapter(workdir):
     (tests/book/test_book.py), and CI executes each chapter only once.
     """
     stem = "01_introduction"
-    run([_tool("jupytext"), "--to", "ipynb", f"book/{stem}.md"], cwd=workdir)
     run([_tool("jupyter"), "execute", "--inplace", "--timeout=900", f"book/{stem}.ipynb"],
-        cwd=workdir)
-    nb = nbformat.read(workdir / "book" / f"{stem}.ipynb", as_version=4)
+        cwd=converted)
+    nb = nbformat.read(converted / "book" / f"{stem}.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(c.execution_count for c in code), "not every code cell was executed"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]

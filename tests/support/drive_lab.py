@@ -2,9 +2,8 @@
 
 This is the work behind ``tests/book/test_jupyterlab_ui.py`` (the README's JupyterLab
 path, issue 14). ``tests/conftest.py`` starts it right after collection, beside the unit
-tests and the book's execution, at a lower CPU priority (:data:`NICENESS`): it uses the
-time the others leave a core idle, and the book, which more tests wait for, keeps its pace.
-The UI tests read :data:`RESULTS` at the end of the session and judge it.
+tests and the book's execution, at a lower CPU priority (``JOBS`` there). The UI tests
+read :data:`RESULTS` at the end of the session and judge it.
 
 What it does: it copies ``book/`` and ``jupytext.toml`` into a reader's folder (a chapter
 with small test parameters, ``support/chapter_params.py``, gets them written into its
@@ -60,8 +59,6 @@ RUN_TIMEOUT_S = 1800
 #: Every wait for the page (opening, clicking, navigating). Generous: at its lower
 #: priority the driver may get little CPU while the unit tests run.
 STEP_TIMEOUT_MS = 600_000
-#: Added to this process's niceness (its server, kernels and browsers inherit it).
-NICENESS = 5
 #: Chapters driven at once. The machine (and CI) has 2 cores; driving one chapter at a
 #: time kept only about one busy, since a kernel runs one cell at a time while the
 #: browser waits for it (measured in round 3 of issue 16: 273 s of CPU over 262 s).
@@ -211,8 +208,6 @@ def _stop(signum, frame):
 
 def main(out_dir: str) -> None:
     signal.signal(signal.SIGTERM, _stop)  # tests/conftest.py ends an unfinished run so
-    if hasattr(os, "nice"):
-        os.nice(NICENESS)
     out = Path(out_dir)
     stems = notebook_pages()
     record = {"unavailable": None, "lab": None, "pages": {}}
