@@ -8,13 +8,10 @@ the unit tests run beside them, when a collected test needs them:
 * the JupyterLab run (``tests/support/drive_lab.py``): every notebook page opened, run
   and saved in JupyterLab's UI.
 
-Both run at a lower CPU priority than the tests (``JOBS``).
-
 The tests that need them run last and wait for them (``_phase_key`` orders them so that
 work of their own runs first).
 """
 
-import functools
 import json
 import os
 import subprocess
@@ -30,13 +27,8 @@ from support.book import ROOT
 BOOK_FIXTURES = {"built_book", "executed_book"}
 #: The fixture that needs the JupyterLab run.
 LAB_FIXTURE = "lab_driven"
-#: Each background job: the script it runs, the file it writes when it is done, and the
-#: niceness it runs at. The session's own tests run in one process at normal priority;
-#: niced, the jobs take what that process leaves of the two cores instead of starving it
-#: (measured in issue 16, round 5: with both jobs at normal priority the unit tests took
-#: 358 s instead of 238 s, and the machine was half idle at the end while the tests that
-#: run on their own caught up). The book is needed by more tests, so it goes first.
-JOBS = {"book": ("execute_book.py", "results.json", 5), "lab": ("drive_lab.py", "results.json", 10)}
+#: Each background job: the script it runs, and the file it writes when it is done.
+JOBS = {"book": ("execute_book.py", "results.json"), "lab": ("drive_lab.py", "results.json")}
 _BACKGROUND = pytest.StashKey[dict]()
 
 
@@ -54,12 +46,11 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=_phase_key(items, waiting))
     started = {}
     for job in (job for job, waiters in needs.items() if waiters):
-        script, _, niceness = JOBS[job]
+        script, _ = JOBS[job]
         out = Path(tempfile.mkdtemp(prefix=f"cossim-{job}-"))
         log = open(out / f"{Path(script).stem}.log", "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
         process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / script), str(out)],
-                                   stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                                   preexec_fn=functools.partial(os.nice, niceness) if hasattr(os, "nice") else None)
+                                   stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         started[job] = {"process": process, "out": out, "log": log}
     config.stash[_BACKGROUND] = started
 
@@ -107,7 +98,7 @@ def _finished(request, job: str) -> tuple[dict, Path]:
     assert job in started, f"the background job {job!r} was not started at collection"
     process, out = started[job]["process"], started[job]["out"]
     process.wait(timeout=5400)
-    script, results, _ = JOBS[job]
+    script, results = JOBS[job]
     path = out / results
     if not path.is_file():
         log = (out / f"{Path(script).stem}.log").read_text(encoding="utf-8")

@@ -2,8 +2,8 @@
 
 This is the work behind ``tests/book/test_jupyterlab_ui.py`` (the README's JupyterLab
 path, issue 14). ``tests/conftest.py`` starts it right after collection, beside the unit
-tests and the book's execution, at a lower CPU priority (``JOBS`` there). The UI tests
-read :data:`RESULTS` at the end of the session and judge it.
+tests and the book's execution, so that its work overlaps theirs instead of following
+it. The UI tests read :data:`RESULTS` at the end of the session and judge it.
 
 What it does: it copies ``book/`` and ``jupytext.toml`` into a reader's folder (a chapter
 with small test parameters, ``support/chapter_params.py``, gets them written into its
@@ -56,8 +56,8 @@ from support.book import BOOK, ROOT, chapters_in_toc  # noqa: E402
 
 RESULTS = "results.json"
 RUN_TIMEOUT_S = 1800
-#: Every wait for the page (opening, clicking, navigating). Generous: at its lower
-#: priority the driver may get little CPU while the unit tests run.
+#: Every wait for the page (opening, clicking, navigating). Generous: the machine is
+#: busy with the unit tests and the book's execution while this runs.
 STEP_TIMEOUT_MS = 600_000
 #: Chapters driven at once. The machine (and CI) has 2 cores; driving one chapter at a
 #: time kept only about one busy, since a kernel runs one cell at a time while the
@@ -188,25 +188,6 @@ def drive_from(todo: queue.SimpleQueue, chromium: str, lab, shots: Path, t0: flo
             worker.close()
 
 
-def keep_niceness(chromium: str, folder: Path) -> str:
-    """A Chromium that cannot raise its own priority: a wrapper script in `folder`, when
-    running as root and util-linux's ``setpriv`` is there; else `chromium` itself.
-
-    Started as root, Chromium sets its processes' niceness itself (measured: the browser
-    at -8, renderers at 0), which undoes the lower priority this run is started at
-    (tests/conftest.py). Without the capability to raise priority (CAP_SYS_NICE) it
-    cannot; it runs as before otherwise.
-    """
-    setpriv = shutil.which("setpriv")
-    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and setpriv):
-        return chromium
-    wrapper = folder / "chromium-niced"
-    wrapper.write_text(f'#!/bin/sh\nexec "{setpriv}" --bounding-set -sys_nice --inh-caps -sys_nice '
-                       f'"{chromium}" "$@"\n', encoding="utf-8")
-    wrapper.chmod(0o755)
-    return str(wrapper)
-
-
 def drive_all(reader: Path, stems, chromium: str, lab, shots: Path) -> dict:
     """Every page in `stems` driven once, :data:`SLOWEST` first, then in the book's order."""
     todo = queue.SimpleQueue()
@@ -244,7 +225,7 @@ def main(out_dir: str) -> None:
         server.start()
         record["lab"] = {"home": str(server.home), "log": str(server.log_path),
                          "env": {k: server.env[k] for k in ("HOME", "JUPYTER_CONFIG_DIR")}}
-        done = drive_all(reader, stems, keep_niceness(chromium, out), server, shots)
+        done = drive_all(reader, stems, chromium, server, shots)
         for stem in stems:
             after = reader / "book" / f"{stem}.md"
             record["pages"][stem] = {**done[stem], "before": str(out / "before" / f"{stem}.md"),
