@@ -6,6 +6,7 @@ status 3 and one line that calls it a bug, with the traceback only under COSSIM_
 """
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -38,6 +39,11 @@ def assert_clean_failure(result, out_dir=None):
 
 @pytest.fixture()
 def files(tmp_path):
+    return make_files(tmp_path)
+
+
+def make_files(tmp_path):
+    """Good and defective input files, each named by what it is."""
     rng = np.random.default_rng(0)
     X = sp.random(40, 12, density=0.3, format="csr", random_state=1)
     X.data[:] = 1.0
@@ -135,12 +141,69 @@ DIAGNOSE_BAD = {
 BAD = {"figure1": FIGURE1_BAD, "diagnose": DIAGNOSE_BAD}
 
 
-@pytest.mark.parametrize("command, case", [(command, case) for command, cases in BAD.items()
-                                           for case in sorted(cases)])
-def test_bad_input(command, case, files, tmp_path):
-    out = tmp_path / "out"
-    result = run_cli(command, *BAD[command][case](files), "--out", out)
+CASES = [(command, case) for command, cases in BAD.items() for case in sorted(cases)]
+
+#: Runs each bad-input case through `cossim.cli.main.main`, the function `python -m cossim`
+#: calls, in one process of its own, with the standard streams redirected per case. Each
+#: case starts with the process's initial warning filters and a fresh record of warnings
+#: already shown (entering `catch_warnings` resets it), so it prints the warnings a process
+#: of its own would. Anything written past the redirection (an fd-level write, a handler
+#: bound to the old stream) reaches this process's real stderr, which must stay empty.
+BATCH = r"""
+import contextlib, io, json, sys, warnings
+from cossim.cli.main import main
+results = []
+for argv in json.loads(sys.stdin.read()):
+    out, err = io.StringIO(), io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse
+            code = exc.code
+    results.append({"returncode": code, "stdout": out.getvalue(), "stderr": err.getvalue()})
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def bad_input_runs(tmp_path_factory):
+    """{(command, case): result} for every case of BAD, from one process (BATCH): one
+    interpreter start instead of one per case."""
+    root = tmp_path_factory.mktemp("bad-input")
+    files = make_files(root)
+    argvs = [[command, *map(str, BAD[command][case](files)), "--out", str(root / f"out-{i}")]
+             for i, (command, case) in enumerate(CASES)]
+    done = subprocess.run([sys.executable, "-c", BATCH], input=json.dumps(argvs),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-3000:]
+    results = json.loads(done.stdout)
+    return {key: (subprocess.CompletedProcess(argv, r["returncode"], r["stdout"], r["stderr"]),
+                  root / f"out-{i}")
+            for i, (key, argv, r) in enumerate(zip(CASES, argvs, results))}
+
+
+@pytest.mark.parametrize("command, case", CASES)
+def test_bad_input(command, case, bad_input_runs):
+    result, out = bad_input_runs[command, case]
     assert_clean_failure(result, out)
+
+
+def test_the_bad_input_batch_reports_like_a_process_of_its_own(files, tmp_path):
+    """Two cases run as real processes give what the batch recorded for them: the same
+    status, stdout and stderr (one usage error from argparse, one from cossim)."""
+    batch = subprocess.run([sys.executable, "-c", BATCH], capture_output=True, text=True, timeout=300,
+                           input=json.dumps([["figure1", "--rank", "ten"],
+                                             ["figure1", "--data", str(files["missing"]),
+                                              "--labels", str(files["y"]), "--out", str(tmp_path / "a")]]))
+    assert batch.returncode == 0 and batch.stderr == "", batch.stderr
+    recorded = json.loads(batch.stdout)
+    for args, want in ((["--rank", "ten"], recorded[0]),
+                       (["--data", files["missing"], "--labels", files["y"], "--out", tmp_path / "a"],
+                        recorded[1])):
+        real = run_cli("figure1", *args)
+        assert (real.returncode, real.stdout, real.stderr) == (want["returncode"], want["stdout"],
+                                                               want["stderr"])
+        assert real.returncode == 2
 
 
 def unwritable_targets(files):
