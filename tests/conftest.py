@@ -5,6 +5,8 @@ the unit tests run beside them, when a collected test needs them:
 
 * the book (``tests/support/execute_book.py``): every chapter executed once with
   papermill at the paper's scale, and the book rendered from those executed notebooks;
+  then, if the determinism test runs, its seeded chapters executed twice more at their
+  test parameters;
 * the JupyterLab run (``tests/support/drive_lab.py``): every notebook page opened, run
   and saved in JupyterLab's UI.
 
@@ -17,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -27,30 +30,46 @@ from support.book import ROOT
 BOOK_FIXTURES = {"built_book", "executed_book"}
 #: The fixture that needs the JupyterLab run.
 LAB_FIXTURE = "lab_driven"
-#: Each background job: the script it runs, and the file it writes when it is done.
+#: The fixture that needs the seeded chapters executed twice more (the determinism test).
+#: The book's process runs those executions after it has rendered the book: a test that
+#: waits for them then waits on work that runs beside the session's own tests instead of
+#: after them (issue 16, round 5: the session's own tests, not the background, had become
+#: the longest path).
+TWICE_FIXTURE = "seeded_twice"
+#: Each background job: the script it runs and the file it writes when done; the files of
+#: optional parts it can be asked for (an option of the script).
 JOBS = {"book": ("execute_book.py", "results.json"), "lab": ("drive_lab.py", "results.json")}
+PARTS = {TWICE_FIXTURE: ("book", "--twice", "twice.json")}
 _BACKGROUND = pytest.StashKey[dict]()
 
 
 @pytest.hookimpl(trylast=True)  # after `-m`/`-k` have deselected
 def pytest_collection_modifyitems(session, config, items):
     """Run the tests that wait for background work last (stable order otherwise), and
-    start that work: the book's execution, the JupyterLab run, or both."""
+    start that work: the book's execution (with the determinism test's executions after
+    it, if that test runs), the JupyterLab run, or both."""
     book = BOOK_FIXTURES | ({"book_html"} if not os.environ.get("COSSIM_BOOK_HTML") else set())
-    wants = {"book": book, "lab": {LAB_FIXTURE}}
-    needs = {job: [item for item in items if fixtures & set(getattr(item, "fixturenames", ()))]
-             for job, fixtures in wants.items()}
+    wants = {"book": book, "lab": {LAB_FIXTURE}, TWICE_FIXTURE: {TWICE_FIXTURE}}
+    needs = {name: [item for item in items if fixtures & set(getattr(item, "fixturenames", ()))]
+             for name, fixtures in wants.items()}
     waiting = {id(item) for waiters in needs.values() for item in waiters}
     if not waiting or config.option.collectonly:
         return
     items.sort(key=_phase_key(items, waiting))
+    options = {job: [] for job in JOBS}
+    for part, (job, option, _) in PARTS.items():
+        if needs[part]:
+            options[job].append(option)
     started = {}
-    for job in (job for job, waiters in needs.items() if waiters):
-        script, _ = JOBS[job]
+    for job, (script, _) in JOBS.items():
+        if not (needs[job] or options[job]):
+            continue
+        if not needs[job]:
+            options[job].append("--only-parts")  # e.g. the determinism test run alone
         out = Path(tempfile.mkdtemp(prefix=f"cossim-{job}-"))
         log = open(out / f"{Path(script).stem}.log", "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
-        process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / script), str(out)],
-                                   stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / script), str(out),
+                                    *options[job]], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         started[job] = {"process": process, "out": out, "log": log}
     config.stash[_BACKGROUND] = started
 
@@ -92,17 +111,20 @@ def pytest_unconfigure(config):
         job["log"].close()
 
 
-def _finished(request, job: str) -> tuple[dict, Path]:
-    """Wait for a background job; its results and folder (a failed job fails the test)."""
+def _finished(request, job: str, results: str) -> tuple[dict, Path]:
+    """Wait until a background job has written `results` (or has ended without it: then the
+    test fails with its log); the results and the job's folder."""
     started = request.config.stash.get(_BACKGROUND, {})
     assert job in started, f"the background job {job!r} was not started at collection"
     process, out = started[job]["process"], started[job]["out"]
-    process.wait(timeout=5400)
-    script, results = JOBS[job]
-    path = out / results
+    path, deadline = out / results, time.monotonic() + 5400
+    # the file appears whole: each job writes it under another name and renames it
+    while not path.is_file() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)
     if not path.is_file():
+        script = JOBS[job][0]
         log = (out / f"{Path(script).stem}.log").read_text(encoding="utf-8")
-        pytest.fail(f"{script} failed ({process.returncode}):\n{log[-5000:]}")
+        pytest.fail(f"{script} did not write {results} ({process.poll()}):\n{log[-5000:]}")
     return json.loads(path.read_text(encoding="utf-8")), out
 
 
@@ -119,7 +141,7 @@ def executed_book(request):
     ``returncode`` and ``log`` describe the ``jupyter-book build -W -n --keep-going`` that
     rendered the executed notebooks; ``executed`` is the folder of executed notebooks.
     """
-    summary, out = _finished(request, "book")
+    summary, out = _finished(request, "book", JOBS["book"][1])
     summary["log"] = (out / "render.log").read_text(encoding="utf-8")
     summary["executed"] = out / "executed"
     return summary
@@ -139,5 +161,17 @@ def built_book(executed_book):
 def lab_driven(request):
     """Every notebook page opened, run and saved once in JupyterLab's UI at its test
     parameters: what ``tests/support/drive_lab.py`` recorded (see its docstring)."""
-    record, _ = _finished(request, "lab")
+    record, _ = _finished(request, "lab", JOBS["lab"][1])
+    return record
+
+
+@pytest.fixture(scope="session")
+def seeded_twice(request):
+    """The seeded chapters (``support.chapter_params.SEEDED_CHAPTERS``) executed twice more
+    at their test parameters by the book's process, after the book: ``{"runs": [first,
+    second]}``, each ``{stem: {"seconds", "error"}}``, and ``folders`` holding the two runs'
+    executed notebooks."""
+    job, _, results = PARTS[TWICE_FIXTURE]
+    record, out = _finished(request, job, results)
+    record["folders"] = [out / "twice" / name for name in ("first", "second")]
     return record

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from support.chapter_params import SEEDED_CHAPTERS
 
 import cossim
 
@@ -61,11 +62,6 @@ def test_results_do_not_depend_on_thread_count(tmp_path):
             assert_allclose(single[key], default[key], rtol=1e-9, atol=1e-9, err_msg=key)
 
 
-#: Chapters whose numbers come from seeded random draws (simulated data, random
-#: initialisations); the determinism test executes them twice at their test parameters.
-SEEDED_CHAPTERS = ("04_experiments", "06_training_dynamics")
-
-
 #: Not part of what a reader sees, so normalised before comparing: the HTML ids pandas'
 #: Styler derives from a fresh random uuid ("T_0308b"), and the memory address in an
 #: object's plain-text repr ("<...Styler at 0x7f9d...>", shown only where HTML is not).
@@ -92,24 +88,19 @@ def cell_outputs(notebook_path: Path):
 
 
 @pytest.mark.book
-def test_two_executions_give_identical_outputs(tmp_path):
+def test_two_executions_give_identical_outputs(seeded_twice):
     """The same chapter run twice gives byte-identical outputs: numbers, tables and figures.
 
-    The book itself is executed once per session (tests/conftest.py); this runs the
-    chapters that draw seeded random numbers twice more, at their small test parameters.
+    The book itself is executed once per session (tests/conftest.py); the chapters that
+    draw seeded random numbers are executed twice more at their small test parameters,
+    by the same background process after the book (``seeded_twice``).
     """
-    from support.chapter_params import CHAPTER_PARAMS
-    from support.execute_book import execute_jobs
-
-    # both runs of a chapter side by side (two workers), so the workers finish together
-    jobs = [(stem, tmp_path / name, CHAPTER_PARAMS[stem])
-            for stem in SEEDED_CHAPTERS for name in ("first", "second")]
-    results = execute_jobs(jobs, workers=2)
-    runs = [{r["stem"]: r for r in results[i::2]} for i in (0, 1)]
+    first_dir, second_dir = seeded_twice["folders"]
+    assert len(SEEDED_CHAPTERS) >= 2
     for stem in SEEDED_CHAPTERS:
-        for run in runs:
+        for run in seeded_twice["runs"]:
             assert run[stem]["error"] is None, f"{stem}: {run[stem]['error']}"
-        first = cell_outputs(tmp_path / "first" / f"{stem}.ipynb")
-        second = cell_outputs(tmp_path / "second" / f"{stem}.ipynb")
+        first = cell_outputs(first_dir / f"{stem}.ipynb")
+        second = cell_outputs(second_dir / f"{stem}.ipynb")
         assert len(first) >= 5, f"{stem}: expected outputs to compare"
         assert first == second, f"{stem}: two executions differ"

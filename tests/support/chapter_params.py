@@ -30,3 +30,8 @@ CHAPTER_PARAMS = {
     "09_libraries": {"n_users": 3000, "n_items": 200, "rank": 10, "lam2": 20.0,
                      "ml_min_ratings": 50, "ml_rank": 20, "n_gammas": 5, "als_long": 300},
 }
+
+#: Chapters whose numbers come from seeded random draws (simulated data, random
+#: initialisations); the determinism test compares two more executions of each at their
+#: test parameters (tests/book/test_determinism.py).
+SEEDED_CHAPTERS = ("04_experiments", "06_training_dynamics")

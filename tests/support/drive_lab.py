@@ -53,6 +53,7 @@ from jupytext.config import load_jupytext_configuration_file  # noqa: E402
 import support.browser as bu  # noqa: E402
 import support.jupyterlab as jl  # noqa: E402
 from support.book import BOOK, ROOT, chapters_in_toc  # noqa: E402
+from support.execute_book import write_json  # noqa: E402
 
 RESULTS = "results.json"
 RUN_TIMEOUT_S = 1800
@@ -240,7 +241,7 @@ def main(out_dir: str) -> None:
     finally:
         if server is not None:
             server.stop()
-    (out / RESULTS).write_text(json.dumps(record, indent=1), encoding="utf-8")
+    write_json(out / RESULTS, record)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,14 @@ The README's build command is untouched: it executes every chapter itself.
 Run as a script to do steps 1-3 into a folder (what ``tests/conftest.py`` starts in the
 background while the unit tests run)::
 
-    python tests/support/execute_book.py OUT_DIR
+    python tests/support/execute_book.py OUT_DIR [--twice] [--only-parts]
+
+It writes ``OUT_DIR/results.json`` when the book is rendered. With ``--twice`` it then
+executes the seeded chapters (``support.chapter_params.SEEDED_CHAPTERS``) twice more at
+their test parameters, both runs of a chapter side by side, into ``OUT_DIR/twice/first``
+and ``OUT_DIR/twice/second``, and writes ``OUT_DIR/twice.json`` (what
+``tests/book/test_determinism.py`` compares). ``--only-parts`` skips the book itself
+(a session that runs the determinism test but nothing that needs the book).
 """
 
 from __future__ import annotations
@@ -171,15 +178,36 @@ def render_book(out_dir: Path, cache_dir: Path):
     return out_dir / "_build" / "html", result.returncode, result.stdout + result.stderr
 
 
-def main(out_dir: str) -> None:
+def write_json(path: Path, value) -> None:
+    """Write `value` as JSON under another name, then rename: a reader waiting for `path`
+    (tests/conftest.py) never sees it half written."""
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(value, indent=1), encoding="utf-8")
+    os.replace(part, path)
+
+
+def execute_twice(out_dir: Path) -> dict:
+    """The seeded chapters executed twice at their test parameters, the two runs of a
+    chapter side by side (two workers, so they finish together)."""
+    from support.chapter_params import CHAPTER_PARAMS, SEEDED_CHAPTERS
+
+    jobs = [(stem, out_dir / name, CHAPTER_PARAMS[stem])
+            for stem in SEEDED_CHAPTERS for name in ("first", "second")]
+    results = execute_jobs(jobs, workers=2)
+    return {"runs": [{r["stem"]: r for r in results[i::2]} for i in (0, 1)]}
+
+
+def main(out_dir: str, twice: bool = False, book: bool = True) -> None:
     out = Path(out_dir)
-    results = execute_chapters(out / "executed")
-    cache_executed(out / "executed", results, out / "cache")
-    html, returncode, log = render_book(out / "render", out / "cache")
-    (out / "render.log").write_text(log, encoding="utf-8")
-    summary = {"chapters": results, "html": str(html), "returncode": returncode}
-    (out / RESULTS).write_text(json.dumps(summary, indent=1), encoding="utf-8")
+    if book:
+        results = execute_chapters(out / "executed")
+        cache_executed(out / "executed", results, out / "cache")
+        html, returncode, log = render_book(out / "render", out / "cache")
+        (out / "render.log").write_text(log, encoding="utf-8")
+        write_json(out / RESULTS, {"chapters": results, "html": str(html), "returncode": returncode})
+    if twice:
+        write_json(out / "twice.json", execute_twice(out / "twice"))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], twice="--twice" in sys.argv[2:], book="--only-parts" not in sys.argv[2:])
