@@ -76,10 +76,10 @@ def pytest_collection_modifyitems(session, config, items):
 
 def _phase_key(items, waiting: set):
     """Sort key (stable): unit tests; then the book's and browser's tests that build or run
-    on their own; then the modules that wait for background work, those with the most tests
-    before their first wait first. The marked tests of a waiting module share one phase; this project marks
-    whole modules, so each runs in one piece and its module-scoped fixtures (a browser)
-    are set up once."""
+    on their own; then the modules that wait for background work, those with the most
+    tests before their first wait first. The marked tests of a waiting module share one
+    phase; this project marks whole modules, so each runs in one piece and its
+    module-scoped fixtures (a browser) are set up once."""
     before_wait, waited = {}, set()
     for item in items:
         module = getattr(item, "module", None)

@@ -9,8 +9,9 @@ project's ``jupytext.toml``), so the working tree is untouched; a chapter with s
 parameters (tests/support/chapter_params.py) gets them written into its ``parameters``
 cell in that copy. For every notebook page, headless Debian Chromium driven by Playwright
 opens the chapter from the file browser as the README says (``book``, then the chapter),
-chooses *Run → Run All Cells* and waits until every cell ran and the kernel is idle. The
-tests here require, for each page:
+chooses *Run → Run All Cells* and waits until every cell ran and the kernel is idle (two
+workers, each keeping its JupyterLab page from one chapter to the next, as drive_lab.py
+describes). The tests here require, for each page:
 
 * no error output (and no ``{eval}`` role that failed to evaluate);
 * at least as many images as the chapter's HTML page has in its main content (read
