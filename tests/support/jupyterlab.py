@@ -1,11 +1,12 @@
-"""Helpers for tests/book/test_jupyterlab_ui.py: a private ``jupyter lab`` and what a chapter shows in it.
+"""A private ``jupyter lab`` and what a chapter shows in it (support/drive_lab.py, book/test_jupyterlab_ui.py).
 
 :class:`LabServer` starts ``jupyter lab`` on 127.0.0.1 (a free port, a token) with a
 temporary HOME and Jupyter config/data/runtime folders, after running the README's
 one-time ``jupytext-config set-default-viewer markdown myst`` against that home, and
 stops it again (its kernels through the REST API, then the server's process group).
 :func:`open_chapter` and :func:`run_all` drive JupyterLab the way the README tells a
-reader to: the file browser, a double click, *Run → Run All Cells*. :data:`COLLECT_JS`
+reader to: the file browser, a double click, *Run → Run All Cells*;
+:func:`open_next_chapter` opens the next chapter in the same page. :data:`COLLECT_JS`
 reads the open notebook (outputs, images, rendered Markdown cells), and the ``problems_*``
 functions judge that data in Python, so a self-test can feed them a broken notebook.
 """
