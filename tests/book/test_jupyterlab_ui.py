@@ -39,7 +39,7 @@ from typing import NamedTuple
 import pytest
 import support.jupyterlab as jl
 from support.book import BOOK
-from support.drive_lab import notebook_pages
+from support.drive_lab import CONCURRENT_PAGES, notebook_pages
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
@@ -158,6 +158,26 @@ def test_chapter_shows_the_images_of_its_html_page(stem, ran, html_images):
 def test_saving_the_chapter_leaves_it_unchanged(stem, ran):
     result = chapter(ran, stem)
     assert result.after == result.before
+
+
+def test_a_failing_cell_is_caught_in_jupyterlab(lab_record):
+    """The probe page (support/drive_lab.py: its second of three cells raises) was driven
+    like a chapter: Run All returned (it would otherwise have timed out waiting for the
+    third cell) and the error is what the checks report."""
+    probe = lab_record["probe"]
+    assert probe["error"] is None, probe["error"]
+    problems = jl.problems_errors(probe["data"])
+    assert len(problems) == 1 and "ValueError: failing on purpose" in problems[0], problems
+    assert probe["data"]["codeCells"] == 3
+
+
+def test_pages_after_the_first_are_opened_in_a_kept_page(lab_record):
+    """Each worker opens its first page from a fresh JupyterLab page and every later one in
+    the page it keeps (the probe page's failure included: the page after it is kept too)."""
+    pages = [*lab_record["pages"].values(), lab_record["probe"]]
+    kinds = [page["summary"]["seconds"]["page"] for page in pages if page["summary"]]
+    assert len(kinds) == len(pages), "a page could not be driven"
+    assert kinds.count("fresh") == CONCURRENT_PAGES, kinds
 
 
 def test_the_checks_can_fail():

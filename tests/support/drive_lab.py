@@ -57,6 +57,9 @@ from support.execute_book import write_json  # noqa: E402
 
 RESULTS = "results.json"
 RUN_TIMEOUT_S = 1800
+#: The probe page's three tiny cells run in well under a second: if *Run All* does not
+#: return soon after its failing cell, that is the failure the probe is there to catch.
+PROBE_RUN_TIMEOUT_S = 300
 #: Every wait for the page (opening, clicking, navigating). Generous: the machine is
 #: busy with the unit tests and the book's execution while this runs.
 STEP_TIMEOUT_MS = 600_000
@@ -67,6 +70,36 @@ CONCURRENT_PAGES = 2
 #: Taken first, so that the workers finish together: the slowest chapters at the test
 #: parameters (about 30 s each from opening to saved, the others 10 to 21 s).
 SLOWEST = ("04_experiments", "03_2_remedies_in_training")
+#: A page that is not in the book, driven like the chapters (right after SLOWEST), whose
+#: second cell fails on purpose: the UI tests require the failure to be caught and the
+#: page after it, in the same kept page, to be driven as usual.
+PROBE = "zz_failing_cell"
+PROBE_TEXT = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  name: python3
+  display_name: Python 3 (ipykernel)
+  language: python
+---
+
+# A cell that fails
+
+```{code-cell} ipython3
+before = 1
+```
+
+```{code-cell} ipython3
+raise ValueError("failing on purpose (tests/support/drive_lab.py)")
+```
+
+```{code-cell} ipython3
+after = 2
+```
+"""
 
 
 def notebook_pages() -> list[str]:
@@ -158,7 +191,8 @@ class _Worker:
                 jl.open_next_chapter(self.page, stem, n_cells, timeout_ms=STEP_TIMEOUT_MS)
                 clock.laps["page"] = "kept"
             clock.lap("open")
-            jl.run_all(self.page, RUN_TIMEOUT_S, start_s=STEP_TIMEOUT_MS / 1000)
+            jl.run_all(self.page, PROBE_RUN_TIMEOUT_S if stem == PROBE else RUN_TIMEOUT_S,
+                       start_s=STEP_TIMEOUT_MS / 1000)
             clock.lap("run")
             data = self.page.evaluate(jl.COLLECT_JS)
             self.page.screenshot(path=str(self.shots / f"{stem}.png"))
@@ -192,7 +226,9 @@ def drive_from(todo: queue.SimpleQueue, chromium: str, lab, shots: Path, t0: flo
 def drive_all(reader: Path, stems, chromium: str, lab, shots: Path) -> dict:
     """Every page in `stems` driven once, :data:`SLOWEST` first, then in the book's order."""
     todo = queue.SimpleQueue()
-    for stem in sorted(stems, key=lambda s: s not in SLOWEST):  # stable: book order after
+    ordered = sorted(stems, key=lambda s: s not in SLOWEST)  # stable: book order after
+    at = sum(s in SLOWEST for s in ordered)
+    for stem in ordered[:at] + [PROBE] + ordered[at:]:
         todo.put(reader / "book" / f"{stem}.md")
     t0, done = time.monotonic(), {}
     with concurrent.futures.ThreadPoolExecutor(CONCURRENT_PAGES) as pool:
@@ -211,11 +247,12 @@ def main(out_dir: str) -> None:
     signal.signal(signal.SIGTERM, _stop)  # tests/conftest.py ends an unfinished run so
     out = Path(out_dir)
     stems = notebook_pages()
-    record = {"unavailable": None, "lab": None, "pages": {}}
+    record = {"unavailable": None, "lab": None, "pages": {}, "probe": None}
     server = None
     try:
         chromium = bu.chromium_path(("jupyterlab", "jupyterlab_myst"))
         reader = make_reader(out / "reader", stems)
+        (reader / "book" / f"{PROBE}.md").write_text(PROBE_TEXT, encoding="utf-8")
         (out / "before").mkdir(parents=True)
         for stem in stems:
             shutil.copy2(reader / "book" / f"{stem}.md", out / "before" / f"{stem}.md")
@@ -231,6 +268,7 @@ def main(out_dir: str) -> None:
             after = reader / "book" / f"{stem}.md"
             record["pages"][stem] = {**done[stem], "before": str(out / "before" / f"{stem}.md"),
                                      "after": None if done[stem]["error"] else str(after)}
+        record["probe"] = done[PROBE]
         # what each chapter showed, for a person to read (COSSIM_LAB_SHOTS keeps it)
         summary = {stem: done[stem]["summary"] for stem in stems if done[stem]["summary"]}
         (shots / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
