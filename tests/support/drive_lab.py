@@ -224,7 +224,8 @@ def drive_from(todo: queue.SimpleQueue, chromium: str, lab, shots: Path, t0: flo
 
 
 def drive_all(reader: Path, stems, chromium: str, lab, shots: Path) -> dict:
-    """Every page in `stems` driven once, :data:`SLOWEST` first, then in the book's order."""
+    """Every page in `stems` driven once, :data:`SLOWEST` first, then the :data:`PROBE`
+    page, then the others in the book's order; {stem: record}, the probe's included."""
     todo = queue.SimpleQueue()
     ordered = sorted(stems, key=lambda s: s not in SLOWEST)  # stable: book order after
     at = sum(s in SLOWEST for s in ordered)
@@ -244,7 +245,7 @@ def _stop(signum, frame):
 
 
 def main(out_dir: str) -> None:
-    signal.signal(signal.SIGTERM, _stop)  # tests/conftest.py ends an unfinished run so
+    signal.signal(signal.SIGTERM, _stop)  # how tests/conftest.py ends an unfinished run
     out = Path(out_dir)
     stems = notebook_pages()
     record = {"unavailable": None, "lab": None, "pages": {}, "probe": None}
