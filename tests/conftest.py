@@ -36,9 +36,10 @@ LAB_FIXTURE = "lab_driven"
 #: after them (issue 16, round 5: the session's own tests, not the background, had become
 #: the longest path).
 TWICE_FIXTURE = "seeded_twice"
-#: Each background job: the script it runs and the file it writes when done; the files of
-#: optional parts it can be asked for (an option of the script).
+#: Each background job: the script it runs and the file it writes when done.
 JOBS = {"book": ("execute_book.py", "results.json"), "lab": ("drive_lab.py", "results.json")}
+#: Optional work a job does when a collected test needs it, by the fixture that needs it:
+#: the job, the script's option that asks for it, and the file it writes when done.
 PARTS = {TWICE_FIXTURE: ("book", "--twice", "twice.json")}
 _BACKGROUND = pytest.StashKey[dict]()
 
@@ -56,22 +57,31 @@ def pytest_collection_modifyitems(session, config, items):
     if not waiting or config.option.collectonly:
         return
     items.sort(key=_phase_key(items, waiting))
-    options = {job: [] for job in JOBS}
-    for part, (job, option, _) in PARTS.items():
-        if needs[part]:
-            options[job].append(option)
     started = {}
-    for job, (script, _) in JOBS.items():
-        if not (needs[job] or options[job]):
-            continue
-        if not needs[job]:
-            options[job].append("--only-parts")  # e.g. the determinism test run alone
+    for job, options in _job_options({name: bool(waiters) for name, waiters in needs.items()}).items():
+        script, _ = JOBS[job]
         out = Path(tempfile.mkdtemp(prefix=f"cossim-{job}-"))
         log = open(out / f"{Path(script).stem}.log", "w", encoding="utf-8")  # noqa: SIM115 - closed at unconfigure
         process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "support" / script), str(out),
-                                    *options[job]], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+                                    *options], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         started[job] = {"process": process, "out": out, "log": log}
     config.stash[_BACKGROUND] = started
+
+
+def _job_options(needed: dict) -> dict:
+    """{job: its script's options} for every background job to start, from which of
+    JOBS and PARTS the collected tests need (``needed`` maps their names to a bool). A
+    part needs its job; a job started only for its parts skips its own work."""
+    options = {}
+    for part, (job, option, _) in PARTS.items():
+        if needed.get(part):
+            options.setdefault(job, []).append(option)
+    for job in JOBS:
+        if needed.get(job):
+            options.setdefault(job, [])
+        elif job in options:
+            options[job].append("--only-parts")  # e.g. the determinism test run alone
+    return options
 
 
 def _phase_key(items, waiting: set):

@@ -1,9 +1,10 @@
 """tests/conftest.py orders the session: unit tests, then book tests that work on their own,
-then the modules that wait for the book, those with the most tests before their first wait first."""
+then the modules that wait for background work, those with the most tests before their first
+wait first; and it starts the background jobs the collected tests need."""
 
 from types import SimpleNamespace
 
-from conftest import _phase_key
+from conftest import _job_options, _phase_key
 
 
 def item(module: str, *markers: str):
@@ -18,3 +19,14 @@ def test_book_modules_are_ordered_and_never_split():
     assert [i.module for i in ordered] == ["unit_a", "unit_b", "determinism", "ui", "ui", "ui", "ui",
                                            "book", "book", "browser"]
     assert ordered[3:7] == [items[1], items[4], waits[1], items[6]]  # within a module the order stays
+
+
+def test_background_jobs_start_for_what_the_collected_tests_need():
+    assert _job_options({"book": True, "lab": True, "seeded_twice": True}) == {
+        "book": ["--twice"], "lab": []}
+    assert _job_options({"book": True, "lab": False, "seeded_twice": False}) == {"book": []}
+    assert _job_options({"book": False, "lab": True, "seeded_twice": False}) == {"lab": []}
+    # the determinism test alone: the book's process runs only its executions
+    assert _job_options({"book": False, "lab": False, "seeded_twice": True}) == {
+        "book": ["--twice", "--only-parts"]}
+    assert _job_options({"book": False, "lab": False, "seeded_twice": False}) == {}
