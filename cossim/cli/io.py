@@ -100,7 +100,10 @@ def load_sparse_matrix(path, option: str):
     import scipy.sparse as sp
 
     try:
-        return sp.load_npz(path)
+        # opened here, so that it is closed also when the file is not a valid .npz (NumPy
+        # leaves the file it opened itself open when the zip is truncated)
+        with open(path, "rb") as handle:
+            return sp.load_npz(handle)
     except FileNotFoundError:
         raise CLIError(f"{option} {path}: no such file") from None
     except Exception as exc:  # BadZipFile, KeyError, ValueError, IsADirectoryError, ...

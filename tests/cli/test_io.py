@@ -1,8 +1,10 @@
 """Tests of cossim.cli.io: reading the user's arrays and atomic writes of the outputs."""
 
 import errno
+import gc
 import hashlib
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -80,6 +82,19 @@ def test_load_sparse_matrix(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"junk")
     with pytest.raises(CLIError, match="not a scipy.sparse .npz file"):
         cio.load_sparse_matrix(tmp_path / "junk.npz", "--data")
+
+
+def test_a_truncated_npz_leaves_no_file_open(tmp_path):
+    X = sp.random(40, 12, density=0.3, format="csr", random_state=1)
+    sp.save_npz(tmp_path / "X.npz", X)
+    whole = (tmp_path / "X.npz").read_bytes()
+    (tmp_path / "cut.npz").write_bytes(whole[: len(whole) // 2])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(CLIError, match=r"not a scipy.sparse .npz file \(BadZipFile\)"):
+            cio.load_sparse_matrix(tmp_path / "cut.npz", "--data")
+        gc.collect()  # an unclosed file warns when it is collected
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 def test_load_array(tmp_path):
