@@ -240,12 +240,23 @@ def drive_all(reader: Path, stems, chromium: str, lab, shots: Path) -> dict:
     return done
 
 
+#: The server of the run in progress, for :func:`_stop`.
+_RUNNING: dict = {}
+
+
 def _stop(signum, frame):
-    raise SystemExit(128 + signum)  # so that `finally` stops the server and its kernels
+    """On SIGTERM (how tests/conftest.py ends an unfinished run): stop the server and its
+    kernels, and exit at once. Raising SystemExit instead would wait for the worker
+    threads, which may be waiting on the browser for minutes; at this process's exit,
+    Playwright's driver closes the browsers it started."""
+    server = _RUNNING.get("server")
+    if server is not None:
+        server.stop()
+    os._exit(128 + signum)
 
 
 def main(out_dir: str) -> None:
-    signal.signal(signal.SIGTERM, _stop)  # how tests/conftest.py ends an unfinished run
+    signal.signal(signal.SIGTERM, _stop)
     out = Path(out_dir)
     stems = notebook_pages()
     record = {"unavailable": None, "lab": None, "pages": {}, "probe": None}
@@ -259,7 +270,7 @@ def main(out_dir: str) -> None:
             shutil.copy2(reader / "book" / f"{stem}.md", out / "before" / f"{stem}.md")
         shots = Path(os.environ.get("COSSIM_LAB_SHOTS") or out / "shots")
         shots.mkdir(parents=True, exist_ok=True)
-        server = jl.LabServer(reader, out / "home", pythonpath=ROOT)
+        server = _RUNNING["server"] = jl.LabServer(reader, out / "home", pythonpath=ROOT)
         server.configure()
         server.start()
         record["lab"] = {"home": str(server.home), "log": str(server.log_path),
