@@ -46,8 +46,6 @@ EQUIVALENT.update({
                                      "a fill from its generator",
     _DG + "x_score_svd__mutmut_39": _SIGNS,
     _DG + "x_score_svd__mutmut_40": _SIGNS,
-    _DG + "x__most_variable_pairs__mutmut_2": "with n_pairs = 0 every block returns no pair: the guard only "
-                                              "saves the work",
     _N + "x_noise_penalty_weights__mutmut_39": _EINSUM_CASE,
     _N + "x_weighted_penalty__mutmut_24": _EINSUM_CASE,
     _SA + "x_sample_without_replacement__mutmut_3": "gumbel_top_k subtracts the weights into the float64 key "

@@ -264,29 +264,12 @@ def _widest_pairs(lo, hi, glo, ghi, gammas, a: int, n_pairs: int) -> list:
     return found
 
 
-def _block_pairs(Qs, gammas, a: int, b: int, n_pairs: int) -> list:
-    """The `n_pairs` pairs i < j, i in rows a:b, whose cosine ranges most widely over γ."""
-    ranges = _PairRanges(gammas, n_pairs)
-    for m, E in enumerate(Qs):
-        ranges(a, m, E[a:b] @ E.T)
-    return ranges.found
-
-
 def _pair_entries(found, n_pairs: int) -> list:
     """The `n_pairs` widest of the blocks' pairs, as report entries (ties by (i, j))."""
     best = sorted(found, key=lambda t: (-t[0], t[1], t[2]))[:n_pairs] if n_pairs > 0 else []
     return [{"i": i, "j": j, "cos_range": r, "cos_min": lo_, "cos_max": hi_,
              "gamma_at_min": g1, "gamma_at_max": g2}
             for r, i, j, lo_, hi_, g1, g2 in best]
-
-
-def _most_variable_pairs(Qs, gammas, n_pairs: int, block: int) -> list:
-    """The item pairs whose cosine moves most over γ, as report entries, blockwise."""
-    found = []  # (range, i, j, cmin, cmax, gmin, gmax)
-    if n_pairs > 0:
-        for a in range(0, Qs[0].shape[0], block):
-            found.extend(_block_pairs(Qs, gammas, a, min(a + block, Qs[0].shape[0]), n_pairs))
-    return _pair_entries(found, n_pairs)
 
 
 def _sample_users(n: int, seed: int) -> np.ndarray:

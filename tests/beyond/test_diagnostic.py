@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose
 
 import cossim
 from cossim._validation import InvalidValue
+from cossim.beyond import diagnostic as D
 from cossim.beyond import probes as PR
 from cossim.beyond.diagnostic import diagnose, score_svd
 from cossim.linalg.similarity import unit_rows
@@ -197,6 +198,24 @@ def _brute_pairs(Qs, gammas, n_pairs):
     return rows[:n_pairs]
 
 
+def _block_pairs(Qs, gammas, a, b, n_pairs):
+    """The pairs i < j, i in rows a:b, that diagnose's _PairRanges finds, the members' cosines
+    of those rows handed to it one member at a time (as max_cosine_change hands them)."""
+    ranges = D._PairRanges(gammas, n_pairs)
+    for m, E in enumerate(Qs):
+        ranges(a, m, E[a:b] @ E.T)
+    return ranges.found
+
+
+def _most_variable_pairs(Qs, gammas, n_pairs, block):
+    """diagnose's most_variable_pairs from the members' unit rows Qs, block by block."""
+    found = []
+    if n_pairs > 0:
+        for a in range(0, Qs[0].shape[0], block):
+            found.extend(_block_pairs(Qs, gammas, a, min(a + block, Qs[0].shape[0]), n_pairs))
+    return D._pair_entries(found, n_pairs)
+
+
 def _members(p=7, k=3, seed=2, duplicate=True):
     rng = np.random.default_rng(seed)
     V, _ = np.linalg.qr(rng.standard_normal((p, k)))
@@ -210,8 +229,6 @@ def _members(p=7, k=3, seed=2, duplicate=True):
 @pytest.mark.parametrize("block", [1, 2, 3, 7, 50])
 @pytest.mark.parametrize("n_pairs", [2, 5, 30])  # (cuts between tied pairs: below)
 def test_most_variable_pairs_by_brute_force(block, n_pairs):
-    from cossim.beyond.diagnostic import _most_variable_pairs
-
     Qs, gammas = _members()
     got = _most_variable_pairs(Qs, gammas, n_pairs, block)
     want = _brute_pairs(Qs, gammas, n_pairs)
@@ -224,8 +241,6 @@ def test_most_variable_pairs_by_brute_force(block, n_pairs):
 
 
 def test_the_single_most_variable_pair():
-    from cossim.beyond.diagnostic import _most_variable_pairs
-
     Qs, gammas = _members(duplicate=False)
     got = _most_variable_pairs(Qs, gammas, 1, 3)
     assert [(q["i"], q["j"]) for q in got] == [(i, j) for _, i, j, *_ in _brute_pairs(Qs, gammas, 1)]
@@ -234,8 +249,6 @@ def test_the_single_most_variable_pair():
 
 def test_block_pairs_of_a_block_with_one_pair():
     """Rows 5:6 of 7 items hold one pair i < j, (5, 6)."""
-    from cossim.beyond.diagnostic import _block_pairs
-
     Qs, gammas = _members()
     found = _block_pairs(Qs, gammas, 5, 6, 10)
     assert [(i, j) for _, i, j, *_ in found] == [(5, 6)]
@@ -267,8 +280,6 @@ def test_sampled_users():
 
 def _spy_on_neighbour_lists(monkeypatch) -> list:
     """Record (E, block_size) of every neighbour-list call diagnose makes; the lists are the real ones."""
-    import cossim.beyond.diagnostic as D
-
     calls, real = [], D.top_k_neighbours
 
     def spy(E, n, block_size=None):
@@ -279,8 +290,6 @@ def _spy_on_neighbour_lists(monkeypatch) -> list:
 
 
 def test_neighbour_lists_are_computed_in_blocks_of_the_given_size(monkeypatch):
-    import cossim.beyond.diagnostic as D
-
     calls = _spy_on_neighbour_lists(monkeypatch)
     P, Q = _factors(p=30)
     D.diagnose(P, Q, n_neighbours=3, block_size=7, n_probes=0)
@@ -500,8 +509,6 @@ def test_parameters_are_validated_before_any_computation():
 
 def test_the_block_size_reaches_every_blockwise_step(monkeypatch):
     """block_size (default 1024) is passed to the neighbour lists, the cosine changes and the probes."""
-    import cossim.beyond.diagnostic as D
-
     seen = {"top_k": set(), "change": set(), "probe": set()}
     real_top, real_change, real_probe = D.top_k_neighbours, D.max_cosine_change, D.probe_family
 
@@ -540,8 +547,6 @@ def test_score_svd_cut_is_strict():
 def test_ties_at_the_cut_go_to_the_smaller_index(block):
     """Items 0 and 1 coincide, so (0, j) and (1, j) tie exactly: every n_pairs, even one that
     cuts between two tied pairs, lists the pairs by decreasing range, ties by (i, j)."""
-    from cossim.beyond.diagnostic import _most_variable_pairs
-
     Qs, gammas = _members()
     for n_pairs in range(1, 23):
         got = _most_variable_pairs(Qs, gammas, n_pairs, block)
@@ -550,8 +555,6 @@ def test_ties_at_the_cut_go_to_the_smaller_index(block):
 
 def test_equal_ranges_with_the_same_i_are_ordered_by_j():
     """Pairs (0, 1) and (0, 2) both range over 1 (cosines {1, 0} and {0, −1}): (0, 1) first."""
-    from cossim.beyond.diagnostic import _most_variable_pairs
-
     E0 = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     E1 = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
     for block in (1, 3):
@@ -561,8 +564,6 @@ def test_equal_ranges_with_the_same_i_are_ordered_by_j():
 
 def test_a_single_member_moves_no_pair():
     """One γ: every range is 0, so the pairs are the first ones by index."""
-    from cossim.beyond.diagnostic import _most_variable_pairs
-
     Qs, gammas = _members(duplicate=False)
     got = _most_variable_pairs(Qs[:1], gammas[:1], 3, 2)
     assert [(q["i"], q["j"], q["cos_range"]) for q in got] == [(0, 1, 0.0), (0, 2, 0.0), (0, 3, 0.0)]
@@ -571,8 +572,6 @@ def test_a_single_member_moves_no_pair():
 def test_equal_ranges_are_ordered_by_i_then_j():
     """Pairs (0, 1), (0, 3), (1, 2), (2, 3) all range over 1 (cosine 1, then 0): listed by (i, j),
     not by j, in one block or in blocks of one row."""
-    from cossim.beyond.diagnostic import _most_variable_pairs
-
     E0 = np.tile([1.0, 0.0], (4, 1))
     E1 = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
     for block in (1, 4):
@@ -601,8 +600,6 @@ def _stacked_block_pairs(Qs, gammas, a, b, n_pairs):
 def test_running_ranges_equal_the_stacked_ones_bit_for_bit(block, zero_row):
     """Running min/max with the first γ attaining them = min/max/argmin/argmax of the stack,
     values compared by repr (signed zeros included), ties (duplicate rows) included."""
-    from cossim.beyond.diagnostic import _block_pairs
-
     Qs, gammas = _members()
     if zero_row:
         Qs = [E.copy() for E in Qs]
@@ -619,8 +616,6 @@ def test_running_ranges_equal_the_stacked_ones_bit_for_bit(block, zero_row):
 def test_diagnose_pairs_and_changes_equal_the_separate_computations(n_pairs):
     """diagnose forms each member's cosines once for the changes and the pair ranges: the
     result is max_cosine_change and _most_variable_pairs computed separately, exactly."""
-    import cossim.beyond.diagnostic as D
-
     rng = np.random.default_rng(5)
     P, Q = rng.standard_normal((40, 4)), rng.standard_normal((30, 4))
     Q[2] = 0.0
@@ -633,7 +628,7 @@ def test_diagnose_pairs_and_changes_equal_the_separate_computations(n_pairs):
         Es = [unit_rows(svd.V * svd.s**g)[0] for g in gammas]
         want_change = [c[0] for c in PR.max_cosine_change(unit_rows(Q)[0], Es, block)]
         assert repr(r.cos_change_with_given) == repr(want_change)
-        assert repr(r.most_variable_pairs) == repr(D._most_variable_pairs(Es, gammas, n_pairs,
+        assert repr(r.most_variable_pairs) == repr(_most_variable_pairs(Es, gammas, n_pairs,
                                                                            block))
 
 
@@ -652,8 +647,6 @@ def test_max_cosine_change_hands_every_member_block_to_each():
 def test_the_balanced_lists_are_reused_only_for_the_same_array(monkeypatch):
     """γ = ½ on the grid: its neighbour lists serve as N_half (13 → 12 lists for 11 γ); off
     the grid N_half is computed. Either way it equals the lists of V √S."""
-    import cossim.beyond.diagnostic as D
-
     P, Q = _factors(p=25)
     real = D.top_k_neighbours
     calls = _spy_on_neighbour_lists(monkeypatch)
