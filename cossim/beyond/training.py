@@ -187,10 +187,9 @@ def _imbalance(prod: GramProducts, ratio: float) -> np.ndarray:
 
 def _step_sizes(L_A, L_B, scale, ratio):
     """``(η_A, η_B)``: each block ``scale/L`` (ratio None) or a fixed ratio η_A/η_B = ρ."""
-    tiny = _TINY
     if ratio is None:
-        return scale / max(L_A, tiny), scale / max(L_B, tiny)
-    eta_A = scale * min(1.0 / max(L_A, tiny), ratio / max(L_B, tiny))
+        return scale / max(L_A, _TINY), scale / max(L_B, _TINY)
+    eta_A = scale * min(1.0 / max(L_A, _TINY), ratio / max(L_B, _TINY))
     return eta_A, eta_A / ratio
 
 
