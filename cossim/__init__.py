@@ -49,11 +49,11 @@ _EXPORTS = {
     "figure1.pipeline": ("Figure1Result", "figure1_json", "run_figure1", "simulate_figure1"),
     "figure1.readings": ("robustness",),
     "figure1.sweep": ("gamma_sweep",),
-    "linalg.similarity": ("cosine_similarity", "item_item_cosine", "row_normalize", "row_norms",
+    "linalg.similarity": ("cosine_similarity", "item_item_cosine", "nearest_mask", "row_normalize", "row_norms",
         "top_k_neighbours", "user_item_cosine", "user_user_cosine"),
     "linalg.spectrum": ("Spectrum", "auto_method", "orient_columns", "top_singular"),
     "paper.cosine_model": ("CosineModel", "fit_cosine_model", "gradient_cosine", "objective_cosine"),
-    "paper.metrics": ("cluster_auc", "neighbour_purity", "order_items"),
+    "paper.metrics": ("ClusterScores", "cluster_auc", "neighbour_purity", "order_items"),
     "paper.models": ("SCALINGS", "Factors", "eq1_factors", "eq1_shrinkage", "eq2_factors", "fit_eq1",
         "fit_eq2", "gradient_eq1", "gradient_eq2", "objective_eq1", "objective_eq2", "rescale",
         "user_embeddings"),
@@ -80,12 +80,12 @@ __all__ = [
     "gradient_eq1", "gradient_eq2",
     # similarity
     "row_norms", "row_normalize", "cosine_similarity", "item_item_cosine",
-    "user_user_cosine", "user_item_cosine", "top_k_neighbours",
+    "user_user_cosine", "user_item_cosine", "top_k_neighbours", "nearest_mask",
     # simulation
     "SimulatedData", "simulate", "sample_power_law", "sample_without_replacement",
     "power_count_law", "discrete_power_law", "total_variation", "kolmogorov_distance", "dkw_bound",
     # metrics
-    "cluster_auc", "neighbour_purity", "order_items",
+    "cluster_auc", "neighbour_purity", "ClusterScores", "order_items",
     # gauge
     "eq4_item_item", "eq4_user_user", "eq4_user_item", "paper_choice_d",
     # noise

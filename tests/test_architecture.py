@@ -51,6 +51,61 @@ def test_layer_contract_fails_on_an_upward_import(tmp_path):
     assert "cossim.linalg is not allowed to import cossim.cli" in result.stdout, result.stdout
 
 
+#: The bottom layer every subpackage shares, private helpers included (the layer contract's last layer).
+SHARED_MODULES = {"cossim._validation", "cossim._lazy"}
+
+
+def _private_imports_across_subpackages(path: Path, source: str) -> list[str]:
+    """Each ``from M import _name`` in the module at `path` where M lies in another
+    subpackage of cossim than the module (cossim.paper, cossim.beyond, ...), SHARED_MODULES aside.
+
+    Within a subpackage, modules may share private helpers; across subpackages only the
+    public, validated API is used, so that a helper's unchecked inputs stay its own
+    package's business.
+    """
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    package = parts if parts[-1] == "__init__" else parts[:-1]
+    package = [p for p in package if p != "__init__"]
+    subpackage = parts[1] if len(parts) > 2 else None
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        base = package[:len(package) - node.level + 1] if node.level else []
+        target = ".".join(base + (node.module.split(".") if node.module else []))
+        if target.split(".")[0] != "cossim" or target in SHARED_MODULES:
+            continue
+        for alias in node.names:
+            if not alias.name.startswith("_") or alias.name.startswith("__") \
+                    or f"{target}.{alias.name}" in SHARED_MODULES:
+                continue
+            target_parts = target.split(".")
+            if len(target_parts) < 2 or target_parts[1] != subpackage:
+                found.append(f"{'.'.join(parts)}: from {target} import {alias.name}")
+    return found
+
+
+def test_no_private_name_is_imported_across_subpackages():
+    found = [f for path in MODULES for f in _private_imports_across_subpackages(
+        path, path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_private_import_check_can_fail():
+    beyond = PACKAGE / "beyond" / "negative_sampling.py"
+    assert _private_imports_across_subpackages(beyond, "from ..paper.metrics import _u_statistic\n") == \
+        ["cossim.beyond.negative_sampling: from cossim.paper.metrics import _u_statistic"]
+    assert _private_imports_across_subpackages(beyond, "from cossim.paper.optim import _minimize\n") == \
+        ["cossim.beyond.negative_sampling: from cossim.paper.optim import _minimize"]
+    # allowed: a sibling's helper, the shared layer, public names
+    for source in ("from .genre_yardsticks import _check_scores\n", "from .._validation import as_matrix\n",
+                   "from .. import _lazy\n", "from .. import __version__\n",
+                   "from ..paper.metrics import check_square\n"):
+        assert _private_imports_across_subpackages(beyond, source) == [], source
+    report = PACKAGE / "report" / "first_objective.py"
+    assert _private_imports_across_subpackages(report, "from cossim._validation import as_matrix\n") == []
+
+
 def test_ruff_is_clean():
     result = subprocess.run([_tool("ruff"), "check", "--no-cache", "."], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)

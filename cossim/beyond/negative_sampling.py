@@ -53,7 +53,8 @@ from .._validation import (
     check_vector,
 )
 from ..linalg.gram import gram_matrix
-from ..paper.metrics import _nearest_mask, check_square
+from ..linalg.similarity import nearest_mask
+from ..paper.metrics import check_square
 from ..paper.remedies import propensity_weights
 from ._fitting import FitInfo, lbfgs
 
@@ -396,4 +397,4 @@ def popularity_bias(S, popularity, n_neighbours: int = 10, top_share: float = 0.
     head = np.isin(np.arange(p), np.argsort(-pop, stable=True)[:int(np.ceil(top_share * p))])
     # the neighbour lists of linalg.similarity.top_n_from_similarity as a mask, from a partition of each row instead
     # of a sort: the same sets, and a count of head items is exact in any order
-    return float(np.count_nonzero(_nearest_mask(S, n_neighbours) & head) / (p * n_neighbours))
+    return float(np.count_nonzero(nearest_mask(S, n_neighbours) & head) / (p * n_neighbours))

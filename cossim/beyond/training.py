@@ -50,9 +50,9 @@ from ..linalg.similarity import item_item_cosine, neighbour_overlap, top_k_neigh
 from ..paper.models import (
     OBJECTIVES,
     GramProducts,
-    _objective_from_products,
     gradient_from_products,
     gram_products,
+    objective_from_products,
 )
 
 _TINY = np.finfo(np.float64).tiny
@@ -216,7 +216,7 @@ def _descend(G, A, B, lam, which, n_steps, step_scale, tol, record_every, ratio=
     rho = float(ratio) if ratio is not None else L[1] / L[0]  # the first step's ratio
     C0 = _imbalance(prod, rho)
     drift = 0.0 if (ratio is not None and which == "eq1") else np.nan
-    f = _objective_from_products(x2, B, lam, which, prod)
+    f = objective_from_products(x2, B, lam, which, prod)
     history, converged, f_rec, t, grad = [f], False, f, 0, None
     while t < n_steps:
         if grad is None:  # a new point (A, B)
@@ -227,7 +227,7 @@ def _descend(G, A, B, lam, which, n_steps, step_scale, tol, record_every, ratio=
         eta_A, eta_B = _step_sizes(L[0], L[1], scale, ratio)
         A_new, B_new = A - eta_A * dA, B - eta_B * dB
         prod_new = _step_products(G, A_new, B_new, which)
-        f_new = _objective_from_products(x2, B_new, lam, which, prod_new)
+        f_new = objective_from_products(x2, B_new, lam, which, prod_new)
         if not math.isfinite(f_new) or f_new > f + 1e-13 * abs(f):
             scale /= 2.0  # safeguard: the simultaneous step overshot
             if scale < 1e-12:

@@ -26,7 +26,7 @@ import numpy as np
 
 from .._validation import InvalidType, InvalidValue, as_matrix, check_labels, check_lambda, check_rank
 from ..linalg.spectrum import top_singular
-from ..paper.metrics import _LabelScores, order_items
+from ..paper.metrics import ClusterScores, order_items
 from ..paper.simulation import SimulationSettings, simulate_with
 from .panels import (
     PANEL_DEFINITIONS,
@@ -131,7 +131,7 @@ def _score(similarities: dict, labels, n_neighbours: int) -> dict:
     `labels` and `n_neighbours` are checked by the caller; every S is a finite
     p × p float64 array built by :func:`similarities_from_factors`.
     """
-    scores = _LabelScores(labels)
+    scores = ClusterScores(labels)
     return {name: {"auc": scores.auc(S), "neighbour_purity": scores.purity(S, n_neighbours)}
             for name, S in similarities.items()}
 

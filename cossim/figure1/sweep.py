@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import InvalidValue, as_matrix, check_int, check_labels, check_lambda, check_rank
+from .._validation import InvalidValue, as_matrix, check_labels, check_lambda, check_rank
 from ..linalg.similarity import item_item_cosine
 from ..linalg.spectrum import Spectrum, top_singular
-from ..paper.metrics import _LabelScores
+from ..paper.metrics import ClusterScores
 from ..paper.models import eq1_factors, eq2_factors
 
 __all__ = ["DEFAULT_GAMMAS", "gamma_sweep"]
@@ -23,7 +23,7 @@ DEFAULT_GAMMAS = np.round(np.arange(-1.0, 2.0 + 1e-9, 0.125), 6)
 DEFAULT_GAMMAS.setflags(write=False)
 
 
-def _scores(B, scores: _LabelScores, neighbour_purity_too: bool) -> dict:
+def _scores(B, scores: ClusterScores, neighbour_purity_too: bool) -> dict:
     """AUC (and optionally the top-10 own-cluster share) of cos(B, B).
 
     :func:`cossim.cluster_auc` and :func:`cossim.neighbour_purity`, with what
@@ -32,7 +32,7 @@ def _scores(B, scores: _LabelScores, neighbour_purity_too: bool) -> dict:
     S = item_item_cosine(B)
     row = {"auc": scores.auc(S)}
     if neighbour_purity_too:
-        row["neighbour_purity"] = scores.purity(S, check_int(10, "n_neighbours", 1, len(S) - 1))
+        row["neighbour_purity"] = scores.purity(S, 10)
     return row
 
 
@@ -80,7 +80,7 @@ def gamma_sweep(X, labels, gammas=None, lam1s=(1_000.0, 10_000.0, 100_000.0),
     lam1s = [check_lambda(lam, "lam1") for lam in lam1s]
     lam2 = check_lambda(lam2, "lam2")
     full = top_singular(X, max(ranks))  # one SVD; each k takes its leading part
-    scores = _LabelScores(labels)
+    scores = ClusterScores(labels)
     rows, ref = [], []
     for k in ranks:
         spectrum = Spectrum(full.sigma[:k], full.V[:, :k])

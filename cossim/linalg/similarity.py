@@ -30,6 +30,7 @@ __all__ = [
     "user_item_cosine",
     "top_k_neighbours",
     "top_n_from_similarity",
+    "nearest_mask",
     "neighbour_overlap",
     "shared_neighbours",
 ]
@@ -280,6 +281,75 @@ def top_n_from_similarity(S, n_neighbours: int = 10, *, self_index=None) -> np.n
     S = S.copy()
     S[np.arange(m), self_index] = -np.inf  # exclude the item itself
     return _most_similar_first(S)[:, :n_neighbours]
+
+
+def nearest_mask(S, n_neighbours: int = 10) -> np.ndarray:
+    """Boolean (p, p): row i marks item i's `n_neighbours` most similar other items.
+
+    The same sets as :func:`top_n_from_similarity` (decreasing similarity, the
+    item itself excluded, ties broken by the smaller index), as a mask, for a
+    caller that counts members (e.g. how many neighbours share a cluster) and
+    needs no order. Found with a linear-time partition of each row instead of
+    a sort: all items strictly more similar than the row's n-th largest other
+    value, then, of the items equal to it, the ones of smallest index.
+
+    Parameters
+    ----------
+    S : array_like, shape (p, p)
+        Item–item similarity, finite.
+    n_neighbours : int
+        ``1 <= n_neighbours <= p - 1``.
+
+    Returns
+    -------
+    ndarray of bool, shape (p, p)
+        Exactly `n_neighbours` entries of each row are True, never the diagonal.
+    """
+    S = as_dense_matrix(S, "S")
+    if S.shape[0] != S.shape[1]:
+        raise InvalidValue(f"S must be square (items × items), got shape {S.shape}")
+    n_neighbours = check_int(n_neighbours, "n_neighbours", 1, len(S) - 1)
+    return _nearest_mask(S, n_neighbours)
+
+
+def _nearest_mask(S, n: int) -> np.ndarray:
+    """:func:`nearest_mask` of a valid S (finite, p × p) and `n` (1 <= n <= p − 1)."""
+    p = len(S)
+    d = np.arange(p)
+    kth = _nth_largest_other(S, n)[:, None]  # finite: n <= p − 1 entries are not the item's
+    above = S > kth
+    tie = S == kth
+    above[d, d] = tie[d, d] = False  # the item itself (−inf above: never > or == kth)
+    room = n - np.count_nonzero(above, axis=1)
+    nearest = above | tie
+    # only rows with more ties than room need the first `room` ties by index
+    crowded = np.flatnonzero(np.count_nonzero(tie, axis=1) > room)
+    if crowded.size:
+        ties = tie[crowded]
+        nearest[crowded] = above[crowded] | (ties & (np.cumsum(ties, axis=1) <= room[crowded, None]))
+    return nearest
+
+
+def _nth_largest_other(S, n: int) -> np.ndarray:
+    """Each row's n-th largest entry off the diagonal (finite S, 1 <= n <= p − 1).
+
+    A row in which at least n entries equal its largest is done: its n-th
+    largest is that maximum (e.g. every row of a 0/1 matrix with large groups,
+    where a partition of the many ties is slow). The other rows are
+    partitioned (linear time) in place in a copy.
+    """
+    p = len(S)
+    work = S.copy()
+    work[np.arange(p), np.arange(p)] = -np.inf  # exclude the item itself
+    top = work.max(axis=1)
+    rows = np.flatnonzero(np.count_nonzero(work == top[:, None], axis=1) < n)
+    if rows.size == 0:
+        return top
+    if rows.size < p:
+        work = work[rows]
+    work.partition(p - n, axis=1)  # (in place, along each row)
+    top[rows] = work[:, p - n]
+    return top
 
 
 def shared_neighbours(N1, N2) -> np.ndarray:

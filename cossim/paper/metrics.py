@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import InvalidType, InvalidValue, as_dense_matrix, check_int, check_labels
+from ..linalg.similarity import nearest_mask
 
-__all__ = ["rank_auc", "cluster_auc", "neighbour_purity", "order_items"]
+__all__ = ["rank_auc", "cluster_auc", "neighbour_purity", "ClusterScores", "order_items"]
 
 
 def check_square(S):
@@ -104,7 +105,7 @@ def cluster_auc(S, labels) -> float:
     float
     """
     S, labels = _check_similarity(S, labels)
-    return _LabelScores(labels).auc(S)
+    return ClusterScores(labels)._auc(S)
 
 
 def neighbour_purity(S, labels, n_neighbours: int = 10) -> float:
@@ -121,88 +122,69 @@ def neighbour_purity(S, labels, n_neighbours: int = 10) -> float:
     """
     S, labels = _check_similarity(S, labels)
     n_neighbours = check_int(n_neighbours, "n_neighbours", 1, len(S) - 1)
-    return _LabelScores(labels, pairs=False).purity(S, n_neighbours)
+    return ClusterScores(labels)._purity(S, n_neighbours)
 
 
-class _LabelScores:
-    """:func:`cluster_auc` and :func:`neighbour_purity` of many S against one set of labels.
+class ClusterScores:
+    """:func:`cluster_auc` and :func:`neighbour_purity` of many similarity matrices against one set of labels.
 
-    What depends on the labels alone is computed once: the flat positions
-    ``i·p + j`` of the same-label and the different-label pairs i < j (in the
-    row-major order of ``numpy.triu_indices``) and the p × p same-label mask.
-    The methods take a valid S (finite, p × p) and a valid `n` (no checks).
+    What depends on the labels alone is computed once: the p × p same-label
+    mask and, on the first :meth:`auc`, the flat positions ``i·p + j`` of the
+    same-label and the different-label pairs i < j (in the row-major order of
+    ``numpy.triu_indices``). Figure 1 (§4) scores five panels, and the γ sweep
+    many more, against the same clusters.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (p,)
     """
 
-    def __init__(self, labels, *, pairs: bool = True):
-        self.same_label = labels[None, :] == labels[:, None]
-        if pairs:
-            iu, ju = np.triu_indices(labels.size, k=1)
-            flat = iu * labels.size + ju
-            same = self.same_label[iu, ju]
-            self.same_pairs, self.diff_pairs = flat[same], flat[~same]
+    def __init__(self, labels):
+        arr = np.asarray(labels)
+        self.labels = check_labels(arr, arr.size)  # (a 0-D or 2-D arr fails the 1-D check first)
+        self.same_label = self.labels[None, :] == self.labels[:, None]
+        self._pairs = None
 
     def auc(self, S) -> float:
-        """:func:`cluster_auc`: the upper-triangle entries gathered by pair class."""
-        n_pos, n_neg = self.same_pairs.size, self.diff_pairs.size
+        """:func:`cluster_auc` of S (shape (p, p)) against these labels."""
+        return self._auc(self._check(S))
+
+    def purity(self, S, n_neighbours: int = 10) -> float:
+        """:func:`neighbour_purity` of S (shape (p, p)) against these labels."""
+        S = self._check(S)
+        return self._purity(S, check_int(n_neighbours, "n_neighbours", 1, len(S) - 1))
+
+    def _check(self, S):
+        S = check_square(S)
+        if len(S) != self.labels.size:
+            raise InvalidValue(f"S has shape {S.shape}, expected ({self.labels.size}, {self.labels.size}) "
+                               f"(one row and column per label)")
+        return S
+
+    def _pair_positions(self):
+        if self._pairs is None:
+            p = self.labels.size
+            iu, ju = np.triu_indices(p, k=1)
+            flat = iu * p + ju
+            same = self.same_label[iu, ju]
+            self._pairs = flat[same], flat[~same]
+        return self._pairs
+
+    def _auc(self, S) -> float:
+        """:meth:`auc` of a valid S: the upper-triangle entries gathered by pair class."""
+        same_pairs, diff_pairs = self._pair_positions()
+        n_pos, n_neg = same_pairs.size, diff_pairs.size
         if n_pos == 0 or n_neg == 0:
             raise InvalidValue("labels must give both same-label and different-label pairs")
-        mine, negatives = np.take(S, self.same_pairs), np.take(S, self.diff_pairs)
+        mine, negatives = np.take(S, same_pairs), np.take(S, diff_pairs)
         if np.isnan(mine).any() or np.isnan(negatives).any():  # as in rank_auc
             return np.nan
         return _u_statistic(mine, negatives) / (n_pos * n_neg)
 
-    def purity(self, S, n: int) -> float:
-        """:func:`neighbour_purity` with `n` neighbours."""
-        same = _nearest_mask(S, n) & self.same_label
+    def _purity(self, S, n: int) -> float:
+        """:meth:`purity` of a valid S and `n`."""
+        same = nearest_mask(S, n) & self.same_label
         return float(np.count_nonzero(same) / (len(S) * n))
-
-
-def _nearest_mask(S, n: int) -> np.ndarray:
-    """Boolean (p, p): row i marks item i's `n` most similar other items.
-
-    The same items as the first `n` of
-    :func:`cossim.linalg.similarity.top_n_from_similarity` (decreasing
-    similarity, the item itself excluded, ties broken by the smaller index),
-    found with a linear-time partition instead of a sort of every row: all
-    items strictly more similar than the row's n-th largest value, then, of
-    the items equal to it, the ones of smallest index.
-    """
-    p = len(S)
-    d = np.arange(p)
-    kth = _nth_largest_other(S, n)[:, None]  # finite: n <= p − 1 entries are not the item's
-    above = S > kth
-    tie = S == kth
-    above[d, d] = tie[d, d] = False  # the item itself (−inf above: never > or == kth)
-    room = n - np.count_nonzero(above, axis=1)
-    nearest = above | tie
-    # only rows with more ties than room need the first `room` ties by index
-    crowded = np.flatnonzero(np.count_nonzero(tie, axis=1) > room)
-    if crowded.size:
-        ties = tie[crowded]
-        nearest[crowded] = above[crowded] | (ties & (np.cumsum(ties, axis=1) <= room[crowded, None]))
-    return nearest
-
-
-def _nth_largest_other(S, n: int) -> np.ndarray:
-    """Each row's n-th largest entry off the diagonal (finite S, 1 <= n <= p − 1).
-
-    A row in which at least n entries equal its largest is done: its n-th
-    largest is that maximum (e.g. every row of a 0/1 matrix with large groups,
-    where a partition of the many ties is slow). The other rows are
-    partitioned (linear time) in place in a copy.
-    """
-    p = len(S)
-    work = S.copy()
-    work[np.arange(p), np.arange(p)] = -np.inf  # exclude the item itself
-    top = work.max(axis=1)
-    rows = np.flatnonzero(np.count_nonzero(work == top[:, None], axis=1) < n)
-    if rows.size == 0:
-        return top
-    if rows.size < p:
-        work = work[rows]
-    work.partition(p - n, axis=1)  # (in place, along each row)
-    top[rows] = work[:, p - n]
-    return top
 
 
 def order_items(labels, popularity) -> np.ndarray:

@@ -43,7 +43,7 @@ from ..linalg.spectrum import Spectrum, top_singular
 __all__ = [
     "Factors", "SCALINGS", "eq1_shrinkage", "eq1_factors", "eq2_factors", "fit_eq1", "fit_eq2", "rescale",
     "user_embeddings", "objective_eq1", "objective_eq2", "gradient_eq1", "gradient_eq2", "OBJECTIVES",
-    "objective_from_gram", "gradient_from_products", "gram_products", "GramProducts",
+    "objective_from_gram", "objective_from_products", "gradient_from_products", "gram_products", "GramProducts",
 ]
 
 #: The two objectives, by name: Eq. (1) and Eq. (2).
@@ -341,7 +341,7 @@ def gram_products(G, A, B) -> GramProducts:
     return GramProducts(GA, A.T @ GA, B.T @ B, A.T @ A)
 
 
-def _objective_from_products(x2: float, B, lam: float, which: str, prod: GramProducts) -> float:
+def objective_from_products(x2: float, B, lam: float, which: str, prod: GramProducts) -> float:
     """Eq. (1) or Eq. (2) from ``x2 = tr G`` and the :class:`GramProducts` (no validation)."""
     # ndarray methods: the same reductions as np.sum / np.trace, without their wrappers
     rec = _residual_from_products(x2, float((prod.GA * B).sum()), float((prod.AtGA * prod.BtB).sum()))
@@ -370,7 +370,7 @@ def objective_from_gram(G, A, B, lam, which: str = "eq1") -> float:
         The objective.
     """
     G, A, B, lam, which = _check_gram_model(G, A, B, lam, which)
-    return _objective_from_products(float(np.trace(G)), B, lam, which, gram_products(G, A, B))
+    return objective_from_products(float(np.trace(G)), B, lam, which, gram_products(G, A, B))
 
 
 def gradient_from_products(A, B, GB, lam: float, which: str, prod: GramProducts) -> Factors:

@@ -113,7 +113,7 @@ def minimize_eq2(X, k: int, lam, *, seed: int = 0, init_scale: float = 0.1,
     return _minimize(objective_eq2, gradient_eq2, X, k, lam, seed, init_scale, maxiter, gtol)
 
 
-def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
+def eq1_optimal_value(X, sigma, lam, keep=None, *, squared_norm_x=None) -> float:
     """Closed-form minimum of Eq. (1) when the singular directions `keep` are used.
 
     Each kept direction i contributes ``λσ_i²/(σ_i² + λ)`` (the minimum of the
@@ -129,17 +129,14 @@ def eq1_optimal_value(X, sigma, lam, keep=None) -> float:
     lam : float
     keep : array_like of int, optional
         Indices into `sigma` of the kept directions (default: all of `sigma`).
+    squared_norm_x : float, optional
+        ``‖X‖²_F`` when the caller has it already, e.g. for many subsets of one
+        X (Chapter 2.2's competing subspaces); X is then not read at all.
     """
-    X = as_matrix(X, "X")
-    return _eq1_value_from_norm(X, None, sigma, lam, keep)
-
-
-def _eq1_value_from_norm(X, x2, sigma, lam, keep=None) -> float:
-    """:func:`eq1_optimal_value` of a validated X, with ``x2 = ‖X‖²_F`` if known (None: computed).
-
-    A caller that evaluates many subsets of one X (the chapter's competing subspaces) passes
-    ``squared_norm(X)`` once instead of re-reading X for each.
-    """
+    if squared_norm_x is None:
+        x2 = squared_norm(as_matrix(X, "X"))
+    else:
+        x2 = check_real(squared_norm_x, "squared_norm_x", 0)
     lam = check_lambda(lam)
     s = check_vector(sigma, "sigma", min_size=0, low=0)
     idx = np.arange(s.size) if keep is None else np.asarray(keep)
@@ -150,7 +147,7 @@ def _eq1_value_from_norm(X, x2, sigma, lam, keep=None) -> float:
     gain = np.zeros_like(s2)
     pos = s2 > 0
     gain[pos] = s2[pos] ** 2 / (s2[pos] + lam)
-    return (squared_norm(X) if x2 is None else x2) - float(gain.sum())
+    return x2 - float(gain.sum())
 
 
 def eq1_value_on_subspace(X, Q, lam, *, gram=None) -> float:

@@ -16,7 +16,6 @@ import numpy as np
 import cossim
 from cossim._validation import as_matrix
 from cossim.paper.models import objective_from_gram, squared_norm
-from cossim.paper.optim import _eq1_value_from_norm
 
 from .optimum import convergence, nullity
 from .tolerances import (
@@ -79,9 +78,9 @@ def subspace_values(X, spectrum, full_spec, lam1, rng, n_random, gram=None):
     subset_values = []
     for _ in range(n_random):
         keep = np.sort(rng.choice(p, rank, replace=False))
-        subset_values.append(_eq1_value_from_norm(Xv, x2, full_spec.sigma, lam1, keep))
+        subset_values.append(cossim.eq1_optimal_value(Xv, full_spec.sigma, lam1, keep, squared_norm_x=x2))
     swap = np.r_[np.arange(rank - 1), rank]     # σ_{k+1} instead of σ_k
-    swap_value = _eq1_value_from_norm(Xv, x2, full_spec.sigma, lam1, swap)
+    swap_value = cossim.eq1_optimal_value(Xv, full_spec.sigma, lam1, swap, squared_norm_x=x2)
     perturbed = {eps: cossim.eq1_value_on_subspace(X, random_basis(spectrum.V, eps),
                                                    lam1, gram=G)
                  for eps in (1e-3, 1e-2, 1e-1)}

@@ -400,3 +400,43 @@ def test_top_n_block_candidates_include_the_margin_boundary():
     En32 = np.array([[1.0, 0.0], [1.0, 0.0], [0.5, 0.0], [0.25, 0.0]], dtype=np.float32)
     En = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.0], [1.0, 0.0]])
     assert_array_equal(_top_n_block(En, En32, 0, 1, 1, 0.5), [[2]])
+
+
+def test_nth_largest_other_equals_a_sort_of_each_row():
+    """The rows done by their tied maxima and the rows partitioned, against a full sort."""
+    from cossim.linalg.similarity import _nth_largest_other
+
+    rng = np.random.default_rng(4)
+    p = 50
+    S = rng.integers(0, 4, (p, p)).astype(float)  # maxima tied many times in some rows
+    S[::3] = rng.standard_normal((len(S[::3]), p))  # and a single maximum in others
+    S[7, :] = 9.0  # a row whose largest entry is its own: excluded
+    S[7, 8:] = 1.0
+    off = np.where(np.eye(p, dtype=bool), -np.inf, S)
+    for n in (1, 2, 6, 20, p - 1):
+        assert_array_equal(_nth_largest_other(S, n), np.sort(off, axis=1)[:, p - n])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_nearest_mask_marks_the_sets_of_top_n_from_similarity(seed):
+    """The mask holds exactly the neighbour lists of top_n_from_similarity: rows of tied
+    maxima, integer ties at the n-th value and continuous rows."""
+    rng = np.random.default_rng(seed)
+    p = 60
+    for S in (rng.integers(0, 3, (p, p)).astype(float), rng.standard_normal((p, p)),
+              np.ones((p, p))):
+        for n in (1, 4, 17, p - 1):
+            expected = np.zeros((p, p), dtype=bool)
+            np.put_along_axis(expected, cossim.linalg.similarity.top_n_from_similarity(S, n), True, axis=1)
+            assert_array_equal(cossim.nearest_mask(S, n), expected)
+
+
+@pytest.mark.parametrize(("S", "n", "msg"), [
+    (np.ones((3, 4)), 1, r"^S must be square \(items × items\), got shape \(3, 4\)$"),
+    (np.full((3, 3), np.nan), 1, "^S contains NaN or inf$"),
+    (np.eye(3), 3, "^n_neighbours must satisfy"),
+    (np.eye(3), 0, "^n_neighbours must satisfy"),
+])
+def test_nearest_mask_bad_input(S, n, msg):
+    with pytest.raises(ValueError, match=msg):
+        cossim.nearest_mask(S, n)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from cossim import cluster_auc, neighbour_purity, order_items
+from cossim import ClusterScores, cluster_auc, neighbour_purity, order_items
 
 
 def brute_force_auc(S, labels):
@@ -292,17 +292,15 @@ def _truth_like(labels, rng):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_label_scores_equal_the_straightforward_scores_bit_for_bit(seed):
-    """_LabelScores (labels' pairs and mask computed once, used for several S) gives
+    """ClusterScores (labels' pairs and mask computed once, used for several S) gives
     cluster_auc's rankdata formula over the upper triangle and the purity of the sorted
     neighbour lists, exactly, for 0/1 matrices (groups larger and smaller than n), mixed
     rows, integer ties and continuous values."""
     from cossim.linalg.similarity import top_n_from_similarity
-    from cossim.paper.metrics import _LabelScores
-
     rng = np.random.default_rng(seed)
     p = 90
     labels = rng.integers(0, 3 + seed, p)
-    scores = _LabelScores(labels)
+    scores = ClusterScores(labels)
     iu, ju = np.triu_indices(p, 1)
     for S in (_truth_like(labels, rng), rng.integers(-2, 3, (p, p)).astype(float),
               rng.standard_normal((p, p)), (labels[:, None] == labels[None, :]).astype(float)):
@@ -313,23 +311,17 @@ def test_label_scores_equal_the_straightforward_scores_bit_for_bit(seed):
             assert scores.purity(S, n) == expected == neighbour_purity(S, labels, n)
 
 
-def test_nth_largest_other_equals_a_sort_of_each_row():
-    """The rows done by their tied maxima and the rows partitioned, against a full sort."""
-    from cossim.paper.metrics import _nth_largest_other
-
-    rng = np.random.default_rng(4)
-    p = 50
-    S = rng.integers(0, 4, (p, p)).astype(float)  # maxima tied many times in some rows
-    S[::3] = rng.standard_normal((len(S[::3]), p))  # and a single maximum in others
-    S[7, :] = 9.0  # a row whose largest entry is its own: excluded
-    S[7, 8:] = 1.0
-    off = np.where(np.eye(p, dtype=bool), -np.inf, S)
-    for n in (1, 2, 6, 20, p - 1):
-        assert_array_equal(_nth_largest_other(S, n), np.sort(off, axis=1)[:, p - n])
-
-
-def test_label_scores_messages():
-    from cossim.paper.metrics import _LabelScores
-
+def test_cluster_scores_messages():
     with pytest.raises(ValueError, match="^labels must give both same-label and different-label pairs$"):
-        _LabelScores(np.zeros(4, dtype=int)).auc(np.eye(4))
+        ClusterScores(np.zeros(4, dtype=int)).auc(np.eye(4))
+    scores = ClusterScores([0, 0, 1, 1])
+    with pytest.raises(ValueError, match=r"^S has shape \(3, 3\), expected \(4, 4\) \(one row and column per label\)$"):
+        scores.auc(np.eye(3))
+    with pytest.raises(ValueError, match=r"^S must be square \(items × items\), got shape \(4, 3\)$"):
+        scores.purity(np.ones((4, 3)), 1)
+    with pytest.raises(ValueError, match="^S contains NaN or inf$"):
+        scores.auc(np.full((4, 4), np.nan))
+    with pytest.raises(ValueError, match="^n_neighbours must satisfy"):
+        scores.purity(np.eye(4), 4)
+    with pytest.raises(ValueError, match="^labels must be 1-D"):
+        ClusterScores(np.zeros((2, 2), dtype=int))

@@ -187,12 +187,17 @@ def test_value_on_subspace_edge_cases():
 
 def test_optimal_value_from_a_given_norm_is_bit_identical():
     from cossim.paper.models import squared_norm
-    from cossim.paper.optim import _eq1_value_from_norm
     X = np.random.default_rng(2).standard_normal((50, 12))
     spec = cossim.top_singular(X)
     x2 = squared_norm(X)
     for keep in (None, np.array([0, 3, 5]), np.array([11])):
-        assert _eq1_value_from_norm(X, x2, spec.sigma, 2.5, keep) == \
+        assert cossim.eq1_optimal_value(None, spec.sigma, 2.5, keep, squared_norm_x=x2) == \
             cossim.eq1_optimal_value(X, spec.sigma, 2.5, keep)
+    # a different norm moves the value by exactly the difference: the given norm is the one used
+    assert_allclose(cossim.eq1_optimal_value(X, spec.sigma, 2.5, squared_norm_x=x2 + 1.0)
+                    - cossim.eq1_optimal_value(X, spec.sigma, 2.5), 1.0, rtol=0, atol=1e-12 * x2)
     with pytest.raises(InvalidValue):
-        _eq1_value_from_norm(X, x2, spec.sigma, 2.5, np.array([0, 0]))
+        cossim.eq1_optimal_value(X, spec.sigma, 2.5, np.array([0, 0]), squared_norm_x=x2)
+    for bad in (-1.0, np.nan, np.inf):
+        with pytest.raises(InvalidValue, match="^squared_norm_x "):
+            cossim.eq1_optimal_value(X, spec.sigma, 2.5, squared_norm_x=bad)
