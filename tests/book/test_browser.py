@@ -102,6 +102,26 @@ def open_page(context, url, lands_on=None):
     return page, response, js_errors
 
 
+def _download_links(stem, links):
+    """The page's links to its .md source and to its executed .ipynb (lists of hrefs)."""
+    hrefs = [link["href"] for link in links]
+    return ([h for h in hrefs if h.endswith(f"_sources/book/{stem}.md")],
+            sorted({h for h in hrefs if h.endswith(f"_sources/book/{stem}.ipynb")}))
+
+
+def _fetch_downloads(page, stem, links):
+    """What the reader gets from the page's download links, fetched from the open page
+    (the page is loaded once for both the crawl and the downloads)."""
+    md_links, ipynb_links = _download_links(stem, links)
+    if not md_links or not ipynb_links:
+        return None
+    return page.evaluate("""async ([ipynb, md]) => {
+        const nb = await fetch(ipynb); const src = await fetch(md);
+        return {nbStatus: nb.status, nb: await nb.text(),
+                mdStatus: src.status, md: await src.text()};
+    }""", [ipynb_links[0], md_links[0]])
+
+
 @pytest.fixture(scope="module")
 def crawl(context, server, guard):
     """Open every page of the book once and collect what the checks need."""
@@ -114,6 +134,8 @@ def crawl(context, server, guard):
         data["js_errors"] = js_errors
         data["blocked"] = guard.take()
         data["path"] = server.root / "book" / f"{stem}.html"
+        data["downloads"] = _fetch_downloads(page, stem, data["links"])
+        data["download_blocked"] = guard.take()
         results[stem] = data
         page.close()
     ids_by_path = {d["path"]: d["ids"] for d in results.values()}
@@ -166,28 +188,17 @@ def test_links_and_cross_references_resolve(crawl, stem):
 
 
 @pytest.mark.parametrize("stem", PAGES)
-def test_notebook_and_source_downloads(context, server, guard, crawl, stem):
+def test_notebook_and_source_downloads(crawl, stem):
     """Each notebook page links its executed .ipynb and its .md source, and both are served."""
     source = BOOK / f"{stem}.md"
     text = source.read_text(encoding="utf-8")
-    links = [link["href"] for link in crawl[stem]["links"]]
-    md_links = [h for h in links if h.endswith(f"_sources/book/{stem}.md")]
+    md_links, ipynb_links = _download_links(stem, crawl[stem]["links"])
     assert md_links, f"{stem}: no link to its source _sources/book/{stem}.md"
     if "kernelspec:" not in text:
         return  # a plain Markdown page (e.g. references) has no notebook
-    ipynb_links = sorted({h for h in links if h.endswith(f"_sources/book/{stem}.ipynb")})
     assert ipynb_links, f"{stem}: no link to {stem}.ipynb"
-    page = context.new_page()
-    try:
-        page.goto(server.url(f"book/{stem}.html"))
-        fetched = page.evaluate("""async ([ipynb, md]) => {
-            const nb = await fetch(ipynb); const src = await fetch(md);
-            return {nbStatus: nb.status, nb: await nb.text(),
-                    mdStatus: src.status, md: await src.text()};
-        }""", [ipynb_links[0], md_links[0]])
-    finally:
-        page.close()
-    assert not guard.take()
+    fetched = crawl[stem]["downloads"]
+    assert not crawl[stem]["download_blocked"]
     assert fetched["nbStatus"] == 200 and fetched["mdStatus"] == 200
     if os.environ.get("COSSIM_BOOK_HTML"):  # an existing build may predate the latest edit
         assert fetched["md"].startswith("---\n") or fetched["md"].startswith("#")
@@ -221,7 +232,7 @@ def test_execution_status_lists_every_chapter(crawl):
 
 def test_no_request_left_the_machine(crawl, guard):
     """Across the whole crawl (and any test since), nothing non-local was requested."""
-    leaked = sorted({u for d in crawl.values() for u in d["blocked"]} | set(guard.take()))
+    leaked = sorted({u for d in crawl.values() for u in d["blocked"] + d["download_blocked"]} | set(guard.take()))
     assert not leaked, f"non-local requests (blocked): {leaked}"
     assert len(guard.seen) > len(PAGES), "the guard saw no requests: is routing installed?"
 
