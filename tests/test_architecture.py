@@ -59,9 +59,9 @@ def _private_imports_across_subpackages(path: Path, source: str) -> list[str]:
     """Each ``from M import _name`` in the module at `path` where M lies in another
     subpackage of cossim than the module (cossim.paper, cossim.beyond, ...), SHARED_MODULES aside.
 
-    Within a subpackage, modules may share private helpers; across subpackages only the
-    public, validated API is used, so that a helper's unchecked inputs stay its own
-    package's business.
+    Within a subpackage, modules may share private helpers; across subpackages only public
+    names are used, each of which documents what it checks (most validate their input; the
+    few that do not say so), so that no module leans on another package's undocumented helper.
     """
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     package = parts if parts[-1] == "__init__" else parts[:-1]

@@ -291,7 +291,7 @@ def _truth_like(labels, rng):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_label_scores_equal_the_straightforward_scores_bit_for_bit(seed):
+def test_cluster_scores_equal_the_straightforward_scores_bit_for_bit(seed):
     """ClusterScores (labels' pairs and mask computed once, used for several S) gives
     cluster_auc's rankdata formula over the upper triangle and the purity of the sorted
     neighbour lists, exactly, for 0/1 matrices (groups larger and smaller than n), mixed
