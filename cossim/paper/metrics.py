@@ -176,9 +176,8 @@ class ClusterScores:
         n_pos, n_neg = same_pairs.size, diff_pairs.size
         if n_pos == 0 or n_neg == 0:
             raise InvalidValue("labels must give both same-label and different-label pairs")
+        # S is finite (every entry point rejects NaN and inf), so the counts are well defined
         mine, negatives = np.take(S, same_pairs), np.take(S, diff_pairs)
-        if np.isnan(mine).any() or np.isnan(negatives).any():  # as in rank_auc
-            return np.nan
         return _u_statistic(mine, negatives) / (n_pos * n_neg)
 
     def _purity(self, S, n: int) -> float:
