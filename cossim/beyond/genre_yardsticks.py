@@ -30,8 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validation import InvalidValue, as_matrix, check_int, check_real
-from ..linalg.similarity import cosine_similarity
-from ..paper.metrics import check_square
+from ..linalg.similarity import check_square, cosine_similarity
 from .movielens import genre_matrix
 
 __all__ = [

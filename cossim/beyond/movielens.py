@@ -25,8 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validation import InvalidType, InvalidValue, as_matrix, check_int, check_real
-from ..linalg.similarity import top_n_from_similarity
-from ..paper.metrics import check_square, rank_auc
+from ..linalg.similarity import check_square, top_n_from_similarity
+from ..paper.metrics import rank_auc
 
 __all__ = [
     "MovieLens",

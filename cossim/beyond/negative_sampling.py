@@ -53,8 +53,7 @@ from .._validation import (
     check_vector,
 )
 from ..linalg.gram import gram_matrix
-from ..linalg.similarity import nearest_mask
-from ..paper.metrics import check_square
+from ..linalg.similarity import check_square, nearest_mask
 from ..paper.remedies import propensity_weights
 from ._fitting import FitInfo, lbfgs
 

@@ -242,6 +242,14 @@ def _most_similar_first(S) -> np.ndarray:
     return np.argsort(-S, stable=True)  # (along each row)
 
 
+def check_square(S):
+    """Validate an items × items similarity matrix S (dense, square)."""
+    S = as_dense_matrix(S, "S")
+    if S.shape[0] != S.shape[1]:
+        raise InvalidValue(f"S must be square (items × items), got shape {S.shape}")
+    return S
+
+
 def top_n_from_similarity(S, n_neighbours: int = 10, *, self_index=None) -> np.ndarray:
     """Each row's `n_neighbours` most similar columns of a given similarity matrix S.
 
@@ -305,9 +313,7 @@ def nearest_mask(S, n_neighbours: int = 10) -> np.ndarray:
     ndarray of bool, shape (p, p)
         Exactly `n_neighbours` entries of each row are True, never the diagonal.
     """
-    S = as_dense_matrix(S, "S")
-    if S.shape[0] != S.shape[1]:
-        raise InvalidValue(f"S must be square (items × items), got shape {S.shape}")
+    S = check_square(S)
     n_neighbours = check_int(n_neighbours, "n_neighbours", 1, len(S) - 1)
     return _nearest_mask(S, n_neighbours)
 

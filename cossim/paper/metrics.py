@@ -8,18 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import InvalidType, InvalidValue, as_dense_matrix, check_int, check_labels
-from ..linalg.similarity import nearest_mask
+from .._validation import InvalidType, InvalidValue, check_int, check_labels
+from ..linalg.similarity import check_square, nearest_mask
 
 __all__ = ["rank_auc", "cluster_auc", "neighbour_purity", "ClusterScores", "order_items"]
-
-
-def check_square(S):
-    """Validate an items × items similarity matrix S (dense, square)."""
-    S = as_dense_matrix(S, "S")
-    if S.shape[0] != S.shape[1]:
-        raise InvalidValue(f"S must be square (items × items), got shape {S.shape}")
-    return S
 
 
 def _check_similarity(S, labels):
